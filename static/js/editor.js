@@ -1,0 +1,55 @@
+// The prompt editor: show the fields that fit the mode, keep the engine consistent with it,
+// and say in words what the numbers mean (size, duration).
+const form = document.querySelector("form.editor");
+const sizes = JSON.parse(document.getElementById("sizes").textContent);
+const $ = (name) => form.elements.namedItem(name);
+
+function mode() { return form.querySelector("input[name=mode]:checked")?.value || "text-to-video"; }
+
+function syncMode() {
+  const m = mode();
+  form.querySelector(".image-only").hidden = m !== "image-to-video";
+  const engine = $("engine");
+  const fits = (option) => !option.disabled && (option.dataset.modes || "").split(" ").includes(m);
+  for (const option of engine.options) option.hidden = !(option.dataset.modes || "").split(" ").includes(m);
+  if (!fits(engine.selectedOptions[0])) {
+    const first = [...engine.options].find(fits);
+    if (first) engine.value = first.value;
+  }
+  const chosen = engine.selectedOptions[0];
+  document.getElementById("engine-note").textContent =
+    chosen && fits(chosen) ? "" : `No engine on this server can make ${m} videos yet.`;
+}
+
+function syncNotes() {
+  const aspect = $("aspect").value, size = $("size").value;
+  const [w, h] = (sizes[aspect] || {})[size] || [];
+  document.getElementById("size-note").textContent = w ? `${w} × ${h} pixels` : "";
+  const frames = Number($("num_frames").value), fps = Number($("fps").value);
+  document.getElementById("duration-note").textContent =
+    frames > 0 && fps > 0 ? `${(frames / fps).toFixed(1)} seconds of video` : "";
+  const prompt = $("prompt").value;
+  document.getElementById("prompt-count").textContent = `${prompt.length} / 2000 characters`;
+}
+
+function showImage() {
+  const file = $("image").files?.[0];
+  const img = document.getElementById("image-preview");
+  if (!file) { img.hidden = true; return; }
+  img.src = URL.createObjectURL(file);
+  img.hidden = false;
+}
+
+form.addEventListener("change", (event) => {
+  if (event.target.name === "mode") syncMode();
+  if (event.target.name === "image") showImage();
+  syncNotes();
+});
+form.addEventListener("input", syncNotes);
+form.addEventListener("submit", () => {
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  button.textContent = "Queuing…";
+});
+syncMode();
+syncNotes();

@@ -1,0 +1,60 @@
+"""Live updates over WebSockets.
+
+`/ws/workspaces/<id>/` streams every job of a workspace (dashboard, gallery);
+`/ws/workspaces/<id>/jobs/<job>/` streams one job (its page). Both check membership on connect,
+refuse non-members before the handshake completes, and send a snapshot first, so a page that
+reloads or joins late shows the true state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from studio import selectors
+from studio.models import Job, Workspace
+
+
+class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
+    groups: list[str] = []
+
+    async def connect(self) -> None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        snapshot = await self._authorise(kwargs["workspace_id"], kwargs.get("job_id"))
+        if snapshot is None:
+            await self.close(code=4403)
+            return
+        group, jobs = snapshot
+        self.group = group
+        await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "snapshot", "jobs": jobs})
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    @database_sync_to_async
+    def _authorise(self, workspace_id: int, job_id: int | None) -> tuple[str, list[Any]] | None:
+        user = self.scope.get("user")
+        if user is None or not selectors.is_member(user=user, workspace_id=workspace_id):
+            return None
+        workspace = Workspace.objects.get(pk=workspace_id)
+        if job_id is None:
+            jobs = selectors.job_active_for_workspace(workspace=workspace)
+            return selectors.workspace_group(workspace_id), [selectors.job_state(j) for j in jobs]
+        job = Job.objects.filter(workspace=workspace, pk=job_id).first()
+        if job is None:
+            return None
+        return selectors.job_group(job_id), [selectors.job_state(job)]
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Clients only listen; anything they send is ignored."""
+
+    async def job_progress(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)
+
+    async def job_status(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)

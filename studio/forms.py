@@ -1,0 +1,213 @@
+"""Forms: where input is parsed and validated. Errors carry a code and sit next to their field."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image
+
+from generation.engines import EngineInfo
+from studio.models import Job, Project
+from studio.services import JobParams
+
+ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+# Output sizes per aspect; every side a multiple of 16, which the video models need.
+SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "16:9": {"small": (448, 256), "medium": (896, 512), "large": (1280, 720)},
+    "9:16": {"small": (256, 448), "medium": (512, 896), "large": (720, 1280)},
+    "1:1": {"small": (256, 256), "medium": (512, 512), "large": (768, 768)},
+}
+MOTIONS = [
+    ("auto", "From the prompt's words (zoom in if none)"),
+    ("zoom-in", "Zoom in"),
+    ("zoom-out", "Zoom out"),
+    ("pan-left", "Pan left"),
+    ("pan-right", "Pan right"),
+    ("pan-up", "Pan up"),
+    ("pan-down", "Pan down"),
+    ("parallax", "Gentle parallax"),
+]
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+MIN_IMAGE_SIDE = 64
+
+
+class EngineSelect(forms.Select):
+    """A select whose unavailable engines are shown, disabled, with the reason."""
+
+    def __init__(self, engines: list[EngineInfo]) -> None:
+        super().__init__()
+        self.engines = {e.name: e for e in engines}
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        engine = self.engines.get(str(value))
+        if engine is not None:
+            option["attrs"]["data-modes"] = " ".join(engine.modes)
+            if not engine.available:
+                option["attrs"]["disabled"] = True
+        return option
+
+
+def _engine_label(engine: EngineInfo) -> str:
+    return engine.label if engine.available else f"{engine.label} (unavailable: {engine.reason})"
+
+
+class JobForm(forms.Form):
+    """The prompt editor."""
+
+    mode = forms.ChoiceField(
+        choices=Job.Mode.choices, initial=Job.Mode.TEXT_TO_VIDEO, widget=forms.RadioSelect
+    )
+    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=True)
+    negative_prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=True
+    )
+    engine = forms.ChoiceField()
+    image = forms.FileField(
+        required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+    motion = forms.ChoiceField(choices=MOTIONS, initial="auto", required=False)
+    aspect = forms.ChoiceField(choices=[(a, a) for a in ASPECTS], initial="1:1")
+    size = forms.ChoiceField(
+        choices=[("small", "Small"), ("medium", "Medium"), ("large", "Large")], initial="medium"
+    )
+    num_frames = forms.IntegerField(min_value=1, max_value=257, initial=16, label="Frames")
+    fps = forms.IntegerField(min_value=1, max_value=60, initial=8, label="Frames per second")
+    steps = forms.IntegerField(min_value=1, max_value=200, initial=20)
+    guidance = forms.FloatField(min_value=0, max_value=30, initial=5.0)
+    seed = forms.IntegerField(
+        min_value=0, max_value=2**32 - 1, required=False, help_text="Blank for a random seed."
+    )
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
+    new_project = forms.CharField(max_length=100, required=False, label="or a new project")
+
+    def __init__(
+        self, *args: Any, engines: list[EngineInfo], projects: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.engines = {e.name: e for e in engines}
+        engine_field = self.fields["engine"]
+        assert isinstance(engine_field, forms.ChoiceField)
+        engine_field.choices = [(e.name, _engine_label(e)) for e in engines]
+        engine_field.widget = EngineSelect(engines)
+        default = next((e.name for e in engines if e.available), "")
+        engine_field.initial = default
+        if projects is not None:
+            project_field = self.fields["project"]
+            assert isinstance(project_field, forms.ModelChoiceField)
+            project_field.queryset = projects
+
+    def clean_prompt(self) -> str:
+        prompt: str = self.cleaned_data["prompt"]
+        if len(prompt) > settings.PROMPT_MAX_CHARS:
+            raise ValidationError(
+                "The prompt is %(length)s characters long; the limit is %(limit)s.",
+                code="prompt_too_long",
+                params={"length": f"{len(prompt):,}", "limit": f"{settings.PROMPT_MAX_CHARS:,}"},
+            )
+        return prompt
+
+    def clean_engine(self) -> str:
+        name: str = self.cleaned_data["engine"]
+        engine = self.engines[name]
+        if not engine.available:
+            raise ValidationError(
+                "%(label)s cannot run here: %(reason)s",
+                code="engine_unavailable",
+                params={"label": engine.label, "reason": engine.reason},
+            )
+        return name
+
+    def clean_image(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("image")
+        if upload is None:
+            return None
+        self.image_info = check_image(upload)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None
+        mode, name = data.get("mode"), data.get("engine")
+        if mode and name and mode not in self.engines[name].modes:
+            self.add_error(
+                "engine",
+                ValidationError(
+                    "%(label)s cannot make %(mode)s videos; choose another engine.",
+                    code="engine_mode",
+                    params={"label": self.engines[name].label, "mode": mode},
+                ),
+            )
+        if mode == Job.Mode.IMAGE_TO_VIDEO and not data.get("image") and "image" not in self.errors:
+            self.add_error(
+                "image", ValidationError("Image-to-video needs an image.", code="image_required")
+            )
+        if data.get("aspect") and data.get("size"):
+            data["width"], data["height"] = SIZES[data["aspect"]][data["size"]]
+        return data
+
+    def to_params(self) -> JobParams:
+        data = self.cleaned_data
+        return JobParams(
+            mode=data["mode"],
+            engine=data["engine"],
+            prompt=data["prompt"],
+            negative_prompt=data.get("negative_prompt", ""),
+            width=data["width"],
+            height=data["height"],
+            num_frames=data["num_frames"],
+            fps=data["fps"],
+            steps=data["steps"],
+            guidance=data["guidance"],
+            seed=data.get("seed"),
+            motion=data.get("motion") or "auto",
+        )
+
+
+def check_image(upload: UploadedFile) -> Image.Image:
+    """Open an upload as an image, by its content, within the size and pixel limits."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if (upload.size or 0) > limit:
+        raise ValidationError(
+            "The file is %(size).1f MB; the limit is %(limit).0f MB.",
+            code="file_too_large",
+            params={"size": (upload.size or 0) / 2**20, "limit": limit / 2**20},
+        )
+    not_an_image = ValidationError(
+        "This file is not an image we can read; upload a JPEG, PNG or WebP.", code="not_an_image"
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat it as the error it is.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            image = Image.open(upload)
+            image.verify()  # checks the file's structure without decoding the pixels
+            if image.width * image.height > settings.UPLOAD_MAX_PIXELS:
+                raise Image.DecompressionBombError
+            upload.seek(0)
+            image = Image.open(upload)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            "The image has too many pixels (at most %(limit)s megapixels).",
+            code="too_many_pixels",
+            params={"limit": settings.UPLOAD_MAX_PIXELS // 1_000_000},
+        ) from None
+    except Exception:  # noqa: BLE001  (Pillow raises many kinds of error for bad files)
+        raise not_an_image from None
+    if image.format not in IMAGE_FORMATS:
+        raise not_an_image
+    if min(image.size) < MIN_IMAGE_SIDE:
+        raise ValidationError(
+            "The image is %(w)sx%(h)s pixels; it must be at least %(min)s pixels on each side.",
+            code="image_too_small",
+            params={"w": image.width, "h": image.height, "min": MIN_IMAGE_SIDE},
+        )
+    upload.seek(0)
+    return image

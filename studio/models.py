@@ -1,0 +1,196 @@
+"""The studio's data: workspaces and their members, projects, uploads, jobs and videos.
+
+Everything a user can reach hangs off a Workspace, and every read goes through a selector that
+filters by the user's membership (studio/selectors.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=100)
+    personal_for = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="personal_workspace",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        EDITOR = "editor"
+        VIEWER = "viewer"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")
+        ]
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (self.Role.OWNER, self.Role.EDITOR)
+
+
+class Project(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="unique_project_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _asset_path(asset: Asset, filename: str) -> str:
+    return f"workspaces/{asset.workspace_id}/assets/{filename}"
+
+
+class Asset(models.Model):
+    """An uploaded image, checked by content (see forms.clean_image) before it is stored."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="assets")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    file = models.FileField(upload_to=_asset_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    FINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    class Mode(models.TextChoices):
+        TEXT_TO_VIDEO = "text-to-video"
+        IMAGE_TO_VIDEO = "image-to-video"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="jobs")
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+
+    # What to make: every parameter, so a re-run reproduces it.
+    mode = models.CharField(max_length=20, choices=Mode.choices)
+    engine = models.CharField(max_length=50)
+    queue = models.CharField(max_length=20)
+    prompt = models.TextField()
+    negative_prompt = models.TextField(blank=True)
+    image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT)
+    motion = models.CharField(max_length=20, default="auto")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    num_frames = models.PositiveIntegerField()
+    fps = models.PositiveIntegerField()
+    steps = models.PositiveIntegerField()
+    guidance = models.FloatField()
+    seed = models.BigIntegerField()
+
+    # Where it is.
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    stage = models.CharField(max_length=40, default="queued")
+    progress_step = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    eta_seconds = models.FloatField(null=True, blank=True)
+    preview = models.TextField(blank=True)  # a small JPEG as a data URL, the latest one
+    details = models.JSONField(default=dict, blank=True)  # the engine's notes (prompt analysis, ...)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+
+    # Who runs it: a lease on the row, renewed while the job makes progress, so a message
+    # delivered twice never runs a job twice, and a dead worker's job can be taken back.
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_owner = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def progress_fraction(self) -> float:
+        if self.status == self.Status.SUCCEEDED:
+            return 1.0
+        return self.progress_step / self.progress_total if self.progress_total else 0.0
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.num_frames / self.fps if self.fps else 0.0
+
+    @property
+    def run_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+def _video_path(video: Video, filename: str) -> str:
+    return f"workspaces/{video.workspace_id}/videos/{video.job_id}/{filename}"
+
+
+class Video(models.Model):
+    """The output of a succeeded job; one per job, enforced by the database."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="video")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="videos")
+    file = models.FileField(upload_to=_video_path, max_length=300)
+    poster = models.FileField(upload_to=_video_path, max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    fps = models.PositiveIntegerField()
+    num_frames = models.PositiveIntegerField()
+    duration = models.FloatField()
+    size_bytes = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

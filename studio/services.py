@@ -1,0 +1,527 @@
+"""Writes. Every change to the studio's data goes through a function here.
+
+Views, consumers and tasks parse input, check permission and call one of these.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult
+from generation.engines import get_engine_info
+from studio import selectors
+from studio.models import Asset, Job, Membership, Project, Video, Workspace
+
+logger = logging.getLogger(__name__)
+
+
+# Workspaces ---------------------------------------------------------------------------------
+
+
+def workspace_ensure_personal(*, user: AbstractBaseUser) -> Workspace:
+    """Give a user who belongs to no workspace a personal one; return their first workspace."""
+    membership = Membership.objects.filter(user=user).select_related("workspace").first()
+    if membership:
+        return membership.workspace
+    with transaction.atomic():
+        name = f"{user.get_username()}'s workspace"
+        workspace, _ = Workspace.objects.get_or_create(personal_for=user, defaults={"name": name})
+        Membership.objects.get_or_create(
+            workspace=workspace, user=user, defaults={"role": Membership.Role.OWNER}
+        )
+    return workspace
+
+
+def workspace_create(*, name: str, owner: AbstractBaseUser) -> Workspace:
+    with transaction.atomic():
+        workspace = Workspace.objects.create(name=name)
+        Membership.objects.create(workspace=workspace, user=owner, role=Membership.Role.OWNER)
+    return workspace
+
+
+def membership_add(
+    *, workspace: Workspace, user: AbstractBaseUser, role: str = Membership.Role.EDITOR
+) -> Membership:
+    membership, _ = Membership.objects.update_or_create(
+        workspace=workspace, user=user, defaults={"role": role}
+    )
+    return membership
+
+
+def project_get_or_create(*, workspace: Workspace, name: str) -> Project:
+    project, _ = Project.objects.get_or_create(workspace=workspace, name=name.strip())
+    return project
+
+
+# Uploads ------------------------------------------------------------------------------------
+
+
+def asset_create(
+    *, workspace: Workspace, user: AbstractBaseUser, upload: UploadedFile, image: Image.Image
+) -> Asset:
+    """Store an upload that forms.clean_image already opened and checked."""
+    upload.seek(0)
+    fmt = (image.format or "").lower()
+    asset = Asset(
+        workspace=workspace,
+        uploaded_by=user,
+        original_name=(upload.name or "image")[:255],
+        content_type=Image.MIME.get(image.format or "", "application/octet-stream"),
+        width=image.width,
+        height=image.height,
+        size_bytes=upload.size or 0,
+    )
+    asset.file.save(f"{secrets.token_hex(8)}.{'jpg' if fmt == 'jpeg' else fmt}", upload, save=False)
+    asset.save()
+    return asset
+
+
+# Jobs: submitting and controlling ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobParams:
+    """A validated request from the prompt editor (see forms.JobForm)."""
+
+    mode: str
+    engine: str
+    prompt: str
+    negative_prompt: str
+    width: int
+    height: int
+    num_frames: int
+    fps: int
+    steps: int
+    guidance: float
+    seed: int | None
+    motion: str = "auto"
+
+
+def random_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+def job_submit(
+    *,
+    workspace: Workspace,
+    user: AbstractBaseUser,
+    params: JobParams,
+    image: Asset | None = None,
+    project: Project | None = None,
+    rerun_of: Job | None = None,
+) -> Job:
+    """Store a queued job and send it to its engine's queue once the row is committed."""
+    info = get_engine_info(params.engine, selectors.engine_settings())
+    if not info.available:
+        raise EngineUnavailable(f"{info.label} is unavailable: {info.reason}")
+    if params.mode not in info.modes:
+        raise ValueError(f"{info.label} cannot make {params.mode} videos.")
+    if params.mode == Job.Mode.IMAGE_TO_VIDEO and image is None:
+        raise ValueError("Image-to-video needs an image.")
+    with transaction.atomic():
+        job = Job.objects.create(
+            workspace=workspace,
+            project=project,
+            created_by=user,
+            rerun_of=rerun_of,
+            mode=params.mode,
+            engine=params.engine,
+            queue=info.queue,
+            prompt=params.prompt,
+            negative_prompt=params.negative_prompt,
+            image=image if params.mode == Job.Mode.IMAGE_TO_VIDEO else None,
+            motion=params.motion,
+            width=params.width,
+            height=params.height,
+            num_frames=params.num_frames,
+            fps=params.fps,
+            steps=params.steps,
+            guidance=params.guidance,
+            seed=params.seed if params.seed is not None else random_seed(),
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk, info.queue))
+    _broadcast_state(job)
+    return job
+
+
+def _enqueue(job_id: int, queue: str) -> None:
+    from studio.tasks import run_job
+
+    result = run_job.apply_async(args=[job_id], queue=queue)
+    Job.objects.filter(pk=job_id).update(celery_task_id=result.id)
+
+
+def job_cancel(*, job: Job) -> Job:
+    """Cancel a queued job at once; ask a running one to stop at its next step."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.is_final:
+            return job
+        job.cancel_requested = True
+        if job.status == Job.Status.QUEUED:
+            _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
+        else:
+            job.stage = "cancelling"
+        job.save()
+    _broadcast_state(job)
+    return job
+
+
+def job_rerun(*, job: Job, user: AbstractBaseUser, same_seed: bool) -> Job:
+    """Queue a new job with the same settings, and the same seed or a new one."""
+    params = JobParams(
+        mode=job.mode,
+        engine=job.engine,
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        width=job.width,
+        height=job.height,
+        num_frames=job.num_frames,
+        fps=job.fps,
+        steps=job.steps,
+        guidance=job.guidance,
+        seed=job.seed if same_seed else random_seed(),
+        motion=job.motion,
+    )
+    return job_submit(
+        workspace=job.workspace,
+        user=user,
+        params=params,
+        image=job.image,
+        project=job.project,
+        rerun_of=job,
+    )
+
+
+# Jobs: running on a worker --------------------------------------------------------------------
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (this one was presumed dead); stop and write nothing."""
+
+
+def job_start(*, job_id: int, worker: str) -> Job | None:
+    """Take the lease on a job, or return None when this delivery must not run it.
+
+    A message can arrive twice (a worker died before acknowledging it, or the stalled-job
+    sweep queued it again). Only a delivery that finds the job queued, or running under a
+    lease that is no longer held, may run it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.is_final:
+            return None
+        if job.status == Job.Status.RUNNING and not _lease_is_dead(job, worker=worker, now=now):
+            return None
+        if job.cancel_requested:
+            _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
+            job.save()
+            cancelled = job
+        elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            reason = (
+                f"The worker making this video stopped unexpectedly {job.attempts} times; "
+                "the job was not retried again."
+            )
+            _mark_final(job, Job.Status.FAILED, stage="failed", error=reason)
+            job.save()
+            cancelled = job
+        else:
+            job.status = Job.Status.RUNNING
+            job.stage = "starting"
+            job.attempts += 1
+            job.lease_owner = worker
+            job.lease_expires_at = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+            job.started_at = now
+            job.progress_step = job.progress_total = 0
+            job.eta_seconds = None
+            job.save()
+            cancelled = None
+    _broadcast_state(job)
+    return None if cancelled else job
+
+
+def _lease_is_dead(job: Job, *, worker: str, now: Any) -> bool:
+    if job.lease_expires_at is None or job.lease_expires_at <= now:
+        return True
+    # Workers run one job at a time (-P solo), so when the same worker name asks again the
+    # process that held the lease is gone: it was killed and the worker restarted.
+    host = worker.rsplit(":", 1)[0]
+    return job.lease_owner.rsplit(":", 1)[0] == host
+
+
+def job_run(*, job_id: int, worker: str) -> None:
+    """The whole life of a job on a worker: lease, generate, store the video, report."""
+    job = job_start(job_id=job_id, worker=worker)
+    if job is None:
+        return
+    workdir = Path(tempfile.mkdtemp(prefix=f"reelsmith-job-{job.pk}-"))
+    try:
+        request = _video_request(job, workdir)
+        reporter = _ProgressReporter(job=job, worker=worker)
+        result = _run_pipeline(job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter)
+        job_finish(job_id=job.pk, worker=worker, result=result)
+    except Cancelled:
+        _job_end(job.pk, worker, Job.Status.CANCELLED, stage="cancelled")
+    except LeaseLost:
+        logger.warning("job %s: lease lost to another worker; output discarded", job.pk)
+    except (ValueError, EngineUnavailable) as exc:
+        _job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=str(exc))
+    except Exception as exc:  # noqa: BLE001  (any failure must end the job with its reason)
+        logger.exception("job %s failed", job.pk)
+        error = f"The engine failed: {type(exc).__name__}: {exc}"
+        _job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=error)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _video_request(job: Job, workdir: Path) -> VideoRequest:
+    image_path = None
+    if job.image is not None:
+        image_path = workdir / f"source{Path(job.image.file.name).suffix}"
+        with job.image.file.open("rb") as src, image_path.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return VideoRequest(
+        prompt=job.prompt,
+        mode=job.mode,  # type: ignore[arg-type]
+        negative_prompt=job.negative_prompt,
+        width=job.width,
+        height=job.height,
+        num_frames=job.num_frames,
+        fps=job.fps,
+        steps=job.steps,
+        guidance=job.guidance,
+        seed=job.seed,
+        image_path=image_path,
+        motion=job.motion,
+    )
+
+
+def _run_pipeline(
+    job: Job, request: VideoRequest, *, output: Path, reporter: _ProgressReporter
+) -> VideoResult:
+    from generation.pipelines import image_to_video, text_to_video
+
+    pipeline = image_to_video if job.mode == Job.Mode.IMAGE_TO_VIDEO else text_to_video
+    reporter(0, 0, stage="loading model")
+    return pipeline.generate(
+        request,
+        output=output,
+        engine=job.engine,
+        settings=selectors.engine_settings(),
+        on_progress=reporter,
+    )
+
+
+class _ProgressReporter:
+    """The pipeline's progress callback: throttled row writes, live messages, cancel checks."""
+
+    SEND_INTERVAL = 0.1  # seconds; a page needs no more than ten updates a second
+
+    def __init__(self, *, job: Job, worker: str) -> None:
+        self.job_id = job.pk
+        self.workspace_id = job.workspace_id
+        self.worker = worker
+        self.stage = ""
+        self.stage_started = time.monotonic()
+        self.last_write = 0.0
+        self.last_send = 0.0
+
+    def __call__(
+        self, step: int, total: int, preview: Image.Image | None = None, stage: str = "denoising"
+    ) -> None:
+        now = time.monotonic()
+        new_stage = stage != self.stage
+        if new_stage:
+            self.stage, self.stage_started = stage, now
+        last = bool(total) and step >= total
+        if not (new_stage or last or now - self.last_send >= self.SEND_INTERVAL):
+            return
+        self.last_send = now
+        elapsed = now - self.stage_started
+        eta = elapsed / step * (total - step) if step and total else None
+        preview_url = selectors.preview_data_url(preview) if preview is not None else None
+        if new_stage or last or now - self.last_write >= settings.JOB_PROGRESS_INTERVAL:
+            self.last_write = now
+            self._write(step, total, stage, eta, preview_url)
+        _group_send(
+            self.workspace_id,
+            self.job_id,
+            {
+                "type": "job.progress",
+                "job": self.job_id,
+                "status": Job.Status.RUNNING,
+                "stage": stage,
+                "step": step,
+                "total": total,
+                "eta": eta,
+                "preview": preview_url,
+            },
+        )
+
+    def _write(
+        self, step: int, total: int, stage: str, eta: float | None, preview_url: str | None
+    ) -> None:
+        """Save progress, renew the lease and pick up a cancel request, in one round trip."""
+        fields: dict[str, Any] = {
+            "stage": stage,
+            "progress_step": step,
+            "progress_total": total,
+            "eta_seconds": eta,
+            "lease_expires_at": timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS),
+        }
+        if preview_url:
+            fields["preview"] = preview_url
+        updated = Job.objects.filter(
+            pk=self.job_id, status=Job.Status.RUNNING, lease_owner=self.worker
+        ).update(**fields)
+        if not updated:
+            raise LeaseLost
+        if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+            raise Cancelled
+
+
+def job_finish(*, job_id: int, worker: str, result: VideoResult) -> Video | None:
+    """Store the video and mark the job succeeded, if this worker still holds the lease."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status != Job.Status.RUNNING or job.lease_owner != worker:
+            logger.warning("job %s: finished without the lease; output discarded", job_id)
+            return None
+        if job.cancel_requested:
+            _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
+            job.save()
+            video = None
+        else:
+            video = Video(
+                job=job,
+                workspace_id=job.workspace_id,
+                width=result.width,
+                height=result.height,
+                fps=result.fps,
+                num_frames=result.num_frames,
+                duration=result.num_frames / result.fps,
+                size_bytes=result.output.stat().st_size,
+            )
+            slug = f"reelsmith-{job.pk}"
+            with result.output.open("rb") as mp4, result.poster.open("rb") as poster:
+                video.file.save(f"{slug}.mp4", File(mp4), save=False)
+                video.poster.save(f"{slug}.jpg", File(poster), save=False)
+            video.save()
+            job.details = _json_safe(result.details)
+            job.progress_step = job.progress_total = max(job.progress_total, 1)
+            _mark_final(job, Job.Status.SUCCEEDED, stage="done")
+            job.save()
+    _broadcast_state(job)
+    return video
+
+
+def _job_end(job_id: int, worker: str, status: str, *, stage: str, error: str = "") -> None:
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.is_final or job.lease_owner != worker:
+            return
+        _mark_final(job, status, stage=stage, error=error)
+        job.save()
+    _broadcast_state(job)
+
+
+def _mark_final(job: Job, status: str, *, stage: str, error: str = "") -> None:
+    job.status = status
+    job.stage = stage
+    job.error = error
+    job.eta_seconds = None
+    job.lease_expires_at = None
+    job.finished_at = timezone.now()
+
+
+def jobs_recover_stalled(*, restarted_worker: str | None = None) -> list[int]:
+    """Queue again (or fail) running jobs whose worker is gone.
+
+    A worker is gone when its lease ran out without renewal, or, for ``restarted_worker``
+    (a worker name, on start-up), when the lease belongs to an earlier process of that name.
+    """
+    now = timezone.now()
+    recovered: list[int] = []
+    for job_id in Job.objects.filter(status=Job.Status.RUNNING).values_list("pk", flat=True):
+        with transaction.atomic():
+            job = Job.objects.select_for_update().get(pk=job_id)
+            if job.status != Job.Status.RUNNING:
+                continue
+            expired = job.lease_expires_at is None or job.lease_expires_at <= now
+            restarted = restarted_worker is not None and job.lease_owner.rsplit(":", 1)[0] == (
+                restarted_worker
+            )
+            if not (expired or restarted):
+                continue
+            if job.cancel_requested:
+                _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
+            elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                _mark_final(
+                    job,
+                    Job.Status.FAILED,
+                    stage="failed",
+                    error=(
+                        f"The worker making this video stopped unexpectedly {job.attempts} "
+                        "times; the job was not retried again."
+                    ),
+                )
+            else:
+                job.status = Job.Status.QUEUED
+                job.stage = "queued again after a worker stopped"
+                job.lease_owner = ""
+                job.lease_expires_at = None
+                queue = job.queue
+                transaction.on_commit(lambda pk=job.pk, q=queue: _enqueue(pk, q))  # type: ignore[misc]
+            job.save()
+        recovered.append(job.pk)
+        _broadcast_state(job)
+    return recovered
+
+
+# Live updates -----------------------------------------------------------------------------------
+
+
+def _broadcast_state(job: Job) -> None:
+    _group_send(job.workspace_id, job.pk, {"type": "job.status", **selectors.job_state(job)})
+
+
+def _group_send(workspace_id: int, job_id: int, message: dict[str, Any]) -> None:
+    """Send to the job's and the workspace's groups. Live updates are best effort: the row is
+    the truth, and a page that missed a message gets a snapshot when it reconnects."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(selectors.job_group(job_id), message)
+        async_to_sync(layer.group_send)(selectors.workspace_group(workspace_id), message)
+    except Exception:  # noqa: BLE001  (Redis down must not fail the job)
+        logger.warning("live update for job %s not sent", job_id, exc_info=True)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,41 @@
+"""Celery tasks: load by id, call a service. Queued with transaction.on_commit by the services."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_init, worker_ready
+
+from studio import services
+
+
+@shared_task(bind=True, name="studio.tasks.run_job")
+def run_job(self: Any, job_id: int) -> None:
+    # The process id tells this run apart from an earlier, killed process of the same worker.
+    services.job_run(job_id=job_id, worker=f"{self.request.hostname}:{os.getpid()}")
+
+
+@shared_task(name="studio.tasks.recover_stalled_jobs")
+def recover_stalled_jobs() -> None:
+    services.jobs_recover_stalled()
+
+
+@worker_init.connect
+def _limit_torch_threads(**kwargs: Any) -> None:
+    # Two threads fighting over two cores run many times slower than one; GPU workers barely
+    # use CPU threads. REELSMITH_TORCH_THREADS overrides.
+    import torch
+
+    threads = os.environ.get("REELSMITH_TORCH_THREADS")
+    if threads:
+        torch.set_num_threads(int(threads))
+    elif not torch.cuda.is_available():
+        torch.set_num_threads(1)
+
+
+@worker_ready.connect
+def _recover_after_restart(sender: Any, **kwargs: Any) -> None:
+    """A worker that starts again takes back the jobs its killed predecessor left running."""
+    services.jobs_recover_stalled(restarted_worker=sender.hostname)

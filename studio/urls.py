@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from studio import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("w/<int:workspace_id>/", views.workspace_dashboard, name="workspace_dashboard"),
+    path("w/<int:workspace_id>/new/", views.job_new, name="job_new"),
+    path("w/<int:workspace_id>/gallery/", views.gallery, name="gallery"),
+    path("w/<int:workspace_id>/jobs/<int:job_id>/", views.job_detail, name="job_detail"),
+    path("w/<int:workspace_id>/jobs/<int:job_id>/state.json", views.job_state, name="job_state"),
+    path("w/<int:workspace_id>/jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("w/<int:workspace_id>/jobs/<int:job_id>/rerun/", views.job_rerun, name="job_rerun"),
+    path(
+        "w/<int:workspace_id>/jobs/<int:job_id>/download/",
+        views.video_download,
+        name="video_download",
+    ),
+    path("files/<path:name>", views.stored_file, name="file"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,297 @@
+"""Pages. Each view checks membership (through a selector), then renders or calls one service."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from generation import EngineUnavailable
+from generation.engines import default_engine
+from studio import selectors, services
+from studio.forms import SIZES, JobForm
+from studio.models import Job, Membership
+
+GALLERY_PAGE_SIZE = 24
+
+
+def _membership(request: HttpRequest, workspace_id: int) -> Membership:
+    membership = selectors.membership_get(user=request.user, workspace_id=workspace_id)
+    request.session["workspace_id"] = workspace_id
+    return membership
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The current workspace's dashboard (the last one visited, else the user's first)."""
+    workspace_id = request.session.get("workspace_id")
+    if not workspace_id or not selectors.is_member(user=request.user, workspace_id=workspace_id):
+        workspace_id = services.workspace_ensure_personal(user=request.user).pk  # type: ignore[arg-type]
+    return workspace_dashboard(request, workspace_id)
+
+
+@require_GET
+@login_required
+def workspace_dashboard(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    workspace = membership.workspace
+    jobs = selectors.job_list_for_workspace(workspace=workspace)
+    return render(
+        request,
+        "studio/dashboard.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "active_jobs": selectors.job_active_for_workspace(workspace=workspace),
+            "recent_jobs": jobs.filter(status=Job.Status.SUCCEEDED)[:8],
+            "job_count": jobs.count(),
+        },
+    )
+
+
+@login_required
+def job_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    workspace = membership.workspace
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
+    engines = selectors.engine_list()
+    projects = selectors.project_list_for_workspace(workspace=workspace)
+    form = JobForm(
+        request.POST or None,
+        request.FILES or None,
+        engines=engines,
+        projects=projects,
+        initial=_initial_from(request, workspace),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = _submit(request, form, membership)
+        except (ValueError, EngineUnavailable) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
+    settings = selectors.engine_settings()
+    return render(
+        request,
+        "studio/job_new.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "form": form,
+            "engines": engines,
+            "sizes": SIZES,
+            "no_text_to_video": default_engine("text-to-video", settings) is None,
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+def _initial_from(request: HttpRequest, workspace: Any) -> dict[str, Any]:
+    """Prefill the editor from ?from=<job id> (a job of this workspace), to tweak and resubmit."""
+    source = request.GET.get("from", "")
+    if not source.isdigit():
+        return {}
+    job = selectors.job_get(workspace=workspace, job_id=int(source))
+    return {
+        "mode": job.mode,
+        "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
+        "engine": job.engine,
+        "motion": job.motion,
+        "num_frames": job.num_frames,
+        "fps": job.fps,
+        "steps": job.steps,
+        "guidance": job.guidance,
+        "project": job.project_id,
+    }
+
+
+def _submit(request: HttpRequest, form: JobForm, membership: Membership) -> Job:
+    workspace = membership.workspace
+    data = form.cleaned_data
+    project = data.get("project")
+    if data.get("new_project"):
+        project = services.project_get_or_create(workspace=workspace, name=data["new_project"])
+    image = None
+    if data["mode"] == Job.Mode.IMAGE_TO_VIDEO and data.get("image"):
+        image = services.asset_create(
+            workspace=workspace,
+            user=request.user,  # type: ignore[arg-type]
+            upload=data["image"],
+            image=form.image_info,
+        )
+    return services.job_submit(
+        workspace=workspace,
+        user=request.user,  # type: ignore[arg-type]
+        params=form.to_params(),
+        image=image,
+        project=project,
+    )
+
+
+@require_GET
+@login_required
+def job_detail(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    return render(
+        request,
+        "studio/job_detail.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "job": job,
+            "state": selectors.job_state(job),
+            "video": getattr(job, "video", None) if job.status == Job.Status.SUCCEEDED else None,
+        },
+    )
+
+
+@require_GET
+@login_required
+def job_state(request: HttpRequest, workspace_id: int, job_id: int) -> JsonResponse:
+    """The job's state as JSON: the WebSocket snapshot, for clients that poll."""
+    membership = _membership(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    return JsonResponse(selectors.job_state(job))
+
+
+@require_POST
+@login_required
+def job_cancel(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot cancel jobs.")
+    services.job_cancel(job=job)
+    return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
+
+
+@require_POST
+@login_required
+def job_rerun(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
+    try:
+        new_job = services.job_rerun(
+            job=job,
+            user=request.user,  # type: ignore[arg-type]
+            same_seed=request.POST.get("seed") != "new",
+        )
+    except (ValueError, EngineUnavailable) as exc:
+        messages.error(request, str(exc))
+        return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
+    return redirect("job_detail", workspace_id=workspace_id, job_id=new_job.pk)
+
+
+@require_GET
+@login_required
+def gallery(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    workspace = membership.workspace
+    project = request.GET.get("project", "")
+    engine = request.GET.get("engine", "")
+    status = request.GET.get("status", "")
+    jobs = selectors.job_list_for_workspace(
+        workspace=workspace,
+        project_id=int(project) if project.isdigit() else None,
+        engine=engine,
+        status=status if status in Job.Status.values else "",
+    )
+    page = Paginator(jobs, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "studio/gallery.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "page": page,
+            "projects": selectors.project_list_for_workspace(workspace=workspace),
+            "engines_used": selectors.engines_used_in_workspace(workspace=workspace),
+            "statuses": Job.Status.choices,
+            "filters": {"project": project, "engine": engine, "status": status},
+        },
+    )
+
+
+@require_GET
+@login_required
+def video_download(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    video = getattr(job, "video", None)
+    if video is None:
+        raise Http404
+    filename = f"reelsmith-{job.pk}.mp4"
+    if not _is_local_storage():
+        return HttpResponseRedirect(video.file.url)
+    return FileResponse(video.file.open("rb"), as_attachment=True, filename=filename)
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+
+
+@require_GET
+@login_required
+def stored_file(request: HttpRequest, name: str) -> HttpResponse:
+    """Serve a stored file to members of the workspace it belongs to, and 404 to anyone else.
+
+    Byte ranges are honoured so that a video can be sought. With S3-compatible storage the
+    member is sent to a short-lived signed URL instead.
+    """
+    owner = selectors.file_owner(name=name)
+    if owner is None or not selectors.is_member(user=request.user, workspace_id=owner[0]):
+        raise Http404
+    if not _is_local_storage():
+        return HttpResponseRedirect(default_storage.url(name))
+    size = default_storage.size(name)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    handle = default_storage.open(name, "rb")
+    match = _RANGE.match(request.headers.get("Range", ""))
+    if match and (match.group(1) or match.group(2)):
+        start_s, end_s = match.groups()
+        if start_s:
+            start, end = int(start_s), min(int(end_s) if end_s else size - 1, size - 1)
+        else:
+            start, end = max(size - int(end_s), 0), size - 1
+        if start > end or start >= size:
+            handle.close()
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        handle.seek(start)
+        body = handle.read(end - start + 1)
+        handle.close()
+        response = HttpResponse(body, status=206, content_type=content_type)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    else:
+        response = FileResponse(handle, content_type=content_type)
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _is_local_storage() -> bool:
+    return hasattr(default_storage, "path") and default_storage.__class__.__name__ == (
+        "FileSystemStorage"
+    )

@@ -1,0 +1,57 @@
+"""Fixtures shared by every test: users, workspaces, images, and torch kept to one thread."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from PIL import Image
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread() -> None:
+    # Two threads fighting over two cores ran many times slower than one on the CI machine.
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def make_png(width: int = 320, height: int = 240, color: tuple[int, int, int] = (200, 60, 40)) -> bytes:
+    """A small PNG with a pattern, so motion over it is visible."""
+    image = Image.new("RGB", (width, height), color)
+    for x in range(0, width, 40):
+        for y in range(0, height, 40):
+            if (x // 40 + y // 40) % 2:
+                image.paste((240, 220, 80), (x, y, x + 20, y + 20))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def png_bytes() -> bytes:
+    return make_png()
+
+
+@pytest.fixture
+def user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="maya", password="a-long-passphrase")
+
+
+@pytest.fixture
+def other_user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="otto", password="a-long-passphrase")
+
+
+@pytest.fixture
+def workspace(user: Any) -> Any:
+    from studio import services
+
+    return services.workspace_ensure_personal(user=user)
+
+
+@pytest.fixture
+def member_client(client: Any, user: Any, workspace: Any) -> Any:
+    client.force_login(user)
+    return client

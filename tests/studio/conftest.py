@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from studio import services
+from studio.models import Job
+from tests.conftest import make_png
+
+
+@pytest.fixture
+def no_queue() -> Any:
+    """Unit tests check what is queued without a broker: the task's apply_async is recorded."""
+    with mock.patch("studio.tasks.run_job.apply_async") as apply_async:
+        apply_async.return_value = mock.Mock(id="task-1")
+        yield apply_async
+
+
+@pytest.fixture
+def camera_params() -> services.JobParams:
+    return services.JobParams(
+        mode="image-to-video",
+        engine="camera-motion",
+        prompt="slow zoom in on the product",
+        negative_prompt="",
+        width=256,
+        height=256,
+        num_frames=8,
+        fps=8,
+        steps=1,
+        guidance=0.0,
+        seed=7,
+    )
+
+
+@pytest.fixture
+def asset(workspace: Any, user: Any) -> Any:
+    from studio.forms import check_image
+
+    upload = SimpleUploadedFile("product.png", make_png(), content_type="image/png")
+    image = check_image(upload)
+    return services.asset_create(workspace=workspace, user=user, upload=upload, image=image)
+
+
+@pytest.fixture
+def job(workspace: Any, user: Any, asset: Any, camera_params: Any, no_queue: Any) -> Job:
+    return services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)

@@ -1,0 +1,103 @@
+"""Another user, in another workspace, can reach nothing of this one: every URL is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from studio import services
+from studio.asgi import application
+from studio.models import Job, Video
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finished_job(job: Any) -> Job:
+    """A job with a stored video and poster, as a worker leaves it."""
+    video = Video(
+        job=job, workspace=job.workspace, width=256, height=256, fps=8, num_frames=8,
+        duration=1.0, size_bytes=3,
+    )
+    video.file.save("v.mp4", ContentFile(b"mp4"), save=False)
+    video.poster.save("v.jpg", ContentFile(b"jpg"), save=False)
+    video.save()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    job.refresh_from_db()
+    return job
+
+
+def _urls(job: Job) -> list[tuple[str, str]]:
+    ws, pk = job.workspace_id, job.pk
+    video = job.video
+    return [
+        ("get", reverse("workspace_dashboard", args=[ws])),
+        ("get", reverse("job_new", args=[ws])),
+        ("post", reverse("job_new", args=[ws])),
+        ("get", reverse("gallery", args=[ws])),
+        ("get", reverse("job_detail", args=[ws, pk])),
+        ("get", reverse("job_state", args=[ws, pk])),
+        ("post", reverse("job_cancel", args=[ws, pk])),
+        ("post", reverse("job_rerun", args=[ws, pk])),
+        ("get", reverse("video_download", args=[ws, pk])),
+        ("get", reverse("file", args=[video.file.name])),
+        ("get", reverse("file", args=[video.poster.name])),
+        ("get", reverse("file", args=[job.image.file.name])),
+    ]
+
+
+def test_a_member_reaches_every_url(member_client, finished_job):
+    """The owner gets each page, download and file (the control for the test below)."""
+    for method, url in _urls(finished_job):
+        if method == "get":
+            assert member_client.get(url).status_code == 200, url
+
+
+def test_another_user_gets_404_everywhere(client, other_user, finished_job):
+    """A signed-in user of another workspace gets 404 for every page, download and file."""
+    services.workspace_ensure_personal(user=other_user)
+    client.force_login(other_user)
+    for method, url in _urls(finished_job):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (method, url, response.status_code)
+    finished_job.refresh_from_db()
+    assert finished_job.status == Job.Status.SUCCEEDED
+    assert Job.objects.count() == 1
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, finished_job):
+    """Without a session every page redirects to the sign-in page."""
+    for method, url in _urls(finished_job):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+
+
+def _ws_connect(user: Any, path: str) -> tuple[bool, Any]:
+    async def go() -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://127.0.0.1")])
+        communicator.scope["user"] = user
+        connected, _ = await communicator.connect()
+        first = await communicator.receive_json_from() if connected else None
+        await communicator.disconnect()
+        return connected, first
+
+    return async_to_sync(go)()
+
+
+def test_the_websocket_refuses_a_non_member(other_user, job):
+    """The workspace and job streams refuse a user who is not a member."""
+    assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/") == (False, None)
+    assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/jobs/{job.pk}/") == (False, None)
+
+
+def test_the_websocket_sends_a_member_a_snapshot_first(user, job):
+    """A member is accepted and first receives the job's true state."""
+    connected, first = _ws_connect(user, f"/ws/workspaces/{job.workspace_id}/jobs/{job.pk}/")
+    assert connected
+    assert first["type"] == "snapshot" and first["jobs"][0]["job"] == job.pk
+    assert first["jobs"][0]["status"] == "queued"

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from generation import EngineUnavailable
+from studio import services
+from studio.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_stores_a_queued_job_with_every_parameter(workspace, user, asset, camera_params, no_queue):
+    """A submitted job is stored queued, with its parameters and seed."""
+    job = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    job.refresh_from_db()
+    assert job.status == Job.Status.QUEUED
+    assert (job.width, job.height, job.num_frames, job.fps, job.seed) == (256, 256, 8, 8, 7)
+    assert job.image == asset
+    assert job.queue == "cpu"
+
+
+def test_it_queues_the_task_only_once_the_row_is_committed(
+    workspace, user, asset, camera_params, no_queue, django_capture_on_commit_callbacks
+):
+    """The task is sent on commit, on the engine's queue, and its id is stored."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+        assert not no_queue.called
+    for callback in callbacks:
+        callback()
+    no_queue.assert_called_once_with(args=[job.pk], queue="cpu")
+    job.refresh_from_db()
+    assert job.celery_task_id == "task-1"
+
+
+def test_it_picks_a_random_seed_when_none_is_given(workspace, user, asset, camera_params, no_queue):
+    """A blank seed becomes a random one, which is stored so the job can be reproduced."""
+    seeds = {
+        services.job_submit(
+            workspace=workspace, user=user, params=replace(camera_params, seed=None), image=asset
+        ).seed
+        for _ in range(3)
+    }
+    assert len(seeds) > 1
+
+
+def test_it_rejects_an_unknown_engine_and_stores_nothing(workspace, user, camera_params, no_queue):
+    """An engine the registry does not know is refused before anything is written."""
+    with pytest.raises(ValueError, match="camera-motion"):
+        services.job_submit(
+            workspace=workspace, user=user, params=replace(camera_params, engine="nonesuch")
+        )
+    assert Job.objects.count() == 0
+
+
+def test_it_rejects_an_unavailable_engine(workspace, user, camera_params, no_queue):
+    """An engine without its weights is refused with the reason."""
+    params = replace(camera_params, engine="wan2.1-t2v", mode="text-to-video")
+    with pytest.raises(EngineUnavailable, match="weights|model"):
+        services.job_submit(workspace=workspace, user=user, params=params)
+    assert Job.objects.count() == 0
+
+
+def test_it_rejects_image_to_video_without_an_image(workspace, user, camera_params, no_queue):
+    """Image-to-video with no image is refused."""
+    with pytest.raises(ValueError, match="needs an image"):
+        services.job_submit(workspace=workspace, user=user, params=camera_params)
+
+
+def test_it_cancels_a_queued_job_at_once(job: Any, no_queue):
+    """A queued job is cancelled immediately; its message will be skipped by the worker."""
+    services.job_cancel(job=job)
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
+    assert services.job_start(job_id=job.pk, worker="w@host:1") is None
+
+
+def test_it_asks_a_running_job_to_stop(job: Any, no_queue):
+    """A running job gets a cancel request and keeps running until its next step."""
+    services.job_start(job_id=job.pk, worker="w@host:1")
+    services.job_cancel(job=job)
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING
+    assert job.cancel_requested
+
+
+def test_it_reruns_with_the_same_or_a_new_seed(job: Any, user, no_queue):
+    """A re-run copies every setting; the seed is kept or replaced as asked."""
+    same = services.job_rerun(job=job, user=user, same_seed=True)
+    new = services.job_rerun(job=job, user=user, same_seed=False)
+    assert same.seed == job.seed and same.rerun_of == job
+    assert (same.prompt, same.image, same.width, same.steps) == (
+        job.prompt,
+        job.image,
+        job.width,
+        job.steps,
+    )
+    assert new.prompt == job.prompt
+    assert new.seed != job.seed
