@@ -183,7 +183,7 @@ def check_image(upload: UploadedFile) -> Image.Image:
     )
     try:
         with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat it as the error it is.
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that: treat it as an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             upload.seek(0)
             image = Image.open(upload)
@@ -199,7 +199,7 @@ def check_image(upload: UploadedFile) -> Image.Image:
             code="too_many_pixels",
             params={"limit": settings.UPLOAD_MAX_PIXELS // 1_000_000},
         ) from None
-    except Exception:  # noqa: BLE001  (Pillow raises many kinds of error for bad files)
+    except Exception:
         raise not_an_image from None
     if image.format not in IMAGE_FORMATS:
         raise not_an_image

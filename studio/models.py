@@ -43,6 +43,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
     @property
     def can_edit(self) -> bool:
         return self.role in (self.Role.OWNER, self.Role.EDITOR)
@@ -79,6 +82,9 @@ class Asset(models.Model):
     height = models.PositiveIntegerField()
     size_bytes = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class Job(models.Model):
@@ -127,7 +133,9 @@ class Job(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     eta_seconds = models.FloatField(null=True, blank=True)
     preview = models.TextField(blank=True)  # a small JPEG as a data URL, the latest one
-    details = models.JSONField(default=dict, blank=True)  # the engine's notes (prompt analysis, ...)
+    details = models.JSONField(
+        default=dict, blank=True
+    )  # the engine's notes (prompt analysis, ...)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
 
@@ -194,3 +202,6 @@ class Video(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Video of job {self.job_id}"

@@ -21,7 +21,9 @@ PREVIEW_MAX_SIDE = 256
 
 
 def engine_settings() -> EngineSettings:
-    return EngineSettings(model_paths=dict(settings.ENGINE_MODEL_PATHS), device=settings.ENGINE_DEVICE)
+    return EngineSettings(
+        model_paths=dict(settings.ENGINE_MODEL_PATHS), device=settings.ENGINE_DEVICE
+    )
 
 
 def engine_list() -> list[EngineInfo]:
@@ -143,7 +145,9 @@ def job_state(job: Job) -> dict[str, Any]:
         "url": reverse("job_detail", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk}),
         "video": None,
     }
-    video = Video.objects.filter(job_id=job.pk).first() if job.status == Job.Status.SUCCEEDED else None
+    video = (
+        Video.objects.filter(job_id=job.pk).first() if job.status == Job.Status.SUCCEEDED else None
+    )
     if video is not None:
         state["video"] = {
             "url": file_url(video.file.name),

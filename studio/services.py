@@ -277,7 +277,9 @@ def job_run(*, job_id: int, worker: str) -> None:
     try:
         request = _video_request(job, workdir)
         reporter = _ProgressReporter(job=job, worker=worker)
-        result = _run_pipeline(job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter)
+        result = _run_pipeline(
+            job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter
+        )
         job_finish(job_id=job.pk, worker=worker, result=result)
     except Cancelled:
         _job_end(job.pk, worker, Job.Status.CANCELLED, stage="cancelled")
@@ -285,7 +287,7 @@ def job_run(*, job_id: int, worker: str) -> None:
         logger.warning("job %s: lease lost to another worker; output discarded", job.pk)
     except (ValueError, EngineUnavailable) as exc:
         _job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=str(exc))
-    except Exception as exc:  # noqa: BLE001  (any failure must end the job with its reason)
+    except Exception as exc:
         logger.exception("job %s failed", job.pk)
         error = f"The engine failed: {type(exc).__name__}: {exc}"
         _job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=error)
@@ -513,7 +515,7 @@ def _group_send(workspace_id: int, job_id: int, message: dict[str, Any]) -> None
     try:
         async_to_sync(layer.group_send)(selectors.job_group(job_id), message)
         async_to_sync(layer.group_send)(selectors.workspace_group(workspace_id), message)
-    except Exception:  # noqa: BLE001  (Redis down must not fail the job)
+    except Exception:
         logger.warning("live update for job %s not sent", job_id, exc_info=True)
 
 

@@ -144,7 +144,9 @@ CELERY_BEAT_SCHEDULE = {
 # Jobs
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=90)  # renewed while the job makes progress
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
-JOB_PROGRESS_INTERVAL = env.float("JOB_PROGRESS_INTERVAL", default=0.25)  # seconds between row writes
+JOB_PROGRESS_INTERVAL = env.float(
+    "JOB_PROGRESS_INTERVAL", default=0.25
+)  # seconds between row writes
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 PROMPT_MAX_CHARS = 2000

@@ -17,7 +17,9 @@ def _one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
-def make_png(width: int = 320, height: int = 240, color: tuple[int, int, int] = (200, 60, 40)) -> bytes:
+def make_png(
+    width: int = 320, height: int = 240, color: tuple[int, int, int] = (200, 60, 40)
+) -> bytes:
     """A small PNG with a pattern, so motion over it is visible."""
     image = Image.new("RGB", (width, height), color)
     for x in range(0, width, 40):

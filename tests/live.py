@@ -66,8 +66,12 @@ class Process:
         self.name = name
         self.log_path = ARTIFACTS / f"{name}.log"
         self.log: IO[bytes] = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603
-            args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -93,14 +97,31 @@ def start_worker(name: str = "itest", **env: str) -> Process:
     worker = Process(
         f"worker-{name}",
         [
-            str(BIN / "celery"), "-A", "studio", "worker", "-P", "solo",
-            "--prefetch-multiplier", "1", "-Q", "cpu,gpu-small,gpu-large",
-            "-n", f"{name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+            str(BIN / "celery"),
+            "-A",
+            "studio",
+            "worker",
+            "-P",
+            "solo",
+            "--prefetch-multiplier",
+            "1",
+            "-Q",
+            "cpu,gpu-small,gpu-large",
+            "-n",
+            f"{name}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
         ],
         child_env(**env),
     )
-    wait_for(lambda: "ready." in worker.log_text(), timeout=90, what=f"worker {name} to start",
-             proc=worker)
+    wait_for(
+        lambda: "ready." in worker.log_text(),
+        timeout=90,
+        what=f"worker {name} to start",
+        proc=worker,
+    )
     return worker
 
 
@@ -126,7 +147,9 @@ def wait_for(check, *, timeout: float, what: str, proc: Process | None = None, e
         if result:
             return result
         if proc is not None and proc.proc.poll() is not None:
-            raise RuntimeError(f"{proc.name} exited while waiting for {what}:\n{proc.log_text()[-3000:]}")
+            raise RuntimeError(
+                f"{proc.name} exited while waiting for {what}:\n{proc.log_text()[-3000:]}"
+            )
         time.sleep(every)
     tail = proc.log_text()[-3000:] if proc else ""
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}\n{tail}")

@@ -21,8 +21,14 @@ pytestmark = pytest.mark.django_db
 def finished_job(job: Any) -> Job:
     """A job with a stored video and poster, as a worker leaves it."""
     video = Video(
-        job=job, workspace=job.workspace, width=256, height=256, fps=8, num_frames=8,
-        duration=1.0, size_bytes=3,
+        job=job,
+        workspace=job.workspace,
+        width=256,
+        height=256,
+        fps=8,
+        num_frames=8,
+        duration=1.0,
+        size_bytes=3,
     )
     video.file.save("v.mp4", ContentFile(b"mp4"), save=False)
     video.poster.save("v.jpg", ContentFile(b"jpg"), save=False)
@@ -79,7 +85,9 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, finished_job):
 
 def _ws_connect(user: Any, path: str) -> tuple[bool, Any]:
     async def go() -> tuple[bool, Any]:
-        communicator = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://127.0.0.1")])
+        communicator = WebsocketCommunicator(
+            application, path, headers=[(b"origin", b"http://127.0.0.1")]
+        )
         communicator.scope["user"] = user
         connected, _ = await communicator.connect()
         first = await communicator.receive_json_from() if connected else None
@@ -92,7 +100,10 @@ def _ws_connect(user: Any, path: str) -> tuple[bool, Any]:
 def test_the_websocket_refuses_a_non_member(other_user, job):
     """The workspace and job streams refuse a user who is not a member."""
     assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/") == (False, None)
-    assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/jobs/{job.pk}/") == (False, None)
+    assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/jobs/{job.pk}/") == (
+        False,
+        None,
+    )
 
 
 def test_the_websocket_sends_a_member_a_snapshot_first(user, job):

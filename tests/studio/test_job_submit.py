@@ -12,7 +12,9 @@ from studio.models import Job
 pytestmark = pytest.mark.django_db
 
 
-def test_it_stores_a_queued_job_with_every_parameter(workspace, user, asset, camera_params, no_queue):
+def test_it_stores_a_queued_job_with_every_parameter(
+    workspace, user, asset, camera_params, no_queue
+):
     """A submitted job is stored queued, with its parameters and seed."""
     job = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
     job.refresh_from_db()
@@ -59,7 +61,7 @@ def test_it_rejects_an_unknown_engine_and_stores_nothing(workspace, user, camera
 def test_it_rejects_an_unavailable_engine(workspace, user, camera_params, no_queue):
     """An engine without its weights is refused with the reason."""
     params = replace(camera_params, engine="wan2.1-t2v", mode="text-to-video")
-    with pytest.raises(EngineUnavailable, match="weights|model"):
+    with pytest.raises(EngineUnavailable, match=r"weights|model"):
         services.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
 

@@ -38,9 +38,7 @@ def _form(**overrides: Any) -> dict[str, Any]:
 
 def test_signing_in_gives_a_new_user_a_personal_workspace(client, user):
     """The first sign-in creates the user's own workspace, with them as owner."""
-    response = client.post(
-        reverse("login"), {"username": "maya", "password": "a-long-passphrase"}
-    )
+    response = client.post(reverse("login"), {"username": "maya", "password": "a-long-passphrase"})
     assert response.status_code == 302
     membership = Membership.objects.get(user=user)
     assert membership.role == "owner" and membership.workspace.personal_for == user
@@ -75,7 +73,11 @@ def test_submitting_queues_a_job_and_opens_its_page(member_client, workspace, no
         ({"prompt": ""}, "prompt", "required"),
         ({"image": None}, "image", "needs an image"),
         (
-            {"image": SimpleUploadedFile("a.png", b"not an image at all", content_type="image/png")},
+            {
+                "image": SimpleUploadedFile(
+                    "a.png", b"not an image at all", content_type="image/png"
+                )
+            },
             "image",
             "not an image",
         ),
@@ -132,8 +134,13 @@ def test_the_gallery_filters_by_status_engine_and_project(member_client, workspa
     url = reverse("gallery", args=[workspace.pk])
     assert f'data-job="{job.pk}"' in member_client.get(url).content.decode()
     assert f'data-job="{job.pk}"' in member_client.get(url, {"status": "queued"}).content.decode()
-    assert f'data-job="{job.pk}"' not in member_client.get(url, {"status": "failed"}).content.decode()
-    assert f'data-job="{job.pk}"' not in member_client.get(url, {"engine": "embedded"}).content.decode()
+    assert (
+        f'data-job="{job.pk}"' not in member_client.get(url, {"status": "failed"}).content.decode()
+    )
+    assert (
+        f'data-job="{job.pk}"'
+        not in member_client.get(url, {"engine": "embedded"}).content.decode()
+    )
 
 
 def test_the_dashboard_is_scoped_to_the_workspace_in_the_session(client, user, other_user):

@@ -1,0 +1,66 @@
+"""The job page shows each state as a user needs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from studio import services
+from studio.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client: Any, job: Job) -> str:
+    return client.get(reverse("job_detail", args=[job.workspace_id, job.pk])).content.decode()
+
+
+def test_a_queued_job_shows_progress_and_a_cancel_button(member_client, job):
+    """A queued job has the bar, the stage and a cancel button; no video yet."""
+    html = _page(member_client, job)
+    assert "<progress" in html and 'id="stage"' in html
+    assert reverse("job_cancel", args=[job.workspace_id, job.pk]) in html
+    assert 'id="result" hidden' in html
+
+
+def test_a_failed_job_shows_its_reason(member_client, job):
+    """The reason a job failed is on its page."""
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error="The image was empty.")
+    html = _page(member_client, job)
+    assert "The image was empty." in html
+    assert 'id="failure" class="errors" role="alert" hidden' not in html
+
+
+def test_every_parameter_is_listed(member_client, job):
+    """Size, frames, fps, steps, guidance and the seed used are all shown."""
+    html = _page(member_client, job)
+    for text in [
+        "256 \u00d7 256",
+        "8 at 8 fps",
+        ">7<",
+        "camera-motion",
+        "slow zoom in on the product",
+    ]:
+        assert text in html, text
+
+
+def test_cancel_and_rerun_buttons_work_from_the_page(member_client, job, no_queue):
+    """Cancel stops a queued job; re-run with the same seed queues a copy."""
+    member_client.post(reverse("job_cancel", args=[job.workspace_id, job.pk]))
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
+    response = member_client.post(
+        reverse("job_rerun", args=[job.workspace_id, job.pk]), {"seed": "same"}
+    )
+    rerun = Job.objects.exclude(pk=job.pk).get()
+    assert response["Location"] == reverse("job_detail", args=[job.workspace_id, rerun.pk])
+    assert rerun.seed == job.seed and rerun.status == Job.Status.QUEUED
+
+
+def test_the_state_endpoint_returns_the_snapshot(member_client, job):
+    """state.json is the same state the WebSocket snapshot sends."""
+    services.job_start(job_id=job.pk, worker="w@h:1")
+    data = member_client.get(reverse("job_state", args=[job.workspace_id, job.pk])).json()
+    assert data["status"] == "running" and data["job"] == job.pk
