@@ -1,0 +1,179 @@
+"""Analytic evaluator for clips in the embedded model's world.
+
+The training data is procedural, so the truth is known and a clip can be read back with
+plain image analysis: the background colour (border pixels), the object's colour (its core
+pixels), its shape (best soft-IoU against rendered templates over rotations), and its motion
+(centroid path, area change, rotation). It also measures background flicker (per-pixel std
+over time where no frame has the object) and the smoothness of the object's path.
+Ground-truth renders score 1.0 on every attribute (see ``tests/generation/test_eval.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from generation.data import BACKGROUND_RGB, OBJECT_RGB, ClipSpec, coverage, shape_polygon
+from generation.engines.embedded.vocabulary import SHAPES
+
+# Angles searched when matching a shape (its rotational symmetry bounds the search).
+_ANGLES = {
+    "circle": [0.0],
+    "square": [float(a) for a in range(0, 90, 15)],
+    "triangle": [float(a) for a in range(0, 120, 15)],
+    "star": [float(a) for a in range(0, 72, 12)],
+}
+TRANSLATIONS = ("right", "left", "up", "down")
+
+
+@dataclass(frozen=True)
+class ClipAnalysis:
+    background: str
+    colour: str
+    shape: str
+    motion: str
+    flicker: float  # mean per-pixel std over time of background pixels, 0..255 units
+    path_jerk: float  # mean |second difference| of the centroid path, pixels per frame^2
+    area: float  # mean object area, pixels
+
+
+def _polygon_area(shape: str) -> float:
+    pts = shape_polygon(shape, 0.0, 0.0, 1.0, 0.0)
+    return 0.5 * abs(
+        sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+    )
+
+
+_UNIT_AREA = {s: _polygon_area(s) for s in SHAPES}
+
+
+def _nearest(rgb: np.ndarray, palette: dict[str, tuple[int, int, int]]) -> str:
+    return min(palette, key=lambda name: float(np.sum((rgb - np.array(palette[name])) ** 2)))
+
+
+def _soft_iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.minimum(a, b).sum() / max(np.maximum(a, b).sum(), 1e-6))
+
+
+def _centroid(alpha: np.ndarray) -> tuple[float, float, float]:
+    """Area and centre (x, y) of a soft mask; pixel centres sit at integer + 0.5."""
+    area = float(alpha.sum())
+    if area < 1e-3:
+        return 0.0, alpha.shape[1] / 2, alpha.shape[0] / 2
+    ys, xs = np.mgrid[0 : alpha.shape[0], 0 : alpha.shape[1]]
+    return area, float((alpha * (xs + 0.5)).sum() / area), float((alpha * (ys + 0.5)).sum() / area)
+
+
+def _shape_scores(alpha: np.ndarray) -> dict[str, float]:
+    """Best soft IoU of each shape (size matched to the area, centred on the centroid)."""
+    area, cx, cy = _centroid(alpha)
+    scores = {}
+    for shape in SHAPES:
+        radius = math.sqrt(max(area, 1.0) / _UNIT_AREA[shape])
+        scores[shape] = max(
+            _soft_iou(alpha, coverage(shape, cx, cy, radius, angle, alpha.shape[0]))
+            for angle in _ANGLES[shape]
+        )
+    return scores
+
+
+def object_alpha(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimated background colour, object colour and per-frame object coverage (T, H, W)."""
+    clip = frames.astype(np.float32)
+    border = np.concatenate(
+        [
+            clip[:, 0].reshape(-1, 3),
+            clip[:, -1].reshape(-1, 3),
+            clip[:, :, 0].reshape(-1, 3),
+            clip[:, :, -1].reshape(-1, 3),
+        ]
+    )
+    bg = np.median(border, axis=0)
+    distance = np.linalg.norm(clip - bg, axis=-1)  # (T, H, W)
+    far = float(np.percentile(distance, 99.5))
+    core = distance > 0.6 * far
+    fg = clip[core].mean(axis=0) if core.any() else bg + 1.0
+    direction = fg - bg
+    alpha = ((clip - bg) @ direction) / max(float(direction @ direction), 1e-6)
+    alpha = np.clip(alpha, 0.0, 1.0)
+    # Pixels far from the line between the two colours are noise, not the object.
+    alpha[distance < 0.25 * max(far, 1.0)] = 0.0
+    return bg, fg, alpha
+
+
+def _motion(alpha: np.ndarray) -> tuple[str, float]:
+    stats = np.array([_centroid(a) for a in alpha])  # (T, 3): area, x, y
+    area, xs, ys = stats[:, 0], stats[:, 1], stats[:, 2]
+    jerk = float(np.mean(np.hypot(np.diff(xs, 2), np.diff(ys, 2))))
+    first, last = area[:3].mean(), area[-3:].mean()
+    if last > 1.5 * first:
+        return "grow", jerk
+    if first > 1.5 * last:
+        return "shrink", jerk
+    dx, dy = xs[-2:].mean() - xs[:2].mean(), ys[-2:].mean() - ys[:2].mean()
+    if max(abs(dx), abs(dy)) > 3.0:
+        if abs(dx) >= abs(dy):
+            return ("right" if dx > 0 else "left"), jerk
+        return ("down" if dy > 0 else "up"), jerk
+    if ys.max() - ys.min() > 3.0:
+        return "bounce", jerk
+    change = max(1.0 - _soft_iou(a, alpha[0]) for a in alpha)
+    if change > 0.15:
+        return "spin", jerk
+    return "still", jerk
+
+
+def analyse_clip(frames: np.ndarray) -> ClipAnalysis:
+    """Read one uint8 clip (T, H, W, 3) back into the world's attributes."""
+    bg, fg, alpha = object_alpha(frames)
+    background = _nearest(bg, BACKGROUND_RGB)
+    colour = _nearest(fg, OBJECT_RGB)
+    areas = alpha.reshape(len(alpha), -1).sum(axis=1)
+    picks = sorted({0, len(alpha) // 2, len(alpha) - 1, int(np.argmax(areas))})
+    totals = dict.fromkeys(SHAPES, 0.0)
+    for i in picks:
+        for shape, score in _shape_scores(alpha[i]).items():
+            totals[shape] += score
+    shape = max(totals, key=lambda s: totals[s])
+    motion, jerk = _motion(alpha)
+    # Background pixels: no frame has the object within one pixel of them.
+    touched = (alpha > 0.02).any(axis=0)
+    touched = (
+        touched
+        | np.roll(touched, 1, 0)
+        | np.roll(touched, -1, 0)
+        | np.roll(touched, 1, 1)
+        | np.roll(touched, -1, 1)
+    )
+    still = ~touched
+    flicker = float(frames.astype(np.float32).std(axis=0)[still].mean()) if still.any() else 0.0
+    return ClipAnalysis(background, colour, shape, motion, flicker, jerk, float(areas.mean()))
+
+
+def score_clip(analysis: ClipAnalysis, spec: ClipSpec) -> dict[str, bool]:
+    """Which attributes of the truth the clip shows."""
+    return {
+        "background": analysis.background == spec.background,
+        "colour": analysis.colour == spec.colour,
+        "shape": analysis.shape == spec.shape,
+        "motion": analysis.motion == spec.motion,
+    }
+
+
+def evaluate_clips(clips: list[np.ndarray], specs: list[ClipSpec]) -> dict[str, float]:
+    """Accuracy per attribute, all four right, flicker and path smoothness over many clips."""
+    rows = []
+    flicker, jerk = [], []
+    for clip, spec in zip(clips, specs, strict=True):
+        analysis = analyse_clip(clip)
+        rows.append(score_clip(analysis, spec))
+        flicker.append(analysis.flicker)
+        if spec.motion in TRANSLATIONS:
+            jerk.append(analysis.path_jerk)
+    result = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
+    result["all"] = float(np.mean([all(r.values()) for r in rows]))
+    result["flicker"] = float(np.mean(flicker))
+    result["path_jerk"] = float(np.mean(jerk)) if jerk else 0.0
+    return result
