@@ -1,0 +1,160 @@
+"""The embedded engine: prompt analysis -> attribute embeddings -> space-time denoiser -> frames.
+
+Weights ship in the repository (``weights/embedded-v1.safetensors`` + its ``.json`` config)
+and load once per process. The model's native clip is 16 frames of 32x32; the engine
+resamples in time to the requested frame count and upscales each frame (Lanczos, cropped
+to cover the requested aspect ratio) to the requested size.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from generation.engines.embedded.model import DenoiserConfig, TinyVideoUNet, clips_to_uint8, sample
+from generation.engines.embedded.vocabulary import Understanding, attribute_indices, understand
+from generation.types import ProgressCallback, VideoRequest
+
+WEIGHTS = Path(__file__).parent / "weights" / "embedded-v1.safetensors"
+# Ten Euler steps are as good as twenty on this model's evaluator scores (docs/embedded-model.md);
+# the engine honours whatever the request asks for.
+RECOMMENDED_STEPS = 10
+RECOMMENDED_GUIDANCE = 3.0
+PREVIEW_SIZE = 128
+MAX_SIDE = 2048
+MAX_FRAMES = 256
+
+_loaded: dict[Path, EmbeddedEngine] = {}
+_lock = threading.Lock()
+
+
+def is_available(weights: Path = WEIGHTS) -> tuple[bool, str]:
+    """Whether the shipped weights are present, and why not."""
+    if not weights.is_file():
+        return False, f"weights not found at {weights}"
+    if not weights.with_suffix(".json").is_file():
+        return False, f"model config not found at {weights.with_suffix('.json')}"
+    return True, ""
+
+
+def load(settings: Any = None) -> EmbeddedEngine:
+    """The engine, loading its weights on first use only (one copy per process).
+
+    ``settings`` may name another weights file as ``embedded_weights`` (attribute or key).
+    """
+    path = WEIGHTS
+    if settings is not None:
+        override = (
+            settings.get("embedded_weights")
+            if isinstance(settings, dict)
+            else getattr(settings, "embedded_weights", None)
+        )
+        path = Path(override) if override else WEIGHTS
+    with _lock:
+        if path not in _loaded:
+            ok, reason = is_available(path)
+            if not ok:
+                from generation.types import EngineUnavailable
+
+                raise EngineUnavailable(reason)
+            _loaded[path] = EmbeddedEngine(path)
+        return _loaded[path]
+
+
+def describe(request: VideoRequest) -> dict[str, object]:
+    """What the pipeline should put in ``VideoResult.details`` for this request."""
+    return {
+        "prompt_analysis": dict(understand(request.prompt)),
+        "native_size": "32x32",
+        "native_frames": 16,
+        "recommended_steps": RECOMMENDED_STEPS,
+        "negative_prompt": "ignored by the embedded model" if request.negative_prompt else "",
+    }
+
+
+class EmbeddedEngine:
+    """The small text-to-video model trained by ``python -m generation.train``."""
+
+    name = "embedded"
+
+    def __init__(self, weights: Path) -> None:
+        config = json.loads(weights.with_suffix(".json").read_text())
+        self.config = DenoiserConfig.from_dict(config["model"])
+        self.training = config.get("training", {})
+        self.model = TinyVideoUNet(self.config)
+        self.model.load_state_dict(load_file(str(weights)))
+        self.model.eval().requires_grad_(False)
+
+    def understand(self, prompt: str) -> Understanding:
+        return understand(prompt)
+
+    def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray:
+        """Frames as uint8 (num_frames, height, width, 3)."""
+        # 1. Check inputs.
+        _check_inputs(request)
+        # 2. Prompt analysis -> the denoiser's conditioning.
+        attributes = torch.tensor([attribute_indices(understand(request.prompt))])
+
+        # 3. Denoising loop, with a preview of the middle frame of the current estimate.
+        def on_step_end(i: int, total: int, x0: torch.Tensor) -> None:
+            on_progress(i + 1, total, _preview(x0), "denoising")
+
+        generator = torch.Generator().manual_seed(request.seed)
+        clips = sample(
+            self.model,
+            attributes,
+            steps=request.steps,
+            guidance=request.guidance,
+            generator=generator,
+            callback_on_step_end=on_step_end,
+        )
+        # 4. Decode: native frames -> requested frame count and size.
+        native = clips_to_uint8(clips)[0].numpy()  # (16, 32, 32, 3)
+        frames = resample_time(native, request.num_frames)
+        return np.stack([upscale(f, request.width, request.height) for f in frames])
+
+
+def _check_inputs(request: VideoRequest) -> None:
+    if not (1 <= request.width <= MAX_SIDE and 1 <= request.height <= MAX_SIDE):
+        raise ValueError(f"width and height must be between 1 and {MAX_SIDE} pixels")
+    if not 1 <= request.num_frames <= MAX_FRAMES:
+        raise ValueError(f"num_frames must be between 1 and {MAX_FRAMES}")
+    if request.steps < 1:
+        raise ValueError("steps must be at least 1")
+    if request.guidance < 0:
+        raise ValueError("guidance must not be negative")
+
+
+def _preview(x0: torch.Tensor) -> Image.Image:
+    middle = clips_to_uint8(x0[:1])[0, x0.shape[2] // 2].numpy()  # (H, W, 3)
+    return Image.fromarray(middle).resize((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.NEAREST)
+
+
+def resample_time(frames: np.ndarray, count: int) -> np.ndarray:
+    """Linear interpolation between native frames to ``count`` frames spanning the same motion."""
+    if count == len(frames):
+        return frames
+    positions = np.linspace(0, len(frames) - 1, count)
+    lower = np.floor(positions).astype(int)
+    upper = np.minimum(lower + 1, len(frames) - 1)
+    w = (positions - lower)[:, None, None, None]
+    mixed = frames[lower].astype(np.float32) * (1 - w) + frames[upper].astype(np.float32) * w
+    return np.rint(mixed).astype(np.uint8)
+
+
+def upscale(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Lanczos upscale of a square frame to cover ``width`` x ``height``, centre-cropped.
+
+    Cropping keeps circles round when the requested size is not square.
+    """
+    side = max(width, height)
+    big = Image.fromarray(frame).resize((side, side), Image.Resampling.LANCZOS)
+    left, top = (side - width) // 2, (side - height) // 2
+    return np.asarray(big.crop((left, top, left + width, top + height)))
