@@ -93,8 +93,8 @@ class JobForm(forms.Form):
         self.engines = {e.name: e for e in engines}
         engine_field = self.fields["engine"]
         assert isinstance(engine_field, forms.ChoiceField)
-        engine_field.choices = [(e.name, _engine_label(e)) for e in engines]
         engine_field.widget = EngineSelect(engines)
+        engine_field.choices = [(e.name, _engine_label(e)) for e in engines]  # also the widget's
         default = next((e.name for e in engines if e.available), "")
         engine_field.initial = default
         if projects is not None:

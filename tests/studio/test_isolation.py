@@ -97,6 +97,7 @@ def _ws_connect(user: Any, path: str) -> tuple[bool, Any]:
     return async_to_sync(go)()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_websocket_refuses_a_non_member(other_user, job):
     """The workspace and job streams refuse a user who is not a member."""
     assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/") == (False, None)
@@ -106,6 +107,7 @@ def test_the_websocket_refuses_a_non_member(other_user, job):
     )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_websocket_sends_a_member_a_snapshot_first(user, job):
     """A member is accepted and first receives the job's true state."""
     connected, first = _ws_connect(user, f"/ws/workspaces/{job.workspace_id}/jobs/{job.pk}/")

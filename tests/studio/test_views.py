@@ -113,7 +113,7 @@ def test_a_decompression_bomb_is_refused(member_client, workspace, no_queue, set
 
 def test_an_oversize_upload_is_refused(member_client, workspace, no_queue, settings):
     """A file over the upload limit is refused with the limit."""
-    settings.UPLOAD_MAX_BYTES = 1000
+    settings.UPLOAD_MAX_BYTES = 100
     response = member_client.post(reverse("job_new", args=[workspace.pk]), _form())
     assert response.status_code == 400
     assert "the limit is" in response.content.decode()
@@ -143,7 +143,9 @@ def test_the_gallery_filters_by_status_engine_and_project(member_client, workspa
     )
 
 
-def test_the_dashboard_is_scoped_to_the_workspace_in_the_session(client, user, other_user):
+def test_the_dashboard_is_scoped_to_the_workspace_in_the_session(
+    client, user, workspace, other_user
+):
     """A user in two workspaces sees the one they last opened."""
     from studio import services
 
