@@ -74,4 +74,5 @@ class VideoResult:
     height: int
     seed: int
     seconds: float  # wall time of the whole pipeline
-    details: dict[str, object] = field(default_factory=dict)  # engine notes: prompt analysis, motion, ...
+    # engine notes: prompt analysis, motion, ...
+    details: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,220 @@
+"""The command line: ``python -m generation text-to-video|image-to-video|engines ...``.
+
+Progress goes to stderr as a one-line bar; the last line on stdout is one JSON object describing
+the video, so scripts can read it. Any mistake in the arguments, the input or the setup ends the
+run with one line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from PIL import Image
+
+from generation import render
+from generation.engines import (
+    EngineSettings,
+    list_engines,
+    settings_from_env,
+    wan,
+)
+from generation.types import Cancelled, EngineUnavailable, VideoRequest
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# The engine a bare ``--model PATH`` is for, per mode: the one that loads a model folder.
+MODEL_ENGINE = {"text-to-video": wan.NAME}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr, not the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m generation", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    listing = commands.add_parser("engines", help="list the engines and whether they can run here")
+    listing.add_argument("--json", action="store_true", help="one JSON object per engine")
+
+    for mode in ("text-to-video", "image-to-video"):
+        command = commands.add_parser(mode, help=f"make a {mode} clip")
+        if mode == "image-to-video":
+            command.add_argument("--image", type=Path, required=True, help="the image to animate")
+            command.add_argument(
+                "--motion",
+                default="auto",
+                help="camera motion: auto (from the prompt), zoom-in, "
+                "zoom-out, pan-left, pan-right, pan-up, pan-down or parallax",
+            )
+        command.add_argument("--prompt", required=True, help="what the video shows")
+        command.add_argument("--output", type=Path, required=True, help="the MP4 to write")
+        command.add_argument(
+            "--engine", help="engine name (see `engines`); default: the first available"
+        )
+        command.add_argument(
+            "--model", help="model folder for the engine (a diffusers folder for Wan)"
+        )
+        command.add_argument("--seed", type=int, help="random seed; default: a random one, printed")
+        command.add_argument("--steps", type=int, help="denoising steps")
+        command.add_argument("--frames", type=int, help="number of frames")
+        command.add_argument("--fps", type=int, help="frames per second")
+        command.add_argument("--width", type=int, help="width in pixels")
+        command.add_argument("--height", type=int, help="height in pixels")
+        command.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+        command.add_argument("--negative-prompt", default="", help="what the video should avoid")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings_from_env()
+    try:
+        if args.command == "engines":
+            return _list_engines(settings, as_json=args.json)
+        return _generate(args, settings)
+    except (ValueError, EngineUnavailable, render.RenderError, OSError) as exc:
+        _fail(str(exc))
+    except (Cancelled, KeyboardInterrupt):
+        print("\ncancelled", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
+    from generation.pipelines import image_to_video, text_to_video
+
+    mode = args.command
+    engine = args.engine
+    if args.model:
+        engine = engine or MODEL_ENGINE.get(mode)
+        if engine is None:
+            _fail(f"--model needs --engine: no {mode} engine loads a model folder by default")
+        paths = {**settings.model_paths, engine: args.model}
+        settings = dataclasses.replace(settings, model_paths=paths)
+    _use_torch_threads(settings)
+
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+    given = {
+        "num_frames": args.frames,
+        "fps": args.fps,
+        "steps": args.steps,
+        "width": args.width,
+        "height": args.height,
+        "guidance": args.guidance,
+    }
+    request = VideoRequest(
+        prompt=args.prompt,
+        mode=mode,
+        negative_prompt=args.negative_prompt,
+        seed=seed,
+        image_path=getattr(args, "image", None),
+        motion=getattr(args, "motion", "auto"),
+        **{name: value for name, value in given.items() if value is not None},  # type: ignore[arg-type]
+    )
+    pipeline = image_to_video if mode == "image-to-video" else text_to_video
+    # The random seed is shown once work starts, so a refused run still says one line only.
+    bar = ProgressBar(sys.stderr, header=f"seed: {seed} (random)" if args.seed is None else "")
+    result = pipeline.generate(
+        request, output=args.output, engine=engine, settings=settings, on_progress=bar
+    )
+    bar.finish()
+    summary = {
+        "engine": result.engine,
+        "frames": result.num_frames,
+        "fps": result.fps,
+        "width": result.width,
+        "height": result.height,
+        "seed": result.seed,
+        "seconds": round(result.seconds, 3),
+        "output": str(result.output),
+        "poster": str(result.poster),
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+def _list_engines(settings: EngineSettings, *, as_json: bool) -> int:
+    for info in list_engines(settings):
+        if as_json:
+            print(json.dumps(dataclasses.asdict(info)))
+            continue
+        state = "available" if info.available else f"unavailable: {info.reason}"
+        print(f"{info.name:<14} {', '.join(info.modes):<15} queue={info.queue:<9} {state}")
+        print(f"{'':<14} {info.label}")
+    return 0
+
+
+def _use_torch_threads(settings: EngineSettings) -> None:
+    """One torch thread on a CPU unless REELSMITH_TORCH_THREADS says otherwise.
+
+    On small CPU machines torch's default (a thread per core) fights ffmpeg and other workers
+    and ran many times slower than one thread.
+    """
+    import torch
+
+    threads = os.environ.get("REELSMITH_TORCH_THREADS", "").strip()
+    if threads:
+        torch.set_num_threads(int(threads))
+    elif settings.device == "cpu" or (settings.device == "auto" and not torch.cuda.is_available()):
+        torch.set_num_threads(1)
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_FAILED)
+
+
+class ProgressBar:
+    """A one-line text bar on a stream: stage, bar, step/total, and the time left in the stage."""
+
+    WIDTH = 24  # characters of bar
+
+    def __init__(self, stream: TextIO, header: str = "") -> None:
+        self.stream = stream
+        self.header = header  # a line written before the first bar
+        self.stage = ""
+        self.stage_started = time.monotonic()
+        self.drawn = False
+
+    def __call__(
+        self, step: int, total: int, preview: Image.Image | None = None, stage: str = "denoising"
+    ) -> None:
+        now = time.monotonic()
+        if self.header and not self.drawn:
+            self.stream.write(self.header + "\n")
+        if stage != self.stage:
+            if self.drawn:
+                self.stream.write("\n")
+            self.stage, self.stage_started = stage, now
+        done = step / total if total else 0.0
+        filled = round(self.WIDTH * done)
+        elapsed = now - self.stage_started
+        eta = f"ETA {_clock(elapsed / step * (total - step))}" if step and total else "ETA --:--"
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r{stage:<10} [{bar}] {step}/{total} {eta}  ")
+        self.stream.flush()
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"

@@ -1,0 +1,111 @@
+"""What every engine is, and the helpers engines share: seeds, devices, previews, resizing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from PIL import Image
+
+from generation.types import Mode, ProgressCallback, VideoRequest
+
+if TYPE_CHECKING:  # torch is imported where it is used, so listing engines stays light
+    import torch
+
+PREVIEW_SIDE = 256  # longest side of a progress preview, in pixels
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """One engine as the editor lists it: what it makes, where it runs, whether it can run here."""
+
+    name: str  # registry key: "embedded", "wan2.1-t2v", "camera-motion"
+    label: str  # shown in the editor; says plainly what the engine is
+    modes: tuple[Mode, ...]  # what it can make
+    queue: str  # the Celery queue whose workers run it: "cpu", "gpu-small" or "gpu-large"
+    available: bool  # can it run on this machine now
+    reason: str = ""  # why not, in words an operator can act on
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What an operator configures for the engines (environment, Django settings or the CLI)."""
+
+    model_paths: Mapping[str, str] = field(default_factory=dict)  # engine name -> model folder
+    device: str = "auto"  # "auto" (the GPU when there is one), "cuda", "cuda:1", "cpu", ...
+
+
+class Engine(Protocol):
+    """Turns a request into frames: uint8, shaped (T, H, W, 3), at the request's width x height."""
+
+    name: str
+
+    def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray: ...
+
+
+def resolve_device(device: str) -> str:
+    """ "auto" means the GPU when torch sees one, else the CPU; anything else is taken as given."""
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def seeded_generator(seed: int, device: str = "cpu") -> torch.Generator:
+    """A torch generator on ``device`` seeded with ``seed``, so one seed gives one video."""
+    import torch
+
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+def preview_image(frame: np.ndarray, side: int = PREVIEW_SIDE) -> Image.Image:
+    """A small RGB preview of one uint8 (H, W, 3) frame, its longest side ``side`` pixels."""
+    image = Image.fromarray(frame)
+    return image.resize(_fit(image.width, image.height, side), Image.Resampling.BILINEAR)
+
+
+def latent_preview(
+    latents: torch.Tensor,
+    factors: Sequence[Sequence[float]],
+    bias: Sequence[float],
+    side: int = PREVIEW_SIDE,
+) -> Image.Image:
+    """A cheap look at a video latent: the middle frame through a fixed linear map to RGB.
+
+    No VAE decode: each latent pixel is one RGB pixel (``rgb = latent @ factors + bias``, values
+    in about [-1, 1]), and the small image is then enlarged to ``side`` for the page.
+    """
+    import torch
+
+    frame = latents[0, :, latents.shape[2] // 2].float().cpu()  # (B, C, T, h, w) -> (C, h, w)
+    weights = torch.tensor(factors, dtype=torch.float32)  # (C, 3)
+    rgb = torch.einsum("chw,cd->hwd", frame, weights) + torch.tensor(bias)  # (h, w, 3)
+    pixels = ((rgb + 1.0) * 127.5).clamp(0, 255).round().to(torch.uint8).numpy()
+    return Image.fromarray(pixels).resize(
+        _fit(pixels.shape[1], pixels.shape[0], side), Image.Resampling.BILINEAR
+    )
+
+
+def resize_frames(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Frames (T, H, W, 3) uint8 resized to exactly width x height (bicubic); as-is when equal."""
+    if frames.shape[1:3] == (height, width):
+        return frames
+    return np.stack(
+        [
+            np.asarray(Image.fromarray(f).resize((width, height), Image.Resampling.BICUBIC))
+            for f in frames
+        ]
+    )
+
+
+def to_uint8(frames: np.ndarray) -> np.ndarray:
+    """Float frames in [0, 1] to uint8, rounding rather than truncating."""
+    return (np.clip(frames, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+
+
+def _fit(width: int, height: int, side: int) -> tuple[int, int]:
+    scale = side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
