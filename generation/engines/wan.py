@@ -115,7 +115,7 @@ def describe(request: VideoRequest) -> dict[str, object]:
 
 
 def model_size(width: int, height: int) -> tuple[int, int]:
-    """The size Wan generates at: each side rounded to the nearest multiple of 16 (at least 16)."""
+    """The size Wan generates at: each side to the nearest multiple of 16 (ties up, at least 16)."""
     return _round_to(width, SIZE_MULTIPLE), _round_to(height, SIZE_MULTIPLE)
 
 
@@ -164,4 +164,4 @@ class WanEngine:
 
 
 def _round_to(value: int, multiple: int) -> int:
-    return max(multiple, round(value / multiple) * multiple)
+    return max(multiple, int(value / multiple + 0.5) * multiple)  # ties round up
