@@ -123,7 +123,7 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         seed=seed,
         image_path=getattr(args, "image", None),
         motion=getattr(args, "motion", "auto"),
-        **{name: value for name, value in given.items() if value is not None},  # type: ignore[arg-type]
+        **{name: value for name, value in given.items() if value is not None},
     )
     pipeline = image_to_video if mode == "image-to-video" else text_to_video
     # The random seed is shown once work starts, so a refused run still says one line only.

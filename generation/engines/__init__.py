@@ -110,7 +110,11 @@ def _loader(name: str) -> Callable[[EngineSettings], Engine]:
         assert module is not None  # available engines have their module
         load: Callable[[EngineSettings], Engine] = module.load
         return load
-    return {wan.NAME: wan.load, camera.NAME: camera.load}[name]
+    loaders: dict[str, Callable[[EngineSettings], Engine]] = {
+        wan.NAME: wan.load,
+        camera.NAME: camera.load,
+    }
+    return loaders[name]
 
 
 def _embedded_module() -> ModuleType | None:

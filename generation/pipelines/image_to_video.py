@@ -30,7 +30,6 @@ from PIL import Image, UnidentifiedImageError
 from generation import render
 from generation.engines import (
     EngineSettings,
-    camera,
     default_engine,
     describe,
     get_engine_info,
@@ -38,7 +37,7 @@ from generation.engines import (
     settings_from_env,
 )
 from generation.pipelines.checks import check_request
-from generation.prompts import analyse
+from generation.prompts import CAMERA_MOTIONS, analyse
 from generation.types import (
     EngineUnavailable,
     Mode,
@@ -68,10 +67,10 @@ def check_inputs(request: VideoRequest) -> None:
         raise ValueError(f"The image {path.name!r} has too many pixels to open safely.") from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"{path.name!r} is not an image that can be opened.") from exc
-    if request.motion != "auto" and request.motion not in camera.CAMERA_MOTIONS:
+    if request.motion != "auto" and request.motion not in CAMERA_MOTIONS:
         raise ValueError(
             f"Unknown camera motion {request.motion!r}; choose auto or one of: "
-            f"{', '.join(camera.CAMERA_MOTIONS)}."
+            f"{', '.join(CAMERA_MOTIONS)}."
         )
 
 

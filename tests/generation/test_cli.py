@@ -1,0 +1,142 @@
+"""The command line: argument errors are one line, and real runs print their JSON summary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generation.cli import main
+from generation.render import probe
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _no_configured_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The operator's own settings must not change what these runs see.
+    monkeypatch.delenv("REELSMITH_WAN21_T2V_MODEL", raising=False)
+    monkeypatch.delenv("REELSMITH_DEVICE", raising=False)
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_:
+        status = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: command"),
+        (["text-to-video", "--output", "x.mp4"], "required: --prompt"),
+        (
+            ["text-to-video", "--prompt", "p", "--output", "x.mp4", "--frames", "many"],
+            "invalid int",
+        ),
+        (["image-to-video", "--prompt", "p", "--output", "x.mp4"], "required: --image"),
+        (["sing", "--prompt", "p"], "invalid choice: 'sing'"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_one_line(capsys, argv, message):
+    """Usage mistakes give exit status 2 and a single line on stderr, with no usage dump."""
+    status, out, err = run_main(capsys, *argv)
+    assert status == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--frames", "0"], "error: The frame count is 0"),
+        (["--width", "5000"], "error: The width is 5000 px"),
+        (["--engine", "nonesuch"], "error: Unknown engine 'nonesuch'"),
+        (["--engine", "wan2.1-t2v"], "error: Wan 2.1 text-to-video (diffusers) cannot run here"),
+        (["--model", "/no/such/folder"], "weights not found at /no/such/folder"),
+    ],
+)
+def test_bad_values_exit_non_zero_with_one_line_and_no_traceback(capsys, tmp_path, extra, message):
+    """Values the pipeline refuses end the run with one 'error:' line, not a traceback."""
+    argv = ["text-to-video", "--prompt", "a ball", "--output", str(tmp_path / "x.mp4"), *extra]
+    status, out, err = run_main(capsys, *argv)
+    assert status == 1
+    assert out == ""
+    assert err.strip().splitlines() == [err.strip()]
+    assert message in err
+
+
+def test_a_missing_image_is_one_line(capsys, tmp_path):
+    """Image-to-video with a path that does not exist names the file."""
+    argv = ["image-to-video", "--image", str(tmp_path / "gone.jpg"), "--prompt", "zoom in"]
+    status, _, err = run_main(capsys, *argv, "--output", str(tmp_path / "x.mp4"))
+    assert status == 1
+    assert err.strip() == "error: The image 'gone.jpg' was not found."
+
+
+def test_it_lists_the_engines_and_why_they_cannot_run(capsys):
+    """`engines` shows every engine with its availability or the reason it is unavailable."""
+    status, out, _ = run_main(capsys, "engines")
+    assert status == 0
+    assert "camera-motion" in out and "available" in out
+    assert "no model configured (set REELSMITH_WAN21_T2V_MODEL)" in out
+    status, out, _ = run_main(capsys, "engines", "--json")
+    assert [json.loads(line)["name"] for line in out.splitlines()] == [
+        "embedded",
+        "wan2.1-t2v",
+        "camera-motion",
+    ]
+
+
+def test_a_camera_motion_run_writes_an_mp4_and_prints_its_summary(tmp_path, scene_png):
+    """`python -m generation image-to-video` writes a playable MP4; stdout ends with JSON."""
+    output = tmp_path / "farm.mp4"
+    command = [
+        sys.executable,
+        "-m",
+        "generation",
+        "image-to-video",
+        *("--image", str(scene_png), "--prompt", "slow zoom in on the farm"),
+        *("--output", str(output), "--frames", "8", "--fps", "8"),
+        *("--width", "96", "--height", "64"),
+    ]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["engine"] == "camera-motion"
+    assert (summary["frames"], summary["fps"], summary["width"], summary["height"]) == (
+        8,
+        8,
+        96,
+        64,
+    )
+    assert summary["output"] == str(output)
+    assert isinstance(summary["seed"], int) and summary["seconds"] > 0
+    assert f"seed: {summary['seed']} (random)" in done.stderr
+    assert "animating" in done.stderr and "8/8" in done.stderr
+    video = probe(output)
+    assert (video.frames, video.width, video.height) == (8, 96, 64)
+
+
+def test_a_wan_run_with_model_uses_that_folder(capsys, tmp_path, tiny_wan):
+    """--model points the Wan engine at a folder; the seed given is the seed used."""
+    output = tmp_path / "ball.mp4"
+    status, out, err = run_main(
+        capsys,
+        *("text-to-video", "--prompt", "a red ball", "--output", str(output)),
+        *("--model", str(tiny_wan), "--seed", "42", "--steps", "2", "--frames", "5"),
+        *("--width", "64", "--height", "64", "--fps", "5"),
+    )
+    assert status == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["engine"], summary["seed"], summary["frames"]) == ("wan2.1-t2v", 42, 5)
+    assert "denoising" in err and "2/2" in err and "seed:" not in err
+    assert probe(output).frames == 5
