@@ -157,8 +157,9 @@ def job_submit(
             guidance=params.guidance,
             seed=params.seed if params.seed is not None else random_seed(),
         )
-        transaction.on_commit(lambda: _enqueue(job.pk, info.queue))
-    _broadcast_state(job)
+        # Announce the job before queueing it: once queued, a worker may report it running at
+        # any moment, and a late "queued" message would then show a stale state.
+        transaction.on_commit(lambda: (_broadcast_state(job), _enqueue(job.pk, info.queue)))
     return job
 
 

@@ -6,6 +6,7 @@ differs only by environment variables (see README.md and docker-compose.yml).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -69,7 +70,8 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so the test worker and server processes share the test database;
     # the timeout lets a worker's write wait for the web process's instead of failing.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One file per test run, so two runs side by side do not delete each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

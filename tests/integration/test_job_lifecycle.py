@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,6 +52,6 @@ def test_a_job_goes_from_queued_to_succeeded_with_live_progress(
         job.progress_total,
     )
     video = Video.objects.get(job=job)
-    info = probe(video.file.path)
-    assert (info["frames"], info["width"], info["height"]) == (24, 256, 256)
+    info = probe(Path(video.file.path))
+    assert (info.frames, info.width, info.height) == (24, 256, 256)
     assert video.num_frames == 24 and video.duration == pytest.approx(3.0)
