@@ -91,8 +91,14 @@ def info(settings: EngineSettings) -> EngineInfo:
 def load(settings: EngineSettings) -> WanEngine:
     """Load the pipeline from the configured folder onto the configured device."""
     import torch
+    import transformers
     from diffusers import WanPipeline
+    from diffusers.utils import logging as diffusers_logging
 
+    # Loading bars would interleave with the CLI's own bar and fill worker logs; progress is
+    # reported through on_progress instead.
+    diffusers_logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
     path = settings.model_paths.get(NAME, "")
     device = resolve_device(settings.device)
     # bf16 halves GPU memory at no visible cost for the transformer; the VAE stays float32,
