@@ -98,8 +98,8 @@ class Job(models.Model):
     FINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     class Mode(models.TextChoices):
-        TEXT_TO_VIDEO = "text-to-video"
-        IMAGE_TO_VIDEO = "image-to-video"
+        TEXT_TO_VIDEO = "text-to-video", "Text to video"
+        IMAGE_TO_VIDEO = "image-to-video", "Image to video"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="jobs")
     project = models.ForeignKey(

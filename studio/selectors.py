@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -33,13 +33,13 @@ def engine_list() -> list[EngineInfo]:
 # Membership ---------------------------------------------------------------------------------
 
 
-def workspace_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Workspace]:
+def workspace_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Workspace]:
     if not user.is_authenticated:
         return Workspace.objects.none()
     return Workspace.objects.filter(memberships__user=user).order_by("name")
 
 
-def membership_get(*, user: AbstractBaseUser | AnonymousUser, workspace_id: int) -> Membership:
+def membership_get(*, user: User | AnonymousUser, workspace_id: int) -> Membership:
     """The user's membership of a workspace, or 404: a non-member cannot tell it exists."""
     if not user.is_authenticated:
         raise Http404
@@ -53,7 +53,7 @@ def membership_get(*, user: AbstractBaseUser | AnonymousUser, workspace_id: int)
     return membership
 
 
-def is_member(*, user: AbstractBaseUser | AnonymousUser, workspace_id: int) -> bool:
+def is_member(*, user: User | AnonymousUser, workspace_id: int) -> bool:
     return bool(
         user.is_authenticated
         and Membership.objects.filter(user=user, workspace_id=workspace_id).exists()

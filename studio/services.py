@@ -18,7 +18,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 # Workspaces ---------------------------------------------------------------------------------
 
 
-def workspace_ensure_personal(*, user: AbstractBaseUser) -> Workspace:
+def workspace_ensure_personal(*, user: User) -> Workspace:
     """Give a user who belongs to no workspace a personal one; return their first workspace."""
     membership = Membership.objects.filter(user=user).select_related("workspace").first()
     if membership:
@@ -50,7 +50,7 @@ def workspace_ensure_personal(*, user: AbstractBaseUser) -> Workspace:
     return workspace
 
 
-def workspace_create(*, name: str, owner: AbstractBaseUser) -> Workspace:
+def workspace_create(*, name: str, owner: User) -> Workspace:
     with transaction.atomic():
         workspace = Workspace.objects.create(name=name)
         Membership.objects.create(workspace=workspace, user=owner, role=Membership.Role.OWNER)
@@ -58,7 +58,7 @@ def workspace_create(*, name: str, owner: AbstractBaseUser) -> Workspace:
 
 
 def membership_add(
-    *, workspace: Workspace, user: AbstractBaseUser, role: str = Membership.Role.EDITOR
+    *, workspace: Workspace, user: User, role: str = Membership.Role.EDITOR
 ) -> Membership:
     membership, _ = Membership.objects.update_or_create(
         workspace=workspace, user=user, defaults={"role": role}
@@ -75,7 +75,7 @@ def project_get_or_create(*, workspace: Workspace, name: str) -> Project:
 
 
 def asset_create(
-    *, workspace: Workspace, user: AbstractBaseUser, upload: UploadedFile, image: Image.Image
+    *, workspace: Workspace, user: User, upload: UploadedFile, image: Image.Image
 ) -> Asset:
     """Store an upload that forms.clean_image already opened and checked."""
     upload.seek(0)
@@ -122,7 +122,7 @@ def random_seed() -> int:
 def job_submit(
     *,
     workspace: Workspace,
-    user: AbstractBaseUser,
+    user: User,
     params: JobParams,
     image: Asset | None = None,
     project: Project | None = None,
@@ -134,7 +134,7 @@ def job_submit(
         raise EngineUnavailable(f"{info.label} is unavailable: {info.reason}")
     if params.mode not in info.modes:
         raise ValueError(f"{info.label} cannot make {params.mode} videos.")
-    if params.mode == Job.Mode.IMAGE_TO_VIDEO and image is None:
+    if params.mode == "image-to-video" and image is None:
         raise ValueError("Image-to-video needs an image.")
     with transaction.atomic():
         job = Job.objects.create(
@@ -147,7 +147,7 @@ def job_submit(
             queue=info.queue,
             prompt=params.prompt,
             negative_prompt=params.negative_prompt,
-            image=image if params.mode == Job.Mode.IMAGE_TO_VIDEO else None,
+            image=image if params.mode == "image-to-video" else None,
             motion=params.motion,
             width=params.width,
             height=params.height,
@@ -157,16 +157,21 @@ def job_submit(
             guidance=params.guidance,
             seed=params.seed if params.seed is not None else random_seed(),
         )
+
         # Announce the job before queueing it: once queued, a worker may report it running at
         # any moment, and a late "queued" message would then show a stale state.
-        transaction.on_commit(lambda: (_broadcast_state(job), _enqueue(job.pk, info.queue)))
+        def announce_and_enqueue() -> None:
+            _broadcast_state(job)
+            _enqueue(job.pk, info.queue)
+
+        transaction.on_commit(announce_and_enqueue)
     return job
 
 
 def _enqueue(job_id: int, queue: str) -> None:
     from studio.tasks import run_job
 
-    result = run_job.apply_async(args=[job_id], queue=queue)
+    result = run_job.apply_async(args=(job_id,), queue=queue)
     Job.objects.filter(pk=job_id).update(celery_task_id=result.id)
 
 
@@ -186,7 +191,7 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
-def job_rerun(*, job: Job, user: AbstractBaseUser, same_seed: bool) -> Job:
+def job_rerun(*, job: Job, user: User, same_seed: bool) -> Job:
     """Queue a new job with the same settings, and the same seed or a new one."""
     params = JobParams(
         mode=job.mode,

@@ -19,6 +19,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -236,7 +237,7 @@ def gallery(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def video_download(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResponse:
+def video_download(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResponseBase:
     membership = _membership(request, workspace_id)
     job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
     video = getattr(job, "video", None)
@@ -253,7 +254,7 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 @require_GET
 @login_required
-def stored_file(request: HttpRequest, name: str) -> HttpResponse:
+def stored_file(request: HttpRequest, name: str) -> HttpResponseBase:
     """Serve a stored file to members of the workspace it belongs to, and 404 to anyone else.
 
     Byte ranges are honoured so that a video can be sought. With S3-compatible storage the
@@ -267,6 +268,7 @@ def stored_file(request: HttpRequest, name: str) -> HttpResponse:
     size = default_storage.size(name)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     handle = default_storage.open(name, "rb")
+    response: HttpResponseBase
     match = _RANGE.match(request.headers.get("Range", ""))
     if match and (match.group(1) or match.group(2)):
         start_s, end_s = match.groups()
@@ -276,9 +278,9 @@ def stored_file(request: HttpRequest, name: str) -> HttpResponse:
             start, end = max(size - int(end_s), 0), size - 1
         if start > end or start >= size:
             handle.close()
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
+            refused = HttpResponse(status=416)
+            refused["Content-Range"] = f"bytes */{size}"
+            return refused
         handle.seek(start)
         body = handle.read(end - start + 1)
         handle.close()

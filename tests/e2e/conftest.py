@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,10 @@ import pytest
 from tests import live
 
 CHROMIUM = "/usr/bin/chromium"
+
+# Playwright's sync API keeps an event loop running in the test's thread; the test's own
+# database calls are plain synchronous ones, which Django would otherwise refuse there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from generation.render import probe
 
+from generation.render import probe
 from studio.models import Job, Video
 from tests.integration.helpers import SocketRecorder, session_cookie, submit_camera_job
 

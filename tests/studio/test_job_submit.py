@@ -33,7 +33,7 @@ def test_it_queues_the_task_only_once_the_row_is_committed(
         assert not no_queue.called
     for callback in callbacks:
         callback()
-    no_queue.assert_called_once_with(args=[job.pk], queue="cpu")
+    no_queue.assert_called_once_with(args=(job.pk,), queue="cpu")
     job.refresh_from_db()
     assert job.celery_task_id == "task-1"
 
