@@ -7,11 +7,19 @@ from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_init, worker_ready
+from django.db import InterfaceError, OperationalError
 
 from studio import services
 
 
-@shared_task(bind=True, name="studio.tasks.run_job")
+@shared_task(
+    bind=True,
+    name="studio.tasks.run_job",
+    # A database that is briefly unreachable must not leave the job queued forever.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    max_retries=8,
+)
 def run_job(self: Any, job_id: int) -> None:
     # The process id tells this run apart from an earlier, killed process of the same worker.
     services.job_run(job_id=job_id, worker=f"{self.request.hostname}:{os.getpid()}")

@@ -62,7 +62,11 @@ class SocketRecorder:
                     return message
             seen = len(self.messages)
             time.sleep(0.05)
-        raise TimeoutError(f"no such message in {len(self.messages)}: {self.messages[-5:]}")
+        last = [
+            (m.get("type"), m.get("job"), m.get("status"), m.get("stage"))
+            for m in self.messages[-5:]
+        ]
+        raise TimeoutError(f"no such message among {len(self.messages)}; the last: {last}")
 
 
 def session_cookie(client: Client) -> str:
