@@ -57,3 +57,8 @@ def workspace(user: Any) -> Any:
 def member_client(client: Any, user: Any, workspace: Any) -> Any:
     client.force_login(user)
     return client
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Browser tests last: they are the slowest, and the quick ones should fail first."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))

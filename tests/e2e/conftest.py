@@ -32,8 +32,10 @@ def worker(django_db_setup: Any) -> Iterator[live.Process]:
     process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    # Function-scoped: Playwright's sync API runs an event loop in this thread for as long as it
+    # is open, and other tests' async_to_sync calls cannot run while one is.
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium is not installed at {CHROMIUM}; run `scripts/setup dev`.")
     from playwright.sync_api import sync_playwright
