@@ -1,6 +1,7 @@
 # `make run` sets up and starts the studio; `make test` sets up and runs every test.
 PORT ?= 8000
-export PORT
+# honcho gives each process its own PORT, so the web port travels under another name.
+export REELSMITH_PORT := $(PORT)
 
 .PHONY: run test setup setup-dev lint bench
 

@@ -17,8 +17,10 @@ function syncMode() {
     if (first) engine.value = first.value;
   }
   const chosen = engine.selectedOptions[0];
+  const usable = Boolean(chosen && fits(chosen));
   document.getElementById("engine-note").textContent =
-    chosen && fits(chosen) ? "" : `No engine on this server can make ${m} videos yet.`;
+    usable ? "" : `No engine on this server can make ${m} videos yet.`;
+  form.querySelector("button[type=submit]").disabled = !usable;
 }
 
 function syncNotes() {
