@@ -7,12 +7,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from generation.engines import EngineInfo
-from studio.models import Job, Project
+from studio.models import Job, Membership, Project, Workspace
 from studio.services import JobParams
 
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
@@ -211,3 +212,31 @@ def check_image(upload: UploadedFile) -> Image.Image:
         )
     upload.seek(0)
     return image
+
+
+class WorkspaceForm(forms.Form):
+    name = forms.CharField(max_length=100, strip=True)
+
+
+class MemberForm(forms.Form):
+    """Add a teammate who already has an account, by username."""
+
+    username = forms.CharField(max_length=150, strip=True)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.EDITOR)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+
+    def clean_username(self) -> User:
+        username = self.cleaned_data["username"]
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise ValidationError(
+                "No one has the username %(name)s.", code="unknown_user", params={"name": username}
+            )
+        if Membership.objects.filter(workspace=self.workspace, user=user).exists():
+            raise ValidationError(
+                "%(name)s is already a member.", code="already_member", params={"name": username}
+            )
+        return user

@@ -53,6 +53,14 @@ def membership_get(*, user: User | AnonymousUser, workspace_id: int) -> Membersh
     return membership
 
 
+def membership_list(*, workspace: Workspace) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(workspace=workspace)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
 def is_member(*, user: User | AnonymousUser, workspace_id: int) -> bool:
     return bool(
         user.is_authenticated

@@ -66,6 +66,17 @@ def membership_add(
     return membership
 
 
+def membership_remove(*, membership: Membership) -> None:
+    """Remove a member; a workspace always keeps at least one owner."""
+    if membership.role == Membership.Role.OWNER:
+        owners = Membership.objects.filter(
+            workspace_id=membership.workspace_id, role=Membership.Role.OWNER
+        )
+        if owners.count() == 1:
+            raise ValueError("A workspace needs an owner; make someone else owner first.")
+    membership.delete()
+
+
 def project_get_or_create(*, workspace: Workspace, name: str) -> Project:
     project, _ = Project.objects.get_or_create(workspace=workspace, name=name.strip())
     return project

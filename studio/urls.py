@@ -8,6 +8,13 @@ from studio import views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("w/<int:workspace_id>/", views.workspace_dashboard, name="workspace_dashboard"),
+    path("workspaces/new/", views.workspace_new, name="workspace_new"),
+    path("w/<int:workspace_id>/members/", views.members, name="members"),
+    path(
+        "w/<int:workspace_id>/members/<int:membership_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
     path("w/<int:workspace_id>/new/", views.job_new, name="job_new"),
     path("w/<int:workspace_id>/gallery/", views.gallery, name="gallery"),
     path("w/<int:workspace_id>/jobs/<int:job_id>/", views.job_detail, name="job_detail"),

@@ -1,0 +1,73 @@
+"""Team workspaces: owners add teammates with a role; roles decide who may do what."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from studio import services
+from studio.models import Membership, Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creating_a_workspace_makes_its_creator_owner(member_client, user):
+    """A new team workspace has its creator as owner and opens its members page."""
+    response = member_client.post(reverse("workspace_new"), {"name": "Launch team"})
+    team = Workspace.objects.get(name="Launch team")
+    assert response["Location"] == reverse("members", args=[team.pk])
+    assert Membership.objects.get(workspace=team).role == "owner"
+
+
+def test_an_owner_adds_a_teammate_who_then_sees_the_workspace(member_client, workspace, other_user):
+    """After being added, the teammate reaches the gallery that was a 404 before."""
+    gallery = reverse("gallery", args=[workspace.pk])
+    client = Client()
+    client.force_login(other_user)
+    assert client.get(gallery).status_code == 404
+    response = member_client.post(
+        reverse("members", args=[workspace.pk]), {"username": "otto", "role": "viewer"}
+    )
+    assert response.status_code == 302
+    assert client.get(gallery).status_code == 200
+    assert Membership.objects.get(workspace=workspace, user=other_user).role == "viewer"
+
+
+def test_an_unknown_username_is_shown_next_to_the_field(member_client, workspace):
+    """Adding someone without an account says so and adds nobody."""
+    response = member_client.post(
+        reverse("members", args=[workspace.pk]), {"username": "nobody", "role": "editor"}
+    )
+    assert response.status_code == 400
+    assert 'id="error-username"' in response.content.decode()
+    assert Membership.objects.filter(workspace=workspace).count() == 1
+
+
+def test_an_editor_cannot_add_members(client, workspace, other_user, django_user_model):
+    """Only owners manage members."""
+    services.membership_add(workspace=workspace, user=other_user, role="editor")
+    django_user_model.objects.create_user(username="third", password="a-long-passphrase")
+    client.force_login(other_user)
+    response = client.post(
+        reverse("members", args=[workspace.pk]), {"username": "third", "role": "owner"}
+    )
+    assert response.status_code == 403
+    assert Membership.objects.filter(workspace=workspace).count() == 2
+
+
+def test_the_last_owner_cannot_leave(member_client, workspace, user):
+    """A workspace always keeps an owner."""
+    mine = Membership.objects.get(workspace=workspace, user=user)
+    member_client.post(reverse("member_remove", args=[workspace.pk, mine.pk]))
+    assert Membership.objects.filter(pk=mine.pk).exists()
+
+
+def test_a_non_member_cannot_see_or_change_members(client, workspace, other_user):
+    """The members page and its actions are 404 to outsiders."""
+    mine = Membership.objects.get(workspace=workspace)
+    client.force_login(other_user)
+    assert client.get(reverse("members", args=[workspace.pk])).status_code == 404
+    url = reverse("member_remove", args=[workspace.pk, mine.pk])
+    assert client.post(url).status_code == 404
+    assert Membership.objects.filter(pk=mine.pk).exists()
