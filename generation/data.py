@@ -50,6 +50,7 @@ BACKGROUND_RGB = {
 SIZE_RADIUS = {"small": 5.0, "medium": 7.0, "large": 9.0}
 SPIN_DEGREES = 90.0
 MARGIN = 1.0  # pixels kept between the shape and the frame edge
+ACROSS_JITTER = 4.0  # pixels a path may sit off the frame's middle line
 
 
 def _combos() -> list[tuple[str, str, str]]:
@@ -185,15 +186,17 @@ def sample_spec(
     lo, hi = radius + MARGIN, RESOLUTION - radius - MARGIN
     room = hi - lo
     travel = 0.0
+    # Placement varies a little (a few pixels) around a canonical path: enough for seeds to
+    # differ, little enough that a CPU-sized model learns each motion in minutes.
     if motion in ("right", "left", "up", "down"):
-        travel = max(room * float(rng.uniform(0.75, 1.0)), 0.0)
+        travel = max(room * float(rng.uniform(0.85, 1.0)), 0.0)
     elif motion == "bounce":
         travel = room * float(rng.uniform(0.6, 0.8))
     along = float(rng.uniform(lo, hi - travel)) if motion in ("right", "down") else 0.0
     if motion in ("left", "up"):
         along = float(rng.uniform(lo + travel, hi))
-    across = float(rng.uniform(lo, hi))
     centre = RESOLUTION / 2
+    across = float(np.clip(centre + rng.uniform(-ACROSS_JITTER, ACROSS_JITTER), lo, hi))
     if motion in ("right", "left"):
         x, y = along, across
     elif motion in ("up", "down"):
@@ -202,7 +205,7 @@ def sample_spec(
         x, y = across, float(rng.uniform(lo + travel, hi))
     else:
         # Growing, shrinking and spinning shapes stay near the middle.
-        x, y = centre + float(rng.uniform(-3, 3)), centre + float(rng.uniform(-3, 3))
+        x, y = centre + float(rng.uniform(-2, 2)), centre + float(rng.uniform(-2, 2))
     return ClipSpec(
         shape=shape,
         colour=colour,

@@ -138,8 +138,8 @@ def analyse_clip(frames: np.ndarray) -> ClipAnalysis:
             totals[shape] += score
     shape = max(totals, key=lambda s: totals[s])
     motion, jerk = _motion(alpha)
-    # Background pixels: no frame has the object within one pixel of them.
-    touched = (alpha > 0.02).any(axis=0)
+    # Background pixels: no frame has the object (even half of a pixel) within one pixel of them.
+    touched = (alpha > 0.5).any(axis=0)
     touched = (
         touched
         | np.roll(touched, 1, 0)

@@ -20,7 +20,7 @@ from safetensors.torch import load_file
 
 from generation.engines.embedded.model import DenoiserConfig, TinyVideoUNet, clips_to_uint8, sample
 from generation.engines.embedded.vocabulary import Understanding, attribute_indices, understand
-from generation.types import ProgressCallback, VideoRequest
+from generation.types import EngineUnavailable, ProgressCallback, VideoRequest
 
 WEIGHTS = Path(__file__).parent / "weights" / "embedded-v1.safetensors"
 # Ten Euler steps are as good as twenty on this model's evaluator scores (docs/embedded-model.md);
@@ -47,25 +47,32 @@ def is_available(weights: Path = WEIGHTS) -> tuple[bool, str]:
 def load(settings: Any = None) -> EmbeddedEngine:
     """The engine, loading its weights on first use only (one copy per process).
 
-    ``settings`` may name another weights file as ``embedded_weights`` (attribute or key).
+    ``settings`` (the registry's ``EngineSettings``, or a dict in tests) may point elsewhere:
+    ``model_paths["embedded"]`` or ``embedded_weights`` names a weights file, or a folder
+    holding ``embedded-v1.safetensors``. The model always runs on the CPU: it is small enough
+    that moving it to a GPU would cost more than it saves.
     """
-    path = WEIGHTS
-    if settings is not None:
-        override = (
-            settings.get("embedded_weights")
-            if isinstance(settings, dict)
-            else getattr(settings, "embedded_weights", None)
-        )
-        path = Path(override) if override else WEIGHTS
+    path = _weights_path(settings)
     with _lock:
         if path not in _loaded:
             ok, reason = is_available(path)
             if not ok:
-                from generation.types import EngineUnavailable
-
                 raise EngineUnavailable(reason)
             _loaded[path] = EmbeddedEngine(path)
         return _loaded[path]
+
+
+def _weights_path(settings: Any) -> Path:
+    if settings is None:
+        return WEIGHTS
+    if isinstance(settings, dict):
+        override = settings.get("embedded_weights")
+    else:
+        override = getattr(settings, "model_paths", {}).get("embedded")
+    if not override:
+        return WEIGHTS
+    path = Path(override)
+    return path / WEIGHTS.name if path.is_dir() else path
 
 
 def describe(request: VideoRequest) -> dict[str, object]:

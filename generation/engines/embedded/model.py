@@ -40,6 +40,7 @@ class DenoiserConfig:
     embed_dim: int = 32  # per attribute, and for the frame index
     cond_dim: int = 192  # per-frame conditioning vector fed to every block
     heads: int = 4  # space-time attention heads at the bottleneck
+    head_channels: int = 24  # width of the full-resolution output head
     sigma_data: float = 0.5  # assumed std of clean pixels, for preconditioning
 
     def to_dict(self) -> dict[str, object]:
@@ -164,9 +165,17 @@ class TinyVideoUNet(nn.Module):
         self.dec0 = ResBlock(2 * c0, c0, d)
         self.tmp_dec0 = TemporalConv(c0, frames)
         self.out_norm = _norm(c0)
-        self.out = nn.Conv2d(c0, 3 * 4, 3, padding=1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        self.out = nn.Conv2d(c0, config.head_channels * 4, 3, padding=1)
+        # A small full-resolution head sees the noisy input pixels directly: removing the last
+        # bit of per-pixel noise is a local job that the 2x2-unshuffled UNet learns slowly.
+        hc = config.head_channels
+        self.head = nn.Sequential(
+            nn.Conv2d(hc + 6, hc, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(hc, hc, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(hc, 3, 3, padding=1),
+        )
 
     def conditioning(self, t: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
         """Per-frame conditioning (B*T, cond_dim) from noise levels (B,) and attributes (B, 5)."""
@@ -197,7 +206,14 @@ class TinyVideoUNet(nn.Module):
         u1 = self.tmp_dec1(self.dec1(torch.cat([u1, h1], dim=1), cond))
         u0 = self.up0(F.interpolate(u1, scale_factor=2.0, mode="nearest"))
         u0 = self.tmp_dec0(self.dec0(torch.cat([u0, h0], dim=1), cond))
-        out = F.pixel_shuffle(self.out(F.silu(self.out_norm(u0))), 2)  # (B*T, 3, H, W)
+        up = F.pixel_shuffle(self.out(F.silu(self.out_norm(u0))), 2)  # (B*T, hc, H, W)
+        # The input's high-pass divided by the noise level is the noise itself wherever the
+        # clean clip is flat, at the same scale for every t: the head only has to pass it on.
+        noisy = x.transpose(1, 2).reshape(b * frames, 3, h, w)
+        blur = F.avg_pool2d(noisy, 3, stride=1, padding=1, count_include_pad=False)
+        t_frames = t.repeat_interleave(frames)[:, None, None, None].clamp(min=0.01)
+        residual = ((noisy - blur) / t_frames).clamp(-4, 4)
+        out = self.head(torch.cat([up, frames_in[:, :3], residual], dim=1))  # (B*T, 3, H, W)
         out = out.view(b, frames, 3, h, w).transpose(1, 2)
         return c_skip * x + c_out * out
 
