@@ -142,6 +142,7 @@ class Job(models.Model):
     # Who runs it: a lease on the row, renewed while the job makes progress, so a message
     # delivered twice never runs a job twice, and a dead worker's job can be taken back.
     celery_task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)  # when its message was last sent
     attempts = models.PositiveIntegerField(default=0)
     lease_owner = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)

@@ -180,10 +180,42 @@ def job_submit(
 
 
 def _enqueue(job_id: int, queue: str) -> None:
+    """Send the job's message. If the broker is down the job stays queued, unsent, and
+    jobs_requeue_lost sends it once the broker answers again."""
     from studio.tasks import run_job
 
-    result = run_job.apply_async(args=(job_id,), queue=queue)
-    Job.objects.filter(pk=job_id).update(celery_task_id=result.id)
+    try:
+        result = run_job.apply_async(args=(job_id,), queue=queue, retry=False)
+    except Exception:  # kombu raises many kinds of connection error
+        logger.warning("job %s: the queue is unreachable; it will be sent later", job_id)
+        Job.objects.filter(pk=job_id).update(stage="waiting for the queue")
+        return
+    Job.objects.filter(pk=job_id).update(celery_task_id=result.id, enqueued_at=timezone.now())
+
+
+def jobs_requeue_lost(*, in_broker: set[str] | None, grace_seconds: float = 30) -> list[int]:
+    """Send again the queued jobs whose message is gone.
+
+    A message is gone when it was never sent (the broker was down) or, where the broker can
+    be inspected (``in_broker`` holds the task ids it has queued or in flight), when it is not
+    there: a Redis that restarted without persistence forgets its queues. The grace period
+    covers a message that is being sent or taken right now. A job sent twice still runs once
+    (see job_start).
+    """
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    stale = Job.objects.filter(status=Job.Status.QUEUED, created_at__lte=cutoff)
+    resent: list[int] = []
+    for job in stale.only("pk", "queue", "celery_task_id", "enqueued_at"):
+        never_sent = job.enqueued_at is None
+        lost = (
+            in_broker is not None
+            and job.enqueued_at is not None
+            and (job.enqueued_at <= cutoff and job.celery_task_id not in in_broker)
+        )
+        if never_sent or lost:
+            _enqueue(job.pk, job.queue)
+            resent.append(job.pk)
+    return resent
 
 
 def job_cancel(*, job: Job) -> Job:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
-from celery import shared_task
+import redis
+from celery import current_app, shared_task
 from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from studio import services
+
+QUEUES = ("cpu", "gpu-small", "gpu-large")
 
 
 @shared_task(
@@ -28,6 +32,27 @@ def run_job(self: Any, job_id: int) -> None:
 @shared_task(name="studio.tasks.recover_stalled_jobs")
 def recover_stalled_jobs() -> None:
     services.jobs_recover_stalled()
+    services.jobs_requeue_lost(in_broker=broker_task_ids())
+
+
+def broker_task_ids() -> set[str] | None:
+    """The ids of the tasks a Redis broker holds, queued or delivered and not yet acknowledged.
+
+    None for other brokers, whose queues are durable. This reads kombu's Redis layout: one
+    list per queue, and the "unacked" hash of messages in flight.
+    """
+    url = current_app.conf.broker_url or ""
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    client = redis.Redis.from_url(url)
+    raw: list[bytes] = []
+    for queue in QUEUES:
+        raw.extend(client.lrange(queue, 0, -1))
+    ids = {json.loads(message)["headers"]["id"] for message in raw}
+    for entry in client.hvals("unacked"):
+        message = json.loads(entry)[0]
+        ids.add(message["headers"]["id"])
+    return ids
 
 
 @worker_init.connect

@@ -68,7 +68,7 @@ def test_the_sweep_requeues_a_stalled_job(job: Any, no_queue, django_capture_on_
         assert services.jobs_recover_stalled() == [job.pk]
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
-    no_queue.assert_called_once_with(args=(job.pk,), queue="cpu")
+    no_queue.assert_called_once_with(args=(job.pk,), queue="cpu", retry=False)
 
 
 @pytest.mark.django_db

@@ -33,7 +33,7 @@ def test_it_queues_the_task_only_once_the_row_is_committed(
         assert not no_queue.called
     for callback in callbacks:
         callback()
-    no_queue.assert_called_once_with(args=(job.pk,), queue="cpu")
+    no_queue.assert_called_once_with(args=(job.pk,), queue="cpu", retry=False)
     job.refresh_from_db()
     assert job.celery_task_id == "task-1"
 
@@ -102,3 +102,24 @@ def test_it_reruns_with_the_same_or_a_new_seed(job: Any, user, no_queue):
     )
     assert new.prompt == job.prompt
     assert new.seed != job.seed
+
+
+def test_a_job_submitted_while_the_queue_is_down_is_kept_and_sent_later(
+    workspace, user, asset, camera_params, no_queue, django_capture_on_commit_callbacks
+):
+    """An unreachable broker does not lose the job: it waits, unsent, for the sweep."""
+    no_queue.side_effect = ConnectionError("Redis is down")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    job.refresh_from_db()
+    assert (job.status, job.stage, job.enqueued_at) == (
+        Job.Status.QUEUED,
+        "waiting for the queue",
+        None,
+    )
+
+    no_queue.side_effect = None
+    assert services.jobs_requeue_lost(in_broker=None, grace_seconds=0) == [job.pk]
+    job.refresh_from_db()
+    assert job.celery_task_id == "task-1" and job.enqueued_at is not None
+    assert services.jobs_requeue_lost(in_broker=None, grace_seconds=0) == []
