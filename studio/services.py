@@ -286,11 +286,7 @@ def job_start(*, job_id: int, worker: str) -> Job | None:
             job.save()
             cancelled = job
         elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
-            reason = (
-                f"The worker making this video stopped unexpectedly {job.attempts} times; "
-                "the job was not retried again."
-            )
-            _mark_final(job, Job.Status.FAILED, stage="failed", error=reason)
+            _fail_out_of_attempts(job)
             job.save()
             cancelled = job
         else:
@@ -504,6 +500,14 @@ def _mark_final(job: Job, status: str, *, stage: str, error: str = "") -> None:
     job.finished_at = timezone.now()
 
 
+def _fail_out_of_attempts(job: Job) -> None:
+    reason = (
+        f"The worker making this video stopped unexpectedly {job.attempts} times; "
+        "the job was not retried again."
+    )
+    _mark_final(job, Job.Status.FAILED, stage="failed", error=reason)
+
+
 def jobs_recover_stalled(*, restarted_worker: str | None = None) -> list[int]:
     """Queue again (or fail) running jobs whose worker is gone.
 
@@ -526,15 +530,7 @@ def jobs_recover_stalled(*, restarted_worker: str | None = None) -> list[int]:
             if job.cancel_requested:
                 _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
             elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
-                _mark_final(
-                    job,
-                    Job.Status.FAILED,
-                    stage="failed",
-                    error=(
-                        f"The worker making this video stopped unexpectedly {job.attempts} "
-                        "times; the job was not retried again."
-                    ),
-                )
+                _fail_out_of_attempts(job)
             else:
                 job.status = Job.Status.QUEUED
                 job.stage = "queued again after a worker stopped"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -62,3 +63,25 @@ def member_client(client: Any, user: Any, workspace: Any) -> Any:
 def pytest_collection_modifyitems(items: list[Any]) -> None:
     """Browser tests last: they are the slowest, and the quick ones should fail first."""
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup: Any) -> Iterator[str]:
+    """A real Daphne serving the studio on the test database."""
+    from tests import live
+
+    port = live.free_port()
+    server = live.start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def worker(django_db_setup: Any) -> Iterator[Any]:
+    """A real Celery worker (-P solo), on an empty broker."""
+    from tests import live
+
+    live.flush_broker()
+    process = live.start_worker()
+    yield process
+    process.stop()

@@ -7,29 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests import live
-
 CHROMIUM = "/usr/bin/chromium"
 
 # Playwright's sync API keeps an event loop running in the test's thread; the test's own
 # database calls are plain synchronous ones, which Django would otherwise refuse there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup: Any) -> Iterator[str]:
-    port = live.free_port()
-    server = live.start_server(port)
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def worker(django_db_setup: Any) -> Iterator[live.Process]:
-    live.flush_broker()
-    process = live.start_worker("e2e")
-    yield process
-    process.stop()
 
 
 @pytest.fixture

@@ -4,10 +4,11 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from studio import services
-from studio.models import Job
+from studio.models import Job, Video
 from tests.conftest import make_png
 
 
@@ -48,3 +49,24 @@ def asset(workspace: Any, user: Any) -> Any:
 @pytest.fixture
 def job(workspace: Any, user: Any, asset: Any, camera_params: Any, no_queue: Any) -> Job:
     return services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+
+
+@pytest.fixture
+def video(job: Job) -> Video:
+    """The job, finished: a stored (tiny, fake) MP4 and poster, as a worker leaves them."""
+    video = Video(
+        job=job,
+        workspace=job.workspace,
+        width=8,
+        height=8,
+        fps=8,
+        num_frames=8,
+        duration=1.0,
+        size_bytes=10,
+    )
+    video.file.save("clip.mp4", ContentFile(b"0123456789"), save=False)
+    video.poster.save("clip.jpg", ContentFile(b"jpeg"), save=False)
+    video.save()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    job.refresh_from_db()
+    return video

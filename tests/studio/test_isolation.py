@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from studio import services
@@ -18,24 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def finished_job(job: Any) -> Job:
-    """A job with a stored video and poster, as a worker leaves it."""
-    video = Video(
-        job=job,
-        workspace=job.workspace,
-        width=256,
-        height=256,
-        fps=8,
-        num_frames=8,
-        duration=1.0,
-        size_bytes=3,
-    )
-    video.file.save("v.mp4", ContentFile(b"mp4"), save=False)
-    video.poster.save("v.jpg", ContentFile(b"jpg"), save=False)
-    video.save()
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
-    job.refresh_from_db()
-    return job
+def finished_job(video: Video) -> Job:
+    return video.job
 
 
 def _urls(job: Job) -> list[tuple[str, str]]:

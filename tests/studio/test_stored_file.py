@@ -2,34 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from studio.models import Job, Video
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def video(job: Any) -> Video:
-    video = Video(
-        job=job,
-        workspace=job.workspace,
-        width=8,
-        height=8,
-        fps=8,
-        num_frames=8,
-        duration=1.0,
-        size_bytes=10,
-    )
-    video.file.save("clip.mp4", ContentFile(b"0123456789"), save=False)
-    video.poster.save("clip.jpg", ContentFile(b"jpeg"), save=False)
-    video.save()
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
-    return video
 
 
 def test_it_serves_a_byte_range(member_client, video):
