@@ -45,7 +45,7 @@ def broker_task_ids() -> set[str] | None:
     if not url.startswith(("redis://", "rediss://")):
         return None
     client = redis.Redis.from_url(url)
-    raw: list[bytes] = []
+    raw: list[bytes | str] = []
     for queue in QUEUES:
         raw.extend(client.lrange(queue, 0, -1))
     ids = {json.loads(message)["headers"]["id"] for message in raw}
