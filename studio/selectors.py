@@ -144,7 +144,7 @@ def job_state(job: Job) -> dict[str, Any]:
     state: dict[str, Any] = {
         "job": job.pk,
         "status": job.status,
-        "stage": job.stage,
+        "stage": _stage_text(job),
         "step": job.progress_step,
         "total": job.progress_total,
         "eta": job.eta_seconds,
@@ -168,6 +168,18 @@ def job_state(job: Job) -> dict[str, Any]:
             "height": video.height,
         }
     return state
+
+
+def _stage_text(job: Job) -> str:
+    """The stage; for a queued job, how many jobs its queue will run first."""
+    if job.status != Job.Status.QUEUED:
+        return job.stage
+    ahead = Job.objects.filter(
+        queue=job.queue,
+        status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+        created_at__lt=job.created_at,
+    ).count()
+    return f"{job.stage} · {ahead} job{'s' if ahead != 1 else ''} ahead" if ahead else job.stage
 
 
 def preview_data_url(image: Image.Image) -> str:

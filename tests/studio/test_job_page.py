@@ -64,3 +64,14 @@ def test_the_state_endpoint_returns_the_snapshot(member_client, job):
     services.job_start(job_id=job.pk, worker="w@h:1")
     data = member_client.get(reverse("job_state", args=[job.workspace_id, job.pk])).json()
     assert data["status"] == "running" and data["job"] == job.pk
+
+
+def test_a_queued_job_says_how_many_jobs_are_ahead(
+    member_client, workspace, user, asset, camera_params, no_queue, job
+):
+    """A job waiting behind others on its queue says how many."""
+    later = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    data = member_client.get(reverse("job_state", args=[workspace.pk, later.pk])).json()
+    assert data["stage"] == "queued · 1 job ahead"
+    first = member_client.get(reverse("job_state", args=[workspace.pk, job.pk])).json()
+    assert first["stage"] == "queued"
