@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from generation.engines import EngineInfo
-from studio.models import Job, Membership, Project, Workspace
+from studio.models import Job, Membership, Project, Template, Workspace
 from studio.services import JobParams
 
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
@@ -240,3 +240,105 @@ class MemberForm(forms.Form):
                 "%(name)s is already a member.", code="already_member", params={"name": username}
             )
         return user
+
+
+class TemplateFillForm(forms.Form):
+    """The form a template's fields make: one input per field, and the image it animates."""
+
+    def __init__(self, *args: Any, template: Template, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template = template
+        for spec in template.fields:
+            kind = spec.get("type", "text")
+            field: forms.CharField = (forms.URLField if kind == "url" else forms.CharField)(
+                label=spec.get("label") or spec["name"],
+                required=bool(spec.get("required", True)),
+                max_length=spec.get("max_length"),
+                strip=True,
+            )
+            if kind == "long_text":
+                field.widget = forms.Textarea(attrs={"rows": 3, "maxlength": field.max_length})
+            self.fields[spec["name"]] = field
+        if template.mode == Template.Mode.IMAGE_TO_VIDEO:
+            self.fields["image"] = forms.FileField(
+                widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+                help_text="The photo to animate: JPEG, PNG or WebP.",
+            )
+
+    def clean_image(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("image")
+        if upload is not None:
+            self.image_info = check_image(upload)
+        return upload
+
+    def values(self) -> dict[str, str]:
+        return {
+            spec["name"]: self.cleaned_data.get(spec["name"]) or "" for spec in self.template.fields
+        }
+
+
+class TemplateSaveForm(forms.Form):
+    """Save a finished job as a template: only a name is needed; the rest is edited later."""
+
+    name = forms.CharField(max_length=100, strip=True)
+
+
+class TemplateEditForm(forms.Form):
+    """A workspace template's texts and overlays. Placeholders like {company} become fields."""
+
+    name = forms.CharField(max_length=100, strip=True)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), strip=True
+    )
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        strip=True,
+        help_text="Write {first_name}, {company} or any {name}: each becomes a field to fill.",
+    )
+    negative_prompt = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), strip=True
+    )
+    script = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        strip=True,
+        help_text="What the presenter says (talking-head templates).",
+    )
+    title_text = forms.CharField(required=False, max_length=200, label="Title on screen")
+    lower_third_name = forms.CharField(required=False, max_length=200, label="Lower third: name")
+    lower_third_company = forms.CharField(
+        required=False, max_length=200, label="Lower third: company"
+    )
+    end_card_cta = forms.CharField(required=False, max_length=200, label="End card: call to action")
+
+    @staticmethod
+    def initial_for(template: Template) -> dict[str, Any]:
+        overlays = template.overlays or {}
+        return {
+            "name": template.name,
+            "description": template.description,
+            "prompt": template.prompt,
+            "negative_prompt": template.negative_prompt,
+            "script": template.script,
+            "title_text": overlays.get("title", {}).get("text", ""),
+            "lower_third_name": overlays.get("lower_third", {}).get("name", ""),
+            "lower_third_company": overlays.get("lower_third", {}).get("company", ""),
+            "end_card_cta": overlays.get("end_card", {}).get("cta", ""),
+        }
+
+    def overlays(self, current: dict[str, Any]) -> dict[str, Any]:
+        """The overlay settings: an overlay is on when its main text is given; other settings
+        of the template's overlays (their timings) are kept."""
+        data = self.cleaned_data
+        overlays: dict[str, Any] = {}
+        if data["title_text"]:
+            overlays["title"] = {**current.get("title", {}), "text": data["title_text"]}
+        if data["lower_third_name"]:
+            overlays["lower_third"] = {
+                **current.get("lower_third", {}),
+                "name": data["lower_third_name"],
+                "company": data["lower_third_company"],
+            }
+        if data["end_card_cta"]:
+            overlays["end_card"] = {**current.get("end_card", {}), "cta": data["end_card_cta"]}
+        return overlays

@@ -107,6 +107,9 @@ class Job(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    template = models.ForeignKey(
+        "Template", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
 
     # What to make: every parameter, so a re-run reproduces it.
     mode = models.CharField(max_length=20, choices=Mode.choices)
@@ -123,6 +126,9 @@ class Job(models.Model):
     steps = models.PositiveIntegerField()
     guidance = models.FloatField()
     seed = models.BigIntegerField()
+    # Overlays drawn on the footage with the workspace's brand kit, their texts already filled:
+    # {"lower_third": {"name": ..., "company": ...}, "end_card": {"cta": ..., "seconds": ...}}
+    overlays = models.JSONField(default=dict, blank=True)
 
     # Where it is.
     status = models.CharField(
@@ -206,3 +212,68 @@ class Video(models.Model):
 
     def __str__(self) -> str:
         return f"Video of job {self.job_id}"
+
+
+class Template(models.Model):
+    """A recipe for a video: the parameters of a job, with ``{placeholders}`` a user fills.
+
+    Built-in templates have no workspace and are shown to everyone; a workspace's own
+    templates are seen only by its members. ``fields`` lists what a user fills, each a dict
+    ``{"name", "label", "type", "required", "max_length"}`` (see studio/placeholders.py).
+    """
+
+    class Mode(models.TextChoices):
+        TEXT_TO_VIDEO = "text-to-video", "Text to video"
+        IMAGE_TO_VIDEO = "image-to-video", "Image to video"
+        AVATAR = "avatar", "Talking head"
+
+    class Aspect(models.TextChoices):
+        LANDSCAPE = "16:9"
+        PORTRAIT = "9:16"
+        SQUARE = "1:1"
+
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="templates"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source_job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="templates"
+    )
+
+    # The recipe: a job's parameters, with placeholders in the texts.
+    mode = models.CharField(max_length=20, choices=Mode.choices)
+    engine = models.CharField(max_length=50, blank=True)  # blank: the mode's default engine
+    prompt = models.TextField()
+    negative_prompt = models.TextField(blank=True)
+    script = models.TextField(blank=True)  # what a talking head says (avatar templates)
+    motion = models.CharField(max_length=20, default="auto")
+    aspect = models.CharField(max_length=5, choices=Aspect.choices, default=Aspect.LANDSCAPE)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    num_frames = models.PositiveIntegerField()
+    fps = models.PositiveIntegerField()
+    steps = models.PositiveIntegerField(default=20)
+    guidance = models.FloatField(default=5.0)
+    seed = models.BigIntegerField(null=True, blank=True)  # None: a new seed per video
+    fields = models.JSONField(default=list, blank=True)
+    # Which overlays to draw with the workspace's brand kit, their texts with placeholders:
+    # {"lower_third": {"name": "{first_name}", "company": "{company}"},
+    #  "end_card": {"cta": "{cta}", "seconds": 1.5}}
+    overlays = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.workspace_id is None

@@ -9,13 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from PIL import Image
 
 from generation.engines import EngineInfo, EngineSettings, list_engines
-from studio.models import Asset, Job, Membership, Project, Video, Workspace
+from studio.models import Asset, Job, Membership, Project, Template, Video, Workspace
 
 PREVIEW_MAX_SIDE = 256
 
@@ -111,6 +111,29 @@ def project_list_for_workspace(*, workspace: Workspace) -> QuerySet[Project]:
 
 def engines_used_in_workspace(*, workspace: Workspace) -> list[str]:
     return sorted(set(Job.objects.filter(workspace=workspace).values_list("engine", flat=True)))
+
+
+# Templates ------------------------------------------------------------------------------------
+
+
+def template_list_for_workspace(
+    *, workspace: Workspace, mode: str = "", aspect: str = ""
+) -> QuerySet[Template]:
+    """The workspace's own templates and the built-in ones, the workspace's first."""
+    templates = Template.objects.filter(Q(workspace=workspace) | Q(workspace__isnull=True))
+    if mode:
+        templates = templates.filter(mode=mode)
+    if aspect:
+        templates = templates.filter(aspect=aspect)
+    return templates.order_by(F("workspace_id").asc(nulls_last=True), "name", "pk")
+
+
+def template_get(*, workspace: Workspace, template_id: int) -> Template:
+    """A built-in template or one of this workspace's, else 404."""
+    template = template_list_for_workspace(workspace=workspace).filter(pk=template_id).first()
+    if template is None:
+        raise Http404
+    return template
 
 
 def file_owner(*, name: str) -> tuple[int, Video | Asset] | None:

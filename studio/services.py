@@ -19,6 +19,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,9 +27,9 @@ from django.utils import timezone
 from PIL import Image
 
 from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult
-from generation.engines import get_engine_info
-from studio import selectors
-from studio.models import Asset, Job, Membership, Project, Video, Workspace
+from generation.engines import default_engine, get_engine_info
+from studio import placeholders, selectors
+from studio.models import Asset, Job, Membership, Project, Template, Video, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,8 @@ def job_submit(
     image: Asset | None = None,
     project: Project | None = None,
     rerun_of: Job | None = None,
+    template: Template | None = None,
+    overlays: dict[str, Any] | None = None,
 ) -> Job:
     """Store a queued job and send it to its engine's queue once the row is committed."""
     info = get_engine_info(params.engine, selectors.engine_settings())
@@ -153,6 +156,8 @@ def job_submit(
             project=project,
             created_by=user,
             rerun_of=rerun_of,
+            template=template,
+            overlays=overlays or {},
             mode=params.mode,
             engine=params.engine,
             queue=info.queue,
@@ -257,6 +262,160 @@ def job_rerun(*, job: Job, user: User, same_seed: bool) -> Job:
         image=job.image,
         project=job.project,
         rerun_of=job,
+        template=job.template,
+        overlays=job.overlays,
+    )
+
+
+# Templates ------------------------------------------------------------------------------------
+
+
+def _template_texts(template: Template) -> list[str]:
+    return [
+        template.prompt,
+        template.negative_prompt,
+        template.script,
+        *placeholders.overlay_texts(template.overlays),
+    ]
+
+
+def _template_check(template: Template) -> None:
+    """Validate the field definitions and that every placeholder is one of them."""
+    template.fields = placeholders.check_fields(template.fields)
+    placeholders.check_known(_template_texts(template), template.fields)
+
+
+def template_fields_for(*, texts: list[str], fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fields that the texts' placeholders need: existing definitions are kept, new
+    placeholders get a required one-line text field, and unused definitions are dropped."""
+    known = {f["name"]: f for f in fields}
+    return [known.get(name, {"name": name}) for name in placeholders.names_in(*texts)]
+
+
+def template_create_from_job(*, job: Job, user: User, name: str) -> Template:
+    """Save a finished job's recipe as a template of its workspace, to edit and reuse.
+
+    Placeholders already written in the job's prompt (``{company}``) become fields.
+    """
+    template = Template(
+        workspace_id=job.workspace_id,
+        name=name.strip()[:100] or f"From job {job.pk}",
+        created_by=user,
+        source_job=job,
+        mode=job.mode,
+        engine=job.engine,
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        motion=job.motion,
+        aspect=_aspect_of(job.width, job.height),
+        width=job.width,
+        height=job.height,
+        num_frames=job.num_frames,
+        fps=job.fps,
+        steps=job.steps,
+        guidance=job.guidance,
+        seed=job.seed,
+        overlays=job.template.overlays if job.template else {},
+    )
+    template.fields = template_fields_for(texts=_template_texts(template), fields=[])
+    _template_check(template)
+    template.save()
+    return template
+
+
+def _aspect_of(width: int, height: int) -> str:
+    if width > height:
+        return Template.Aspect.LANDSCAPE
+    return Template.Aspect.PORTRAIT if height > width else Template.Aspect.SQUARE
+
+
+def template_update(
+    *,
+    template: Template,
+    name: str,
+    description: str,
+    prompt: str,
+    negative_prompt: str,
+    script: str,
+    overlays: dict[str, Any],
+) -> Template:
+    """Edit a workspace's template; its fields follow the placeholders its texts use."""
+    if template.is_builtin:
+        raise ValueError("Built-in templates cannot be edited; save a copy to your workspace.")
+    template.name = name.strip()[:100]
+    template.description = description
+    template.prompt = prompt
+    template.negative_prompt = negative_prompt
+    template.script = script
+    template.overlays = overlays
+    template.fields = template_fields_for(texts=_template_texts(template), fields=template.fields)
+    _template_check(template)
+    template.save()
+    return template
+
+
+def template_params(
+    *, template: Template, values: dict[str, str]
+) -> tuple[JobParams, dict[str, Any]]:
+    """The job parameters and overlay texts of a template filled with a user's values.
+
+    Raises ValidationError naming missing, too long or unknown placeholders, and
+    EngineUnavailable when nothing here can make the template's kind of video.
+    """
+    values = placeholders.check_values(placeholders.check_fields(template.fields), values)
+    prompt = placeholders.fill(template.prompt, values)
+    if len(prompt) > settings.PROMPT_MAX_CHARS:
+        raise ValidationError(
+            "The filled prompt is %(length)s characters long; the limit is %(limit)s.",
+            code="prompt_too_long",
+            params={"length": len(prompt), "limit": settings.PROMPT_MAX_CHARS},
+        )
+    overlays = placeholders.fill_all(template.overlays, values)
+    if template.mode == Template.Mode.AVATAR:
+        raise EngineUnavailable(
+            "No talking-head engine is installed yet; this template cannot make videos here."
+        )
+    engine = template.engine or default_engine(template.mode, selectors.engine_settings())  # type: ignore[arg-type]
+    if not engine:
+        raise EngineUnavailable(
+            f"No {template.get_mode_display().lower()} engine is installed on this server."
+        )
+    params = JobParams(
+        mode=template.mode,
+        engine=engine,
+        prompt=prompt,
+        negative_prompt=placeholders.fill(template.negative_prompt, values),
+        width=template.width,
+        height=template.height,
+        num_frames=template.num_frames,
+        fps=template.fps,
+        steps=template.steps,
+        guidance=template.guidance,
+        seed=template.seed,
+        motion=template.motion,
+    )
+    return params, overlays
+
+
+def template_submit(
+    *,
+    template: Template,
+    workspace: Workspace,
+    user: User,
+    values: dict[str, str],
+    image: Asset | None = None,
+    project: Project | None = None,
+) -> Job:
+    """Fill a template with a user's values and queue the job it describes."""
+    params, overlays = template_params(template=template, values=values)
+    return job_submit(
+        workspace=workspace,
+        user=user,
+        params=params,
+        image=image,
+        project=project,
+        template=template,
+        overlays=overlays,
     )
 
 

@@ -26,6 +26,22 @@ urlpatterns = [
         views.video_download,
         name="video_download",
     ),
+    path(
+        "w/<int:workspace_id>/jobs/<int:job_id>/save-template/",
+        views.template_save_from_job,
+        name="template_save_from_job",
+    ),
+    path("w/<int:workspace_id>/templates/", views.template_library, name="template_library"),
+    path(
+        "w/<int:workspace_id>/templates/<int:template_id>/",
+        views.template_use,
+        name="template_use",
+    ),
+    path(
+        "w/<int:workspace_id>/templates/<int:template_id>/edit/",
+        views.template_edit,
+        name="template_edit",
+    ),
     path("files/<path:name>", views.stored_file, name="file"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

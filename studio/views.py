@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import (
@@ -26,8 +27,16 @@ from django.views.decorators.http import require_GET, require_POST
 from generation import EngineUnavailable
 from generation.engines import default_engine
 from studio import selectors, services
-from studio.forms import SIZES, JobForm, MemberForm, WorkspaceForm
-from studio.models import Job, Membership
+from studio.forms import (
+    SIZES,
+    JobForm,
+    MemberForm,
+    TemplateEditForm,
+    TemplateFillForm,
+    TemplateSaveForm,
+    WorkspaceForm,
+)
+from studio.models import Job, Membership, Template
 
 GALLERY_PAGE_SIZE = 24
 
@@ -360,3 +369,145 @@ def member_remove(request: HttpRequest, workspace_id: int, membership_id: int) -
     if victim.pk == membership.pk:
         return redirect("dashboard")
     return redirect("members", workspace_id=workspace_id)
+
+
+# Templates ------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def template_library(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """The workspace's templates and the built-in ones, filtered by kind and aspect ratio."""
+    membership = _membership(request, workspace_id)
+    mode = request.GET.get("mode", "")
+    aspect = request.GET.get("aspect", "")
+    templates = selectors.template_list_for_workspace(
+        workspace=membership.workspace,
+        mode=mode if mode in Template.Mode.values else "",
+        aspect=aspect if aspect in Template.Aspect.values else "",
+    )
+    return render(
+        request,
+        "studio/template_library.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "templates": templates,
+            "modes": Template.Mode.choices,
+            "aspects": Template.Aspect.values,
+            "filters": {"mode": mode, "aspect": aspect},
+        },
+    )
+
+
+@login_required
+def template_use(request: HttpRequest, workspace_id: int, template_id: int) -> HttpResponse:
+    """Fill a template's fields and make the video it describes."""
+    membership = _membership(request, workspace_id)
+    workspace = membership.workspace
+    template = selectors.template_get(workspace=workspace, template_id=template_id)
+    if request.method == "POST" and not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
+    form = TemplateFillForm(request.POST or None, request.FILES or None, template=template)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = _submit_template(request, form, membership)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        except (ValueError, EngineUnavailable) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
+    return render(
+        request,
+        "studio/template_use.html",
+        {"workspace": workspace, "membership": membership, "template": template, "form": form},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+def _submit_template(request: HttpRequest, form: TemplateFillForm, membership: Membership) -> Job:
+    template = form.template
+    # Check the values before storing the upload, so a bad row leaves nothing behind.
+    services.template_params(template=template, values=form.values())
+    image = None
+    if form.cleaned_data.get("image"):
+        image = services.asset_create(
+            workspace=membership.workspace,
+            user=request.user,  # type: ignore[arg-type]
+            upload=form.cleaned_data["image"],
+            image=form.image_info,
+        )
+    return services.template_submit(
+        template=template,
+        workspace=membership.workspace,
+        user=request.user,  # type: ignore[arg-type]
+        values=form.values(),
+        image=image,
+    )
+
+
+@login_required
+def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> HttpResponse:
+    """Edit one of the workspace's own templates (built-in ones are read-only)."""
+    membership = _membership(request, workspace_id)
+    template = selectors.template_get(workspace=membership.workspace, template_id=template_id)
+    if template.is_builtin:
+        raise Http404
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot edit templates.")
+    form = TemplateEditForm(request.POST or None, initial=TemplateEditForm.initial_for(template))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.template_update(
+                template=template,
+                name=data["name"],
+                description=data["description"],
+                prompt=data["prompt"],
+                negative_prompt=data["negative_prompt"],
+                script=data["script"],
+                overlays=form.overlays(template.overlays),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Template saved.")
+            return redirect("template_use", workspace_id=workspace_id, template_id=template.pk)
+    return render(
+        request,
+        "studio/template_edit.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "template": template,
+            "form": form,
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_POST
+@login_required
+def template_save_from_job(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    """Save as template: a finished job's recipe becomes a template of the workspace."""
+    membership = _membership(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot save templates.")
+    form = TemplateSaveForm(request.POST)
+    if job.status != Job.Status.SUCCEEDED or not form.is_valid():
+        messages.error(request, "Only a finished video can be saved as a template, with a name.")
+        return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
+    try:
+        template = services.template_create_from_job(
+            job=job,
+            user=request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
+    return redirect("template_edit", workspace_id=workspace_id, template_id=template.pk)
