@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
+from generation import overlays
 from generation.engines import EngineInfo
-from studio.models import Job, Membership, Project, Template, Workspace
+from studio.models import BrandKit, Job, Membership, Project, Template, Workspace
 from studio.services import JobParams
 
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
@@ -342,3 +343,69 @@ class TemplateEditForm(forms.Form):
         if data["end_card_cta"]:
             overlays["end_card"] = {**current.get("end_card", {}), "cta": data["end_card_cta"]}
         return overlays
+
+
+class ColorInput(forms.TextInput):
+    input_type = "color"
+
+
+class BrandKitForm(forms.Form):
+    """The workspace's logo, colours, font and overlay styles."""
+
+    logo = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text="PNG with transparency works best; JPEG and WebP too.",
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
+    primary_color = forms.CharField(
+        max_length=7, widget=ColorInput, label="Primary colour", help_text="Bars, end card."
+    )
+    text_color = forms.CharField(max_length=7, widget=ColorInput, label="Text colour")
+    accent_color = forms.CharField(
+        max_length=7, widget=ColorInput, label="Accent colour", help_text="Rules, underlines."
+    )
+    font = forms.ChoiceField()
+    lower_third_style = forms.ChoiceField(choices=BrandKit.LowerThirdStyle.choices)
+    end_card_style = forms.ChoiceField(choices=BrandKit.EndCardStyle.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        font_field = self.fields["font"]
+        assert isinstance(font_field, forms.ChoiceField)
+        # Only the fonts installed with the project; a font the workers lack would fail jobs.
+        font_field.choices = [(name, name) for name in overlays.installed_fonts()]
+
+    def _clean_color(self, name: str) -> str:
+        value: str = self.cleaned_data[name]
+        try:
+            overlays.parse_color(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="bad_color") from None
+        return value.lower()
+
+    def clean_primary_color(self) -> str:
+        return self._clean_color("primary_color")
+
+    def clean_text_color(self) -> str:
+        return self._clean_color("text_color")
+
+    def clean_accent_color(self) -> str:
+        return self._clean_color("accent_color")
+
+    def clean_logo(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("logo")
+        if upload is not None:
+            self.logo_image = check_image(upload)
+        return upload
+
+    @staticmethod
+    def initial_for(kit: BrandKit) -> dict[str, Any]:
+        return {
+            "primary_color": kit.primary_color,
+            "text_color": kit.text_color,
+            "accent_color": kit.accent_color,
+            "font": kit.font,
+            "lower_third_style": kit.lower_third_style,
+            "end_card_style": kit.end_card_style,
+        }

@@ -15,7 +15,16 @@ from django.urls import reverse
 from PIL import Image
 
 from generation.engines import EngineInfo, EngineSettings, list_engines
-from studio.models import Asset, Job, Membership, Project, Template, Video, Workspace
+from studio.models import (
+    Asset,
+    BrandKit,
+    Job,
+    Membership,
+    Project,
+    Template,
+    Video,
+    Workspace,
+)
 
 PREVIEW_MAX_SIDE = 256
 
@@ -136,7 +145,15 @@ def template_get(*, workspace: Workspace, template_id: int) -> Template:
     return template
 
 
-def file_owner(*, name: str) -> tuple[int, Video | Asset] | None:
+# Brand kit ------------------------------------------------------------------------------------
+
+
+def brand_kit_for_workspace(*, workspace: Workspace) -> BrandKit:
+    """The workspace's brand kit, or an unsaved one with the defaults if it has none yet."""
+    return BrandKit.objects.filter(workspace=workspace).first() or BrandKit(workspace=workspace)
+
+
+def file_owner(*, name: str) -> tuple[int, Video | Asset | BrandKit] | None:
     """The workspace id and the object a stored file belongs to, or None if no object has it."""
     video = Video.objects.filter(file=name).first() or Video.objects.filter(poster=name).first()
     if video is not None:
@@ -144,6 +161,9 @@ def file_owner(*, name: str) -> tuple[int, Video | Asset] | None:
     asset = Asset.objects.filter(file=name).first()
     if asset is not None:
         return asset.workspace_id, asset
+    kit = BrandKit.objects.filter(logo=name).first() if name else None
+    if kit is not None:
+        return kit.workspace_id, kit
     return None
 
 

@@ -5,6 +5,7 @@ Views, consumers and tasks parse input, check permission and call one of these.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import shutil
@@ -26,10 +27,19 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult
+from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
 from generation.engines import default_engine, get_engine_info
 from studio import placeholders, selectors
-from studio.models import Asset, Job, Membership, Project, Template, Video, Workspace
+from studio.models import (
+    Asset,
+    BrandKit,
+    Job,
+    Membership,
+    Project,
+    Template,
+    Video,
+    Workspace,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +114,42 @@ def asset_create(
     asset.file.save(f"{secrets.token_hex(8)}.{'jpg' if fmt == 'jpeg' else fmt}", upload, save=False)
     asset.save()
     return asset
+
+
+# Brand kit ------------------------------------------------------------------------------------
+
+
+def brand_kit_update(
+    *,
+    workspace: Workspace,
+    primary_color: str,
+    text_color: str,
+    accent_color: str,
+    font: str,
+    lower_third_style: str,
+    end_card_style: str,
+    logo: UploadedFile | None = None,
+    logo_image: Image.Image | None = None,
+    remove_logo: bool = False,
+) -> BrandKit:
+    """Save the workspace's brand kit. A logo comes already checked (forms.check_image)."""
+    kit, _ = BrandKit.objects.get_or_create(workspace=workspace)
+    kit.primary_color = primary_color
+    kit.text_color = text_color
+    kit.accent_color = accent_color
+    kit.font = font
+    kit.lower_third_style = lower_third_style
+    kit.end_card_style = end_card_style
+    if (remove_logo or logo is not None) and kit.logo:
+        kit.logo.delete(save=False)
+    if logo is not None and logo_image is not None:
+        fmt = (logo_image.format or "png").lower()
+        logo.seek(0)
+        kit.logo.save(
+            f"logo-{secrets.token_hex(4)}.{'jpg' if fmt == 'jpeg' else fmt}", logo, save=False
+        )
+    kit.save()
+    return kit
 
 
 # Jobs: submitting and controlling ---------------------------------------------------------------
@@ -484,6 +530,8 @@ def job_run(*, job_id: int, worker: str) -> None:
         result = _run_pipeline(
             job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter
         )
+        if job.overlays:
+            result = _apply_overlays(job, result, workdir=workdir, reporter=reporter)
         job_finish(job_id=job.pk, worker=worker, result=result)
     except Cancelled:
         _job_end(job.pk, worker, Job.Status.CANCELLED, stage="cancelled")
@@ -534,6 +582,41 @@ def _run_pipeline(
         engine=job.engine,
         settings=selectors.engine_settings(),
         on_progress=reporter,
+    )
+
+
+def _apply_overlays(
+    job: Job, result: VideoResult, *, workdir: Path, reporter: _ProgressReporter
+) -> VideoResult:
+    """Draw the job's overlays with its workspace's brand kit over the generated footage."""
+    spec = overlays.OverlaySpec.from_dict(job.overlays)
+    if spec.empty:
+        return result
+    reporter(0, 1, stage="drawing overlays")
+    brand = _brand(job.workspace, workdir)
+    output = workdir / f"reelsmith-{job.pk}-branded.mp4"
+    frames = overlays.apply_to_mp4(result.output, output, spec=spec, brand=brand)
+    poster = render.write_poster(frames, output.with_suffix(".jpg"))
+    reporter(1, 1, stage="drawing overlays")
+    return dataclasses.replace(result, output=output, poster=poster, num_frames=len(frames))
+
+
+def _brand(workspace: Workspace, workdir: Path) -> overlays.Brand:
+    """The workspace's brand kit as the plain values generation/overlays.py takes."""
+    kit = selectors.brand_kit_for_workspace(workspace=workspace)
+    logo_path = None
+    if kit.logo:
+        logo_path = workdir / f"logo{Path(kit.logo.name).suffix}"
+        with kit.logo.open("rb") as src, logo_path.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return overlays.Brand(
+        primary=overlays.parse_color(kit.primary_color),
+        text=overlays.parse_color(kit.text_color),
+        accent=overlays.parse_color(kit.accent_color),
+        font=kit.font,
+        logo_path=logo_path,
+        lower_third_style=kit.lower_third_style,
+        end_card_style=kit.end_card_style,
     )
 
 

@@ -42,6 +42,7 @@ urlpatterns = [
         views.template_edit,
         name="template_edit",
     ),
+    path("w/<int:workspace_id>/brand/", views.brand_kit, name="brand_kit"),
     path("files/<path:name>", views.stored_file, name="file"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

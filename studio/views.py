@@ -29,6 +29,7 @@ from generation.engines import default_engine
 from studio import selectors, services
 from studio.forms import (
     SIZES,
+    BrandKitForm,
     JobForm,
     MemberForm,
     TemplateEditForm,
@@ -511,3 +512,40 @@ def template_save_from_job(request: HttpRequest, workspace_id: int, job_id: int)
         messages.error(request, " ".join(exc.messages))
         return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
     return redirect("template_edit", workspace_id=workspace_id, template_id=template.pk)
+
+
+# Brand kit ------------------------------------------------------------------------------------
+
+
+@login_required
+def brand_kit(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """The workspace's logo, colours, font and overlay styles; editors change them."""
+    membership = _membership(request, workspace_id)
+    kit = selectors.brand_kit_for_workspace(workspace=membership.workspace)
+    if request.method == "POST" and not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot change the brand kit.")
+    form = BrandKitForm(
+        request.POST or None, request.FILES or None, initial=BrandKitForm.initial_for(kit)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.brand_kit_update(
+            workspace=membership.workspace,
+            primary_color=data["primary_color"],
+            text_color=data["text_color"],
+            accent_color=data["accent_color"],
+            font=data["font"],
+            lower_third_style=data["lower_third_style"],
+            end_card_style=data["end_card_style"],
+            logo=data.get("logo"),
+            logo_image=getattr(form, "logo_image", None),
+            remove_logo=data.get("remove_logo", False),
+        )
+        messages.success(request, "Brand kit saved.")
+        return redirect("brand_kit", workspace_id=workspace_id)
+    return render(
+        request,
+        "studio/brand_kit.html",
+        {"workspace": membership.workspace, "membership": membership, "kit": kit, "form": form},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
