@@ -1,14 +1,17 @@
-"""Fixtures for the engine tests: a test image, a tiny Wan folder, a progress recorder."""
+"""Fixtures for the engine tests: a test image, tiny model folders, a progress recorder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pytest
 import torch
 from PIL import Image, ImageDraw
 
+from generation import testing
 from generation.engines import forget_loaded_engines
 from generation.testing import build_tiny_wan
 
@@ -65,6 +68,33 @@ def scene_png(tmp_path: Path) -> Path:
 def tiny_wan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random Wan 2.1 diffusers folder, written once per test session."""
     return build_tiny_wan(tmp_path_factory.mktemp("models") / "tiny-wan")
+
+
+# One tiny folder per family layout: (builder, the mode it is built for or None for both).
+TINY_MODELS: dict[str, Callable[[Path], Path]] = {
+    "wan21-t2v": testing.build_tiny_wan,
+    "wan21-i2v": testing.build_tiny_wan_i2v,
+    "wan22-ti2v": testing.build_tiny_wan22_ti2v,
+    "wan22-a14b-t2v": testing.build_tiny_wan22_a14b,
+    "wan22-a14b-i2v": partial(testing.build_tiny_wan22_a14b, mode="image-to-video"),
+    "ltx": testing.build_tiny_ltx,
+    "cogvideox-t2v": testing.build_tiny_cogvideox,
+    "cogvideox-i2v": partial(testing.build_tiny_cogvideox, mode="image-to-video"),
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """``tiny_model(kind)``: the folder of a tiny random model of that kind, built once."""
+    root = tmp_path_factory.mktemp("family-models")
+    built: dict[str, Path] = {}
+
+    def folder(kind: str) -> Path:
+        if kind not in built:
+            built[kind] = TINY_MODELS[kind](root / kind)
+        return built[kind]
+
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,261 @@
+"""Which video model a diffusers folder holds, what it can make, and what requests it accepts.
+
+A folder is recognised by what it says about itself, never by its name: ``model_index.json``
+names the pipeline class and its components, and the components' ``config.json`` files give the
+rest (a ``transformer_2`` means Wan 2.2's two experts; ``expand_timesteps`` or a 48-channel VAE
+means Wan 2.2 TI2V-5B). Only small JSON files are read, so the web process can list engines
+without torch.
+
+Each family's limits come from its diffusers pipeline (``check_inputs`` and the docstrings in
+diffusers 0.42) and its VAE: sides are rounded to the multiple the VAE and the transformer's
+patches need (documented rounding; the frames are resized back to the request), while frame
+counts, frame rates and modes a model cannot make are refused with a message naming what is valid.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generation.types import Mode, VideoRequest
+
+T2V: Mode = "text-to-video"
+I2V: Mode = "image-to-video"
+
+
+@dataclass(frozen=True)
+class Family:
+    """A model family: the defaults its authors publish."""
+
+    key: str  # short name: "wan2.1", "wan2.2-ti2v-5b", "wan2.2-a14b", "ltx-video", "cogvideox"
+    label: str  # shown in the editor
+    fps: int  # the frame rate its clips are trained at
+    max_frames: int  # the longest clip it is trained to make
+    frame_step: int  # frame counts are frame_step * k + 1 (the VAE's time compression)
+    min_size_multiple: int  # the least multiple its pipeline accepts, whatever the VAE says
+
+
+WAN21 = Family("wan2.1", "Wan 2.1", fps=16, max_frames=81, frame_step=4, min_size_multiple=16)
+WAN22_TI2V = Family(
+    "wan2.2-ti2v-5b", "Wan 2.2 TI2V-5B", fps=24, max_frames=121, frame_step=4, min_size_multiple=32
+)
+WAN22_MOE = Family(
+    "wan2.2-a14b", "Wan 2.2 A14B (MoE)", fps=16, max_frames=81, frame_step=4, min_size_multiple=16
+)
+# LTX-Video's own pipeline refuses sides that are not multiples of 32 and packs 8 frames per
+# latent frame; its model card asks for 8k + 1 frames up to 257.
+LTX = Family("ltx-video", "LTX-Video", fps=24, max_frames=257, frame_step=8, min_size_multiple=32)
+# CogVideoX 1.0 makes 49 frames at 8 fps, 1.5 makes 81 at 16 fps; the transformer's config says
+# which (sample_frames), so max_frames and fps here are the 1.0 values, replaced on detection.
+# Its VAE packs 4 frames per latent frame but doubles time twice on decode, keeping a lone first
+# frame only when the latent frame count is odd, so whole clips are 8k + 1 frames (49 = 8*6 + 1).
+COGVIDEOX = Family(
+    "cogvideox", "CogVideoX", fps=8, max_frames=49, frame_step=8, min_size_multiple=16
+)
+
+WAN_PIPELINES = {"WanPipeline": T2V, "WanImageToVideoPipeline": I2V}
+LTX_PIPELINES = {"LTXPipeline": T2V, "LTXImageToVideoPipeline": I2V}
+COGVIDEOX_PIPELINES = {"CogVideoXPipeline": T2V, "CogVideoXImageToVideoPipeline": I2V}
+KNOWN_PIPELINES = (*WAN_PIPELINES, *LTX_PIPELINES, *COGVIDEOX_PIPELINES)
+
+
+class UnknownModel(ValueError):
+    """The folder is not a diffusers video model of a family this project runs; says why."""
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """A recognised model folder: its family, what it makes, and the limits it holds requests to."""
+
+    path: Path
+    family: Family
+    pipelines: dict[Mode, str]  # mode -> the diffusers pipeline class that makes it
+    size_multiple: int  # sides are rounded to a multiple of this
+    frame_step: int  # frame counts are frame_step * k + 1
+    max_frames: int
+    fps: int  # the rate it is trained at
+    boundary_ratio: float | None = None  # MoE: where the low-noise expert takes over
+    fixed_size: tuple[int, int] | None = None  # (width, height) when the model makes one size only
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        return tuple(mode for mode in (T2V, I2V) if mode in self.pipelines)
+
+    @property
+    def label(self) -> str:
+        return f"{self.family.label}: {' and '.join(self.modes)} (diffusers)"
+
+
+def detect(path: str | Path) -> ModelFolder:
+    """Read a diffusers folder's ``model_index.json`` (and component configs) to recognise it.
+
+    Raises UnknownModel (a ValueError) saying what is wrong when it is not a folder of a
+    family this project runs.
+    """
+    folder = Path(path)
+    index = _read_json(folder / "model_index.json")
+    if index is None:
+        raise UnknownModel(
+            f"weights not found at {folder} (expected a diffusers folder with model_index.json)"
+        )
+    class_name = str(index.get("_class_name", ""))
+    if class_name in WAN_PIPELINES:
+        return _detect_wan(folder, index, class_name)
+    if class_name in LTX_PIPELINES:
+        return _detect_ltx(folder)
+    if class_name in COGVIDEOX_PIPELINES:
+        return _detect_cogvideox(folder, class_name)
+    raise UnknownModel(
+        f"the model at {folder} is a {class_name or 'pipeline of no stated class'}; "
+        f"this worker runs {', '.join(KNOWN_PIPELINES)}"
+    )
+
+
+def check_request(model: ModelFolder, request: VideoRequest) -> None:
+    """Raise ValueError saying what is valid when ``model`` cannot make ``request`` as asked."""
+    family = model.family.label
+    if request.mode not in model.pipelines:
+        raise ValueError(f"This {family} model makes {' and '.join(model.modes)} only.")
+    valid = valid_frame_counts(model)
+    if request.num_frames not in valid:
+        raise ValueError(
+            f"{family} makes {model.frame_step}k + 1 frames, from {valid[0]} to {valid[-1]} "
+            f"({', '.join(map(str, valid[:3]))}, ...); {request.num_frames} is not one: "
+            f"choose {_nearest_pair(request.num_frames, valid)}."
+        )
+    low, high = fps_range(model)
+    if not low <= request.fps <= high:
+        raise ValueError(
+            f"{family} is trained at {model.fps} fps; choose a frame rate from {low} to {high} "
+            f"(the motion looks wrong much slower or faster), not {request.fps}."
+        )
+    if model.fixed_size and (request.width, request.height) != model.fixed_size:
+        width, height = model.fixed_size
+        raise ValueError(
+            f"This {family} model makes {width}x{height} only, not {request.width}x"
+            f"{request.height}."
+        )
+
+
+def defaults(model: ModelFolder) -> dict[str, int]:
+    """Request values that suit the model: its trained rate, about five seconds, its one size."""
+    valid = valid_frame_counts(model)
+    five_seconds = min(model.fps * 5 + 1, valid[-1])
+    values = {"fps": model.fps, "num_frames": next(n for n in valid if n >= five_seconds)}
+    if model.fixed_size:
+        values["width"], values["height"] = model.fixed_size
+    return values
+
+
+def valid_frame_counts(model: ModelFolder) -> list[int]:
+    """Every frame count the model makes: step + 1, 2 * step + 1, ... up to its maximum."""
+    return list(range(model.frame_step + 1, model.max_frames + 1, model.frame_step))
+
+
+def fps_range(model: ModelFolder) -> tuple[int, int]:
+    """Half to double the trained rate: within it the motion still looks natural."""
+    return -(-model.fps // 2), model.fps * 2
+
+
+def model_size(model: ModelFolder, width: int, height: int) -> tuple[int, int]:
+    """The size the model generates at: each side to the nearest multiple (ties up)."""
+    multiple = model.size_multiple
+    return _round_to(width, multiple), _round_to(height, multiple)
+
+
+def _detect_wan(folder: Path, index: dict[str, Any], class_name: str) -> ModelFolder:
+    vae = _component_config(folder, "vae")
+    transformer = _component_config(folder, "transformer")
+    spatial = int(vae.get("scale_factor_spatial", 8))
+    patch = int((transformer.get("patch_size") or [1, 2, 2])[-1])
+    has_second_expert = (index.get("transformer_2") or [None, None])[1] is not None
+    if has_second_expert:
+        family = WAN22_MOE
+        pipelines = {WAN_PIPELINES[class_name]: class_name}
+    elif index.get("expand_timesteps") or int(vae.get("z_dim", 16)) == 48:
+        # TI2V-5B: one model for both modes; its folder is saved as a WanPipeline and the
+        # image-to-video pipeline is built from the same components.
+        family = WAN22_TI2V
+        pipelines = dict(zip(WAN_PIPELINES.values(), WAN_PIPELINES, strict=True))
+    else:
+        family = WAN21
+        pipelines = {WAN_PIPELINES[class_name]: class_name}
+    ratio = index.get("boundary_ratio")
+    return ModelFolder(
+        path=folder,
+        family=family,
+        pipelines=pipelines,
+        size_multiple=max(family.min_size_multiple, spatial * patch),
+        frame_step=int(vae.get("scale_factor_temporal", family.frame_step)),
+        max_frames=family.max_frames,
+        fps=family.fps,
+        boundary_ratio=float(ratio) if ratio is not None else None,
+    )
+
+
+def _detect_ltx(folder: Path) -> ModelFolder:
+    # One LTX-Video checkpoint makes both modes: the image pipeline conditions the first
+    # latent frame on the image with the same transformer.
+    vae = _component_config(folder, "vae")
+    scaling = vae.get("spatio_temporal_scaling") or [True, True, True, False]
+    time_ratio = int(vae.get("patch_size_t", 1)) * 2 ** sum(bool(s) for s in scaling)
+    return ModelFolder(
+        path=folder,
+        family=LTX,
+        pipelines={T2V: "LTXPipeline", I2V: "LTXImageToVideoPipeline"},
+        size_multiple=LTX.min_size_multiple,
+        frame_step=time_ratio,
+        max_frames=LTX.max_frames,
+        fps=LTX.fps,
+    )
+
+
+def _detect_cogvideox(folder: Path, class_name: str) -> ModelFolder:
+    vae = _component_config(folder, "vae")
+    transformer = _component_config(folder, "transformer")
+    spatial = 2 ** (len(vae.get("block_out_channels") or [0, 0, 0, 0]) - 1)
+    patch = int(transformer.get("patch_size", 2))
+    sample_frames = int(transformer.get("sample_frames", COGVIDEOX.max_frames))
+    is_v15 = transformer.get("patch_size_t") is not None  # 1.5 packs two latent frames
+    fixed_size = None
+    if transformer.get("use_learned_positional_embeddings"):
+        # Learned position tables (5B-I2V) cover exactly the trained grid, so one size only.
+        fixed_size = (
+            int(transformer.get("sample_width", 90)) * spatial,
+            int(transformer.get("sample_height", 60)) * spatial,
+        )
+    return ModelFolder(
+        path=folder,
+        family=COGVIDEOX,
+        pipelines={COGVIDEOX_PIPELINES[class_name]: class_name},
+        size_multiple=max(COGVIDEOX.min_size_multiple, spatial * patch),
+        frame_step=2 * int(vae.get("temporal_compression_ratio", 4)),
+        max_frames=sample_frames,
+        fps=16 if is_v15 else COGVIDEOX.fps,
+        fixed_size=fixed_size,
+    )
+
+
+def _component_config(folder: Path, component: str) -> dict[str, Any]:
+    return _read_json(folder / component / "config.json") or {}
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _nearest_pair(value: int, valid: list[int]) -> str:
+    below = [v for v in valid if v < value]
+    above = [v for v in valid if v > value]
+    choices = [str(v) for v in (below[-1:] + above[:1])]
+    return " or ".join(choices)
+
+
+def _round_to(value: int, multiple: int) -> int:
+    return max(multiple, int(value / multiple + 0.5) * multiple)  # ties round up
