@@ -23,18 +23,16 @@ from PIL import Image
 from generation import render
 from generation.engines import (
     EngineSettings,
+    families,
     list_engines,
     settings_from_env,
     wan,
 )
-from generation.types import Cancelled, EngineUnavailable, VideoRequest
+from generation.types import Cancelled, EngineUnavailable, Mode, VideoRequest
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-# The engine a bare ``--model PATH`` is for, per mode: the one that loads a model folder.
-MODEL_ENGINE = {"text-to-video": wan.NAME}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--engine", help="engine name (see `engines`); default: the first available"
         )
         command.add_argument(
-            "--model", help="model folder for the engine (a diffusers folder for Wan)"
+            "--model",
+            help="a diffusers model folder (Wan 2.1 / 2.2, LTX-Video, CogVideoX); its family "
+            "is read from its model_index.json",
         )
         command.add_argument("--seed", type=int, help="random seed; default: a random one, printed")
         command.add_argument("--steps", type=int, help="denoising steps")
@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = settings_from_env()
     try:
+        settings = settings_from_env()
         if args.command == "engines":
             return _list_engines(settings, as_json=args.json)
         return _generate(args, settings)
@@ -99,10 +99,11 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
 
     mode = args.command
     engine = args.engine
+    defaults: dict[str, int] = {}
     if args.model:
-        engine = engine or MODEL_ENGINE.get(mode)
-        if engine is None:
-            _fail(f"--model needs --engine: no {mode} engine loads a model folder by default")
+        model = _model_folder(args.model) if engine is None else None
+        engine = engine or _model_engine_name(model, mode)
+        defaults = families.defaults(model) if model and engine != wan.NAME else {}
         paths = {**settings.model_paths, engine: args.model}
         settings = dataclasses.replace(settings, model_paths=paths)
     _use_torch_threads(settings)
@@ -123,7 +124,7 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         seed=seed,
         image_path=getattr(args, "image", None),
         motion=getattr(args, "motion", "auto"),
-        **{name: value for name, value in given.items() if value is not None},
+        **{**defaults, **{name: value for name, value in given.items() if value is not None}},
     )
     pipeline = image_to_video if mode == "image-to-video" else text_to_video
     # The random seed is shown once work starts, so a refused run still says one line only.
@@ -145,6 +146,23 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
     }
     print(json.dumps(summary))
     return 0
+
+
+def _model_folder(path: str) -> families.ModelFolder:
+    """The folder's family and modes; fails the run in one line when it is not a known model."""
+    try:
+        return families.detect(path)
+    except families.UnknownModel as exc:
+        _fail(str(exc))
+
+
+def _model_engine_name(model: families.ModelFolder | None, mode: Mode) -> str:
+    """The engine a bare ``--model PATH`` runs as: wan2.1-t2v for a Wan 2.1 text-to-video folder
+    (as before), else the folder's family (wan2.2-a14b, ltx-video, cogvideox, ...)."""
+    assert model is not None  # only asked when no --engine was given, so the folder was read
+    if model.family is families.WAN21 and model.modes == ("text-to-video",):
+        return wan.NAME
+    return model.family.key
 
 
 def _list_engines(settings: EngineSettings, *, as_json: bool) -> int:

@@ -1,31 +1,38 @@
 """The engine registry: which engines exist, which can run here (and why not), and loading them.
 
 Order matters: the first available engine for a mode is its default. The embedded model comes
-first because it runs anywhere once installed; the camera-motion engine needs no model at all.
-Nothing heavy is imported here, so listing engines is cheap for the web process.
+first because it runs anywhere once installed, then Wan 2.1 text-to-video, then the model folders
+the operator names (in the order given), and the camera-motion engine, which needs no model, last.
+Nothing heavy is imported here, so listing engines is cheap for the web process: a model folder
+is recognised from its small JSON files (see families.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib
 import os
-import threading
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from types import ModuleType
 
-from generation.engines import camera, wan
-from generation.engines.base import Engine, EngineInfo, EngineSettings
+from generation.engines import camera, families, memory, wan
+from generation.engines.base import Engine, EngineInfo, EngineSettings, resolve_device
 from generation.types import EngineUnavailable, Mode, VideoRequest
 
 __all__ = [
     "Engine",
     "EngineInfo",
     "EngineSettings",
+    "check_engine_request",
     "default_engine",
     "describe",
+    "freed_on_out_of_memory",
     "get_engine_info",
     "list_engines",
     "load_engine",
+    "parse_models",
     "settings_from_env",
 ]
 
@@ -34,18 +41,81 @@ _EMBEDDED_LABEL = "Embedded model (small, trained by this project, runs on a CPU
 _EMBEDDED_MISSING = "the embedded model is not installed"
 
 
+BUILT_IN = (EMBEDDED, wan.NAME, camera.NAME)
+DEFAULT_MODEL_QUEUE = "gpu-large"
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings:
-    """Engine settings from REELSMITH_WAN21_T2V_MODEL and REELSMITH_DEVICE (blank = unset)."""
+    """Engine settings from the environment (blank = unset).
+
+    ``REELSMITH_MODELS``: the diffusers model folders this worker serves, each with the Celery
+    queue whose workers run it, separated by commas or new lines::
+
+        REELSMITH_MODELS="wan22-a14b=/models/Wan2.2-T2V-A14B-Diffusers:gpu-large,
+                          ltx=/models/LTX-Video:gpu-small,
+                          cogvideox-i2v=/models/CogVideoX-5b-I2V"
+
+    Each entry is ``name=folder[:queue]``. The name is the engine's name in the editor, the CLI
+    and job records (lower-case letters, digits, ``.``, ``_``, ``-``); the queue defaults to
+    gpu-large. The family (Wan 2.1, Wan 2.2 TI2V-5B or A14B, LTX-Video, CogVideoX) and the modes
+    are read from the folder's model_index.json, not from the name.
+
+    ``REELSMITH_WAN21_T2V_MODEL``: the Wan 2.1 text-to-video folder (the same as an entry named
+    wan2.1-t2v). ``REELSMITH_DEVICE``: auto, cuda, cuda:1, cpu, ...
+    ``REELSMITH_MAX_LOADED_MODELS``: models a worker keeps loaded at once (default 2).
+    """
     paths = {wan.NAME: environ.get("REELSMITH_WAN21_T2V_MODEL", "").strip()}
+    queues: dict[str, str] = {}
+    for name, (path, queue) in parse_models(environ.get("REELSMITH_MODELS", "")).items():
+        paths[name], queues[name] = path, queue
+    max_loaded = environ.get("REELSMITH_MAX_LOADED_MODELS", "").strip()
     return EngineSettings(
         model_paths={name: path for name, path in paths.items() if path},
         device=environ.get("REELSMITH_DEVICE", "").strip() or "auto",
+        queues=queues,
+        max_loaded=int(max_loaded) if max_loaded else EngineSettings.max_loaded,
     )
+
+
+def parse_models(text: str) -> dict[str, tuple[str, str]]:
+    """Entries ``name=folder[:queue]`` (commas or new lines between) -> {name: (folder, queue)}.
+
+    Raises ValueError naming the entry that is malformed.
+    """
+    models: dict[str, tuple[str, str]] = {}
+    for entry in (part.strip() for part in re.split(r"[,\n]", text)):
+        if not entry:
+            continue
+        name, equals, rest = (part.strip() for part in entry.partition("="))
+        folder, colon, queue = (part.strip() for part in rest.rpartition(":"))
+        if not colon:  # no queue given
+            folder, queue = rest, DEFAULT_MODEL_QUEUE
+        if not equals or not _NAME.fullmatch(name) or not folder or not _NAME.fullmatch(queue):
+            raise ValueError(
+                f"REELSMITH_MODELS entry {entry!r} is not name=folder or name=folder:queue "
+                "(names and queues in lower-case letters, digits, '.', '_' and '-')."
+            )
+        if name in (EMBEDDED, camera.NAME) or name in models:
+            raise ValueError(f"REELSMITH_MODELS names {name!r} twice or as a built-in engine.")
+        models[name] = (folder, queue)
+    return models
 
 
 def list_engines(settings: EngineSettings) -> list[EngineInfo]:
     """Every engine in registry order, with whether it can run under these settings."""
-    return [_embedded_info(), wan.info(settings), camera.info(settings)]
+    engines = [
+        _embedded_info(),
+        wan.info(settings),
+        *(_model_info(name, settings) for name in _model_names(settings)),
+        camera.info(settings),
+    ]
+    return [
+        dataclasses.replace(info, queue=settings.queues[info.name])
+        if info.name in settings.queues
+        else info
+        for info in engines
+    ]
 
 
 def get_engine_info(name: str, settings: EngineSettings) -> EngineInfo:
@@ -66,7 +136,9 @@ def default_engine(mode: Mode, settings: EngineSettings) -> str | None:
     return None
 
 
-def describe(name: str, request: VideoRequest) -> dict[str, object]:
+def describe(
+    name: str, request: VideoRequest, settings: EngineSettings | None = None
+) -> dict[str, object]:
     """Engine notes for a result's details: how the engine read this request."""
     if name == EMBEDDED:
         module = _embedded_module()
@@ -76,15 +148,44 @@ def describe(name: str, request: VideoRequest) -> dict[str, object]:
         return wan.describe(request)
     if name == camera.NAME:
         return camera.describe(request)
-    return {}
+    try:
+        model = families.detect((settings or EngineSettings()).model_paths.get(name, ""))
+    except families.UnknownModel:
+        return {}
+    width, height = families.model_size(model, request.width, request.height)
+    return {"model_family": model.family.key, "model_size": f"{width}x{height}"}
 
 
-_loaded: dict[tuple[str, str, str], Engine] = {}
-_loading = threading.Lock()
+def check_engine_request(name: str, request: VideoRequest, settings: EngineSettings) -> None:
+    """Refuse, before anything loads, a request the engine's model cannot make as asked.
+
+    Raises ValueError saying what is valid (frame counts, frame rates, modes); a model folder
+    that cannot be read raises EngineUnavailable with the reason.
+    """
+    if name in BUILT_IN:
+        return  # the built-in engines fit any request the pipelines' own checks pass
+    try:
+        model = families.detect(settings.model_paths.get(name, ""))
+    except families.UnknownModel as exc:
+        raise EngineUnavailable(f"The {name} engine cannot run here: {exc}") from exc
+    families.check_request(model, request)
+
+
+def _loaded_key_bytes(key: Hashable) -> int:
+    path = str(key[1]) if isinstance(key, tuple) else ""  # keys are (engine, folder, device)
+    return int(memory.weights_bytes(path) * memory.HEADROOM)
+
+
+_loaded: memory.EngineCache[Engine] = memory.EngineCache(
+    capacity=EngineSettings.max_loaded,
+    free_bytes=lambda: None,
+    needed_bytes=_loaded_key_bytes,
+)
 
 
 def load_engine(name: str, settings: EngineSettings) -> Engine:
-    """The engine, ready to generate. A worker loads each (engine, weights, device) once.
+    """The engine, ready to generate. A worker keeps the engines it loaded, the most recently
+    used ones (``settings.max_loaded`` at most, fewer when the GPU has no room for another).
 
     Raises EngineUnavailable with the registry's reason when the engine cannot run here.
     """
@@ -92,16 +193,39 @@ def load_engine(name: str, settings: EngineSettings) -> Engine:
     if not info.available:
         raise EngineUnavailable(f"{info.label} cannot run here: {info.reason}")
     key = (name, settings.model_paths.get(name, ""), settings.device)
-    with _loading:  # two threads asking at once must not load the weights twice
-        if key not in _loaded:
-            _loaded[key] = _loader(name)(settings)
-        return _loaded[key]
+    _loaded.capacity = settings.max_loaded
+    _loaded.free_bytes = lambda: memory.cuda_free_bytes(settings.device)
+    return _loaded.get(key, lambda: _loader(name)(settings))
+
+
+@contextlib.contextmanager
+def freed_on_out_of_memory(
+    name: str, settings: EngineSettings, request: VideoRequest
+) -> Iterator[None]:
+    """Run an engine; on a CUDA out-of-memory, drop its model and raise OutOfMemory saying why.
+
+    The worker lives on: the model is freed (the next job loads it again) and the job fails
+    with a reason a user can act on.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if not memory.is_out_of_memory(exc):
+            raise
+        path = settings.model_paths.get(name, "")
+        _loaded.drop((name, path, settings.device))
+        label = get_engine_info(name, settings).label
+        raise memory.OutOfMemory(memory.out_of_memory_message(label, path, request)) from exc
+
+
+def loaded_engines() -> list[tuple[str, str, str]]:
+    """The (engine, folder, device) of every kept engine, least recently used first."""
+    return [key for key in _loaded.kept() if isinstance(key, tuple)]
 
 
 def forget_loaded_engines() -> None:
     """Drop every cached engine (tests, or a worker freeing memory)."""
-    with _loading:
-        _loaded.clear()
+    _loaded.clear()
 
 
 def _loader(name: str) -> Callable[[EngineSettings], Engine]:
@@ -114,7 +238,43 @@ def _loader(name: str) -> Callable[[EngineSettings], Engine]:
         wan.NAME: wan.load,
         camera.NAME: camera.load,
     }
-    return loaders[name]
+    return loaders.get(name) or (lambda settings: _load_model(name, settings))
+
+
+def _load_model(name: str, settings: EngineSettings) -> Engine:
+    from generation.engines import diffusers_video
+
+    model = families.detect(settings.model_paths[name])
+    engine = diffusers_video.load(model, resolve_device(settings.device))
+    engine.name = name
+    return engine
+
+
+def _model_names(settings: EngineSettings) -> list[str]:
+    return [name for name in settings.model_paths if name not in BUILT_IN]
+
+
+def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
+    """An operator-named model folder, recognised from its JSON files."""
+    path = settings.model_paths[name]
+    try:
+        model = families.detect(path)
+    except families.UnknownModel as exc:
+        return EngineInfo(
+            name=name,
+            label=f"{name} (diffusers model)",
+            modes=(),
+            queue=DEFAULT_MODEL_QUEUE,
+            available=False,
+            reason=str(exc),
+        )
+    return EngineInfo(
+        name=name,
+        label=model.label,
+        modes=model.modes,
+        queue=DEFAULT_MODEL_QUEUE,
+        available=True,
+    )
 
 
 def _embedded_module() -> ModuleType | None:

@@ -33,8 +33,12 @@ class EngineInfo:
 class EngineSettings:
     """What an operator configures for the engines (environment, Django settings or the CLI)."""
 
-    model_paths: Mapping[str, str] = field(default_factory=dict)  # engine name -> model folder
+    # engine name -> model folder. Names other than the built-in engines' are operator-named
+    # diffusers folders (Wan 2.1 / 2.2, LTX-Video, CogVideoX), each listed as an engine.
+    model_paths: Mapping[str, str] = field(default_factory=dict)
     device: str = "auto"  # "auto" (the GPU when there is one), "cuda", "cuda:1", "cpu", ...
+    queues: Mapping[str, str] = field(default_factory=dict)  # engine name -> Celery queue
+    max_loaded: int = 2  # models a worker keeps loaded at once (fewer when the GPU is full)
 
 
 class Engine(Protocol):

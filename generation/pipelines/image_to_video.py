@@ -30,8 +30,10 @@ from PIL import Image, UnidentifiedImageError
 from generation import render
 from generation.engines import (
     EngineSettings,
+    check_engine_request,
     default_engine,
     describe,
+    freed_on_out_of_memory,
     get_engine_info,
     load_engine,
     settings_from_env,
@@ -99,10 +101,12 @@ def generate(
     info = get_engine_info(name, settings)
     if MODE not in info.modes:
         raise ValueError(f"{info.label} cannot make image-to-video; choose another engine.")
+    check_engine_request(name, request, settings)  # the model's own limits, before it loads
     model = load_engine(name, settings)
 
     # 4. Animate: (T, H, W, 3) uint8, progress per frame.
-    frames = model.generate(request, on_progress)
+    with freed_on_out_of_memory(name, settings, request):  # a CUDA OOM fails this job only
+        frames = model.generate(request, on_progress)
     expected = (request.num_frames, request.height, request.width, 3)
     if frames.shape != expected:
         raise RuntimeError(f"The {name} engine made frames {frames.shape}, expected {expected}.")
@@ -126,6 +130,7 @@ def generate(
         details={
             "prompt_analysis": analysis.as_dict(),
             "engine_label": info.label,
-            **describe(name, request),  # the engine's own reading of the request: the motion
+            # the engine's own reading of the request: the motion
+            **describe(name, request, settings),
         },
     )

@@ -21,8 +21,10 @@ from pathlib import Path
 from generation import render
 from generation.engines import (
     EngineSettings,
+    check_engine_request,
     default_engine,
     describe,
+    freed_on_out_of_memory,
     get_engine_info,
     load_engine,
     settings_from_env,
@@ -71,15 +73,17 @@ def generate(
     if name is None:
         raise EngineUnavailable(
             "No text-to-video model is installed on this worker: install the embedded model, "
-            "or set REELSMITH_WAN21_T2V_MODEL to a Wan 2.1 diffusers folder."
+            "or name a diffusers model folder in REELSMITH_MODELS (or REELSMITH_WAN21_T2V_MODEL)."
         )
     info = get_engine_info(name, settings)
     if MODE not in info.modes:
         raise ValueError(f"{info.label} cannot make text-to-video; choose another engine.")
+    check_engine_request(name, request, settings)  # the model's own limits, before it loads
     model = load_engine(name, settings)
 
     # 4. Generate the frames: (T, H, W, 3) uint8, progress per denoising step.
-    frames = model.generate(request, on_progress)
+    with freed_on_out_of_memory(name, settings, request):  # a CUDA OOM fails this job only
+        frames = model.generate(request, on_progress)
     expected = (request.num_frames, request.height, request.width, 3)
     if frames.shape != expected:
         raise RuntimeError(f"The {name} engine made frames {frames.shape}, expected {expected}.")
@@ -103,6 +107,6 @@ def generate(
         details={
             "prompt_analysis": analysis.as_dict(),
             "engine_label": info.label,
-            **describe(name, request),  # the engine's own reading of the request
+            **describe(name, request, settings),  # the engine's own reading of the request
         },
     )

@@ -1,0 +1,274 @@
+"""Any recognised diffusers video folder (Wan 2.1 / 2.2, LTX-Video, CogVideoX) as an engine.
+
+diffusers does the work: the folder's own pipeline class loads it (``from_pretrained``, local
+files and safetensors only), and a folder that makes both modes gets its other pipeline through
+``from_pipe``, sharing the weights. This module adds only what the project needs around a call:
+
+* the request's size rounded to the family's multiple, and the frames resized back afterwards;
+* per-step progress from ``callback_on_step_end``, naming the expert in use for Wan 2.2 A14B
+  (the pipeline switches from ``transformer`` to ``transformer_2`` below
+  ``boundary_ratio * num_train_timesteps``; the callback sees the same timestep);
+* a preview per step through a linear latent-to-RGB map, never a VAE decode;
+* cancellation by raising from that callback, so the pipeline never reaches its decode.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from generation.engines import families
+from generation.engines.base import (
+    latent_preview,
+    resize_frames,
+    resolve_device,
+    seeded_generator,
+    to_uint8,
+)
+from generation.engines.families import I2V, ModelFolder
+from generation.types import Mode, ProgressCallback, VideoRequest
+
+if TYPE_CHECKING:
+    import torch
+
+# Wan 2.1's 16 latent channels -> RGB (ComfyUI's published Wan21 factors, as in wan.py). The
+# A14B experts share this VAE. For the other VAEs (Wan 2.2's 48 channels, LTX-Video's 128,
+# CogVideoX's 16) no factors are published with diffusers, so they are fitted when the model
+# loads: see fit_preview_factors.
+WAN21_PREVIEW = (
+    (
+        (-0.1299, -0.1692, 0.2932),
+        (0.0671, 0.0406, 0.0442),
+        (0.3568, 0.2548, 0.1747),
+        (0.0372, 0.2344, 0.1420),
+        (0.0313, 0.0189, -0.0328),
+        (0.0296, -0.0956, -0.0665),
+        (-0.3477, -0.4059, -0.2925),
+        (0.0166, 0.1902, 0.1975),
+        (-0.0412, 0.0267, -0.1364),
+        (-0.1293, 0.0740, 0.1636),
+        (0.0680, 0.3019, 0.1128),
+        (0.0032, 0.0581, 0.0639),
+        (-0.1251, 0.0927, 0.1699),
+        (0.0060, -0.0633, 0.0005),
+        (0.3477, 0.2275, 0.2950),
+        (0.1984, 0.0913, 0.1861),
+    ),
+    (-0.1835, -0.0868, -0.3360),
+)
+FIT_GRID = 16  # latent pixels per side decoded once at load to fit a preview map
+HIGH_NOISE, LOW_NOISE = "high-noise expert", "low-noise expert"
+
+Factors = tuple[tuple[tuple[float, ...], ...], tuple[float, ...]]  # (C x 3 weights, 3 biases)
+
+
+def load(model: ModelFolder, device: str) -> DiffusersVideoEngine:
+    """Load ``model``'s pipelines onto ``device`` (bf16 on a GPU, float32 on a CPU)."""
+    import diffusers
+    import torch
+    import transformers
+
+    # Loading bars would interleave with the CLI's own bar and fill worker logs.
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
+    device = resolve_device(device)
+    dtype: Any = torch.float32
+    if device.startswith("cuda"):
+        # bf16 halves memory at no visible cost for the transformers; Wan's VAE stays float32,
+        # which its authors recommend (bf16 decoding bands colours).
+        dtype = {"default": torch.bfloat16, "vae": torch.float32}
+        if model.family.key.startswith(("ltx", "cog")):
+            dtype = torch.bfloat16
+    if I2V in model.modes and model.family.key.startswith("wan"):
+        _let_wan_i2v_run_without_ftfy()
+    first, *others = model.modes
+    pipe = getattr(diffusers, model.pipelines[first]).from_pretrained(
+        str(model.path), dtype=dtype, use_safetensors=True, local_files_only=True
+    )
+    pipe.to(device)
+    pipes = {first: pipe}
+    for mode in others:  # e.g. TI2V-5B or LTX: the image pipeline on the same weights
+        pipes[mode] = getattr(diffusers, model.pipelines[mode]).from_pipe(pipe)
+    for each in pipes.values():
+        each.set_progress_bar_config(disable=True)  # progress goes through on_progress instead
+    return DiffusersVideoEngine(model, pipes, device, _preview_factors(model, pipe))
+
+
+class DiffusersVideoEngine:
+    """Loaded pipelines for one model folder, reused for every job of that model."""
+
+    def __init__(
+        self, model: ModelFolder, pipes: dict[Mode, Any], device: str, preview: Factors
+    ) -> None:
+        self.name = model.family.key
+        self.model = model
+        self.pipes = pipes
+        self.device = device
+        self.preview = preview
+
+    def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray:
+        families.check_request(self.model, request)
+        pipe = self.pipes[request.mode]
+        width, height = families.model_size(self.model, request.width, request.height)
+        kwargs = call_arguments(self.model, pipe, request, width, height)
+        # The step index is the only reliable thing the A14B callback sees; its timestep tells
+        # which expert the pipeline used for that step.
+        boundary = _boundary_timestep(pipe)
+
+        def on_step_end(
+            pipe: Any, step: int, timestep: torch.Tensor, tensors: dict[str, Any]
+        ) -> dict[str, Any]:
+            # Raising Cancelled here leaves the pipeline before its VAE decode.
+            latents = video_latents(self.model, pipe, tensors["latents"], kwargs)
+            preview = latent_preview(latents, *self.preview)
+            stage = "denoising"
+            if boundary is not None:
+                stage = HIGH_NOISE if float(timestep) >= boundary else LOW_NOISE
+            on_progress(step + 1, pipe.num_timesteps, preview, stage=stage)
+            return {}
+
+        output = pipe(
+            **kwargs,
+            generator=seeded_generator(request.seed, self.device),
+            output_type="np",
+            callback_on_step_end=on_step_end,
+            callback_on_step_end_tensor_inputs=["latents"],
+        )
+        video = np.asarray(output.frames[0])  # (T, H, W, 3) floats in [0, 1]
+        return resize_frames(to_uint8(video[: request.num_frames]), request.width, request.height)
+
+
+def call_arguments(
+    model: ModelFolder, pipe: Any, request: VideoRequest, width: int, height: int
+) -> dict[str, Any]:
+    """The pipeline's arguments for ``request`` (all but the generator and callbacks)."""
+    kwargs: dict[str, Any] = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt or None,
+        "height": height,
+        "width": width,
+        "num_frames": request.num_frames,
+        "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance,
+    }
+    if request.mode == "image-to-video":
+        if request.image_path is None:
+            raise ValueError("Image-to-video needs an image: upload a photo to animate.")
+        with Image.open(request.image_path) as image:
+            kwargs["image"] = image.convert("RGB")  # the pipeline resizes it to width x height
+    key = model.family.key
+    if key == families.WAN22_MOE.key and request.mode == "text-to-video":
+        # Wan 2.2 A14B text-to-video is published with guidance 4.0 for the high-noise expert
+        # and 3.0 for the low-noise one; the request's guidance keeps that ratio. Its
+        # image-to-video uses one scale for both, as diffusers does by default.
+        kwargs["guidance_scale_2"] = request.guidance * 0.75
+    elif key == families.WAN22_MOE.key:
+        kwargs["guidance_scale_2"] = request.guidance
+    if key == families.LTX.key:
+        kwargs["frame_rate"] = request.fps  # LTX conditions its positions on the frame rate
+    if key == families.COGVIDEOX.key:
+        # The transformer's text positions are fixed in number (226 for the released models).
+        kwargs["max_sequence_length"] = pipe.transformer.config.max_text_seq_length
+    return kwargs
+
+
+def video_latents(
+    model: ModelFolder, pipe: Any, latents: torch.Tensor, kwargs: dict[str, Any]
+) -> torch.Tensor:
+    """The denoising loop's latents as (B, C, T, h, w), whatever layout the family keeps."""
+    key = model.family.key
+    if key == families.LTX.key:  # packed tokens (B, T * h * w, C) -> (B, C, T, h, w)
+        return pipe._unpack_latents(
+            latents,
+            (kwargs["num_frames"] - 1) // pipe.vae_temporal_compression_ratio + 1,
+            kwargs["height"] // pipe.vae_spatial_compression_ratio,
+            kwargs["width"] // pipe.vae_spatial_compression_ratio,
+            pipe.transformer_spatial_patch_size,
+            pipe.transformer_temporal_patch_size,
+        )
+    if key == families.COGVIDEOX.key:
+        return latents.permute(0, 2, 1, 3, 4)  # (B, T, C, h, w) -> (B, C, T, h, w)
+    return latents
+
+
+def fit_preview_factors(model: ModelFolder, pipe: Any) -> Factors:
+    """A least-squares linear map from the loop's latents to RGB, fitted on one small decode.
+
+    No per-family factors are published with diffusers for these VAEs, so this derives them the
+    way such factors are usually made: decode latents, average each latent pixel's patch of
+    output, and fit ``rgb = latent @ W + b``. The latents are standard normal samples of the space
+    the denoiser works in (which is what it starts from), turned into the VAE's input space the
+    way the pipeline does before its decode. It costs one decode of a 16x16-latent image at load
+    time, and none per step.
+    """
+    import torch
+
+    vae = pipe.vae
+    config: Any = vae.config
+    channels: int = config.z_dim if hasattr(config, "z_dim") else config.latent_channels
+    generator = torch.Generator().manual_seed(0)
+    loop = torch.randn(1, channels, 1, FIT_GRID, FIT_GRID, generator=generator)  # (1, C, 1, g, g)
+    with torch.no_grad():
+        decoded = _decode(model, vae, loop.to(vae.device))  # (1, 3, T, H, W) in [-1, 1]
+    frame = decoded[:, :, 0].float().cpu()  # (1, 3, H, W)
+    rgb = torch.nn.functional.adaptive_avg_pool2d(frame, FIT_GRID)  # (1, 3, g, g)
+    x = loop[0, :, 0].reshape(channels, -1).T  # (g*g, C)
+    x = torch.cat([x, torch.ones(x.shape[0], 1)], dim=1)  # (g*g, C+1): a bias column
+    y = rgb[0].reshape(3, -1).T  # (g*g, 3)
+    ridge = 1e-3 * torch.eye(channels + 1)  # keeps the fit stable when C + 1 nears g*g
+    solution = torch.linalg.solve(x.T @ x + ridge, x.T @ y)  # (C+1, 3)
+    weights = tuple(tuple(float(v) for v in row) for row in solution[:-1].tolist())
+    bias = tuple(float(v) for v in solution[-1].tolist())
+    return weights, bias
+
+
+def _preview_factors(model: ModelFolder, pipe: Any) -> Factors:
+    channels = getattr(pipe.vae.config, "z_dim", None)
+    if model.family.key.startswith("wan") and channels == len(WAN21_PREVIEW[0]):
+        return WAN21_PREVIEW
+    return fit_preview_factors(model, pipe)
+
+
+def _decode(model: ModelFolder, vae: Any, latents: torch.Tensor) -> torch.Tensor:
+    """Decode loop-space latents (B, C, T, h, w) as the family's pipeline does before output."""
+    import torch
+
+    key = model.family.key
+    config = vae.config
+    latents = latents.to(vae.dtype)
+    if key.startswith("wan"):
+        mean = torch.tensor(config.latents_mean).view(1, -1, 1, 1, 1).to(latents)
+        std = torch.tensor(config.latents_std).view(1, -1, 1, 1, 1).to(latents)
+        return vae.decode(latents * std + mean).sample
+    if key == families.LTX.key:
+        mean = vae.latents_mean.view(1, -1, 1, 1, 1).to(latents)
+        std = vae.latents_std.view(1, -1, 1, 1, 1).to(latents)
+        latents = latents * std / config.scaling_factor + mean
+        timestep = torch.zeros(1).to(latents) if config.timestep_conditioning else None
+        return vae.decode(latents, timestep).sample
+    return vae.decode(latents / config.scaling_factor).sample
+
+
+def _let_wan_i2v_run_without_ftfy() -> None:
+    """Give diffusers' Wan image-to-video module the text cleaner it assumes is installed.
+
+    In diffusers 0.42 ``pipeline_wan.py`` skips ``ftfy.fix_text`` when ftfy is not installed,
+    but ``pipeline_wan_i2v.py`` calls it regardless and fails with a NameError. Without ftfy the
+    image pipeline now does what the text pipeline does: no ftfy clean-up (the html unescape and
+    whitespace clean-up still run). With ftfy installed this changes nothing.
+    """
+    import types
+
+    from diffusers.pipelines.wan import pipeline_wan_i2v
+
+    if not hasattr(pipeline_wan_i2v, "ftfy"):
+        pipeline_wan_i2v.ftfy = types.SimpleNamespace(fix_text=lambda text: text)
+
+
+def _boundary_timestep(pipe: Any) -> float | None:
+    ratio = getattr(pipe.config, "boundary_ratio", None)
+    if ratio is None or getattr(pipe, "transformer_2", None) is None:
+        return None
+    return float(ratio) * float(pipe.scheduler.config.num_train_timesteps)
