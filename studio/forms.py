@@ -409,3 +409,90 @@ class BrandKitForm(forms.Form):
             "lower_third_style": kit.lower_third_style,
             "end_card_style": kit.end_card_style,
         }
+
+
+CSV_MAX_BYTES = 2 * 2**20
+
+
+class BatchForm(forms.Form):
+    """A template and a CSV of rows (uploaded, or pasted), checked row by row in the view."""
+
+    template = forms.ModelChoiceField(queryset=Template.objects.none())
+    csv = forms.FileField(
+        required=False,
+        label="CSV file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text="The first row names the columns: first_name, company, cta, ...",
+    )
+    csv_text = forms.CharField(
+        required=False,
+        strip=False,
+        label="or paste the rows",
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+    image = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text="For image-to-video templates: the photo every video animates.",
+    )
+    filename_column = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Name the videos after the column",
+        help_text="The ZIP's files take their names from this column (blank: row numbers).",
+    )
+
+    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        template_field = self.fields["template"]
+        assert isinstance(template_field, forms.ModelChoiceField)
+        template_field.queryset = templates
+
+    def clean_csv(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("csv")
+        if upload is not None and (upload.size or 0) > CSV_MAX_BYTES:
+            raise ValidationError(
+                "The CSV is %(size).1f MB; the limit is %(limit).0f MB.",
+                code="csv_too_large",
+                params={"size": (upload.size or 0) / 2**20, "limit": CSV_MAX_BYTES / 2**20},
+            )
+        return upload
+
+    def clean_image(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("image")
+        if upload is not None:
+            self.image_info = check_image(upload)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None
+        if (
+            not data.get("csv")
+            and not (data.get("csv_text") or "").strip()
+            and "csv" not in self.errors
+        ):
+            self.add_error("csv", ValidationError("Upload a CSV or paste its rows.", code="no_csv"))
+        template = data.get("template")
+        if (
+            template is not None
+            and template.mode == Template.Mode.IMAGE_TO_VIDEO
+            and not data.get("image")
+            and "image" not in self.errors
+        ):
+            self.add_error(
+                "image",
+                ValidationError(
+                    "%(name)s animates a photo: upload one.",
+                    code="image_required",
+                    params={"name": template.name},
+                ),
+            )
+        return data
+
+    def csv_bytes(self) -> bytes:
+        upload: UploadedFile | None = self.cleaned_data.get("csv")
+        if upload is not None:
+            upload.seek(0)
+            return upload.read()
+        return str(self.cleaned_data.get("csv_text") or "").encode("utf-8")

@@ -19,6 +19,7 @@ class Workspace(models.Model):
         on_delete=models.CASCADE,
         related_name="personal_workspace",
     )
+    batch_row_limit = models.PositiveIntegerField(default=500)  # rows per batch CSV
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -310,3 +311,55 @@ class BrandKit(models.Model):
 
     def __str__(self) -> str:
         return f"Brand kit of {self.workspace}"
+
+
+class Batch(models.Model):
+    """One template and a CSV: one personalized video per row.
+
+    A batch is checked and previewed as a draft; launching it queues one job per row.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        LAUNCHED = "launched"
+        CANCELLED = "cancelled"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="batches")
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="batches")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    csv_name = models.CharField(max_length=255, blank=True)
+    columns = models.JSONField(default=list)  # the CSV's header, in order
+    mapping = models.JSONField(default=dict)  # placeholder -> column
+    filename_column = models.CharField(max_length=200, blank=True)  # names the ZIP's files
+    created_at = models.DateTimeField(auto_now_add=True)
+    launched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} of {self.template}"
+
+
+class BatchRow(models.Model):
+    """A row of a batch's CSV and the job that makes its video (the latest, after a retry)."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()  # the row in the file: the header is row 1
+    values = models.JSONField(default=dict)  # placeholder -> value
+    cells = models.JSONField(default=dict)  # column -> cell, for file names and the results
+    job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_rows"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="one_batch_row_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Row {self.number} of batch {self.batch_id}"

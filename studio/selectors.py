@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -14,9 +18,12 @@ from django.http import Http404
 from django.urls import reverse
 from PIL import Image
 
-from generation.engines import EngineInfo, EngineSettings, list_engines
+from generation.engines import EngineInfo, EngineSettings, default_engine, list_engines
+from studio import batches
 from studio.models import (
     Asset,
+    Batch,
+    BatchRow,
     BrandKit,
     Job,
     Membership,
@@ -143,6 +150,125 @@ def template_get(*, workspace: Workspace, template_id: int) -> Template:
     if template is None:
         raise Http404
     return template
+
+
+# Batches --------------------------------------------------------------------------------------
+
+DEFAULT_SECONDS_PER_FRAME_STEP = 0.02  # a guess for an engine with no history here yet
+BATCH_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+def batch_list_for_workspace(*, workspace: Workspace) -> QuerySet[Batch]:
+    return Batch.objects.filter(workspace=workspace).select_related("template")
+
+
+def batch_get(*, workspace: Workspace, batch_id: int) -> Batch:
+    batch = (
+        Batch.objects.filter(workspace=workspace, pk=batch_id).select_related("template").first()
+    )
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def batch_rows(*, batch: Batch) -> QuerySet[BatchRow]:
+    return batch.rows.select_related("job", "job__video").order_by("number")
+
+
+def job_seconds_estimate(
+    *, engine: str, width: int, height: int, num_frames: int, steps: int
+) -> float:
+    """How long one job takes, from the last finished jobs of that engine and size here, else
+    a rough guess from its frames and steps."""
+    recent = Job.objects.filter(
+        engine=engine,
+        width=width,
+        height=height,
+        num_frames=num_frames,
+        status=Job.Status.SUCCEEDED,
+        started_at__isnull=False,
+        finished_at__isnull=False,
+    ).order_by("-finished_at")[:20]
+    durations = [job.run_seconds for job in recent if job.run_seconds is not None]
+    if durations:
+        return sum(durations) / len(durations)
+    return 2.0 + num_frames * max(steps, 1) * DEFAULT_SECONDS_PER_FRAME_STEP
+
+
+def batch_estimate_seconds(*, template: Template, rows: int) -> float:
+    """The GPU time of a whole batch: every row is its own job (until shared generation)."""
+    engine = template.engine or default_engine(template.mode, engine_settings()) or ""  # type: ignore[arg-type]
+    per_job = job_seconds_estimate(
+        engine=engine,
+        width=template.width,
+        height=template.height,
+        num_frames=template.num_frames,
+        steps=template.steps,
+    )
+    return per_job * rows
+
+
+def batch_progress(*, batch: Batch) -> dict[str, Any]:
+    """Counts by status, the share done, and the time left from the rows still to run."""
+    counts = dict.fromkeys(BATCH_STATUSES, 0)
+    counts["draft"] = 0
+    rows = list(batch.rows.select_related("job"))
+    for row in rows:
+        counts[row.job.status if row.job else "draft"] += 1
+    total = len(rows)
+    finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+    left = counts["queued"] + counts["running"]
+    per_job = _average_row_seconds(rows) or batch_estimate_seconds(template=batch.template, rows=1)
+    return {
+        **counts,
+        "total": total,
+        "finished": finished,
+        "fraction": finished / total if total else 0.0,
+        "eta": per_job * left if left else None,
+    }
+
+
+def _average_row_seconds(rows: list[BatchRow]) -> float | None:
+    durations = [r.job.run_seconds for r in rows if r.job and r.job.run_seconds is not None]
+    return sum(durations) / len(durations) if durations else None
+
+
+def batch_results_csv(*, batch: Batch, link_for: Callable[[Job], str]) -> str:
+    """The results as CSV (row, status, link, error), safe to open in a spreadsheet."""
+    lines: list[list[object]] = [["row", "status", "link", "error"]]
+    for row in batch_rows(batch=batch):
+        job = row.job
+        status = job.status if job else "not launched"
+        link = link_for(job) if job else ""
+        lines.append([row.number, status, link, job.error if job else ""])
+    return batches.write_csv(lines)
+
+
+def batch_zip(*, batch: Batch, filename_column: str, results_csv: str) -> IO[bytes]:
+    """A ZIP of the batch's finished videos, named from a column's values, with the results.
+
+    Written to a temporary file (kept in memory while small) that the response streams;
+    videos are stored, not deflated: an MP4 is already compressed.
+    """
+    # The caller hands the file to the response, which closes it once sent.
+    archive: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=32 * 2**20)  # noqa: SIM115
+    used: set[str] = set()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:
+        for row in batch_rows(batch=batch):
+            video = getattr(row.job, "video", None) if row.job else None
+            if video is None or row.job is None or row.job.status != Job.Status.SUCCEEDED:
+                continue
+            fallback = f"row-{row.number}"
+            stem = batches.safe_filename(row.cells.get(filename_column, ""), fallback=fallback)
+            name, n = f"{stem}.mp4", 2
+            while name in used:
+                name, n = f"{stem}-{n}.mp4", n + 1
+            used.add(name)
+            with video.file.open("rb") as mp4, zipped.open(name, "w") as entry:
+                shutil.copyfileobj(mp4, entry)
+        zipped.writestr("results.csv", results_csv, compress_type=zipfile.ZIP_DEFLATED)
+    archive.seek(0)
+    return archive
 
 
 # Brand kit ------------------------------------------------------------------------------------

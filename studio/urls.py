@@ -43,6 +43,32 @@ urlpatterns = [
         name="template_edit",
     ),
     path("w/<int:workspace_id>/brand/", views.brand_kit, name="brand_kit"),
+    path("w/<int:workspace_id>/batches/", views.batch_list, name="batch_list"),
+    path("w/<int:workspace_id>/batches/new/", views.batch_new, name="batch_new"),
+    path("w/<int:workspace_id>/batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
+    path(
+        "w/<int:workspace_id>/batches/<int:batch_id>/launch/",
+        views.batch_launch,
+        name="batch_launch",
+    ),
+    path(
+        "w/<int:workspace_id>/batches/<int:batch_id>/retry/", views.batch_retry, name="batch_retry"
+    ),
+    path(
+        "w/<int:workspace_id>/batches/<int:batch_id>/cancel/",
+        views.batch_cancel,
+        name="batch_cancel",
+    ),
+    path(
+        "w/<int:workspace_id>/batches/<int:batch_id>/results.csv",
+        views.batch_results,
+        name="batch_results",
+    ),
+    path(
+        "w/<int:workspace_id>/batches/<int:batch_id>/videos.zip",
+        views.batch_zip,
+        name="batch_zip",
+    ),
     path("files/<path:name>", views.stored_file, name="file"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

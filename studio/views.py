@@ -22,13 +22,15 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from generation import EngineUnavailable
 from generation.engines import default_engine
-from studio import selectors, services
+from studio import batches, selectors, services
 from studio.forms import (
     SIZES,
+    BatchForm,
     BrandKitForm,
     JobForm,
     MemberForm,
@@ -37,7 +39,7 @@ from studio.forms import (
     TemplateSaveForm,
     WorkspaceForm,
 )
-from studio.models import Job, Membership, Template
+from studio.models import Batch, Job, Membership, Template
 
 GALLERY_PAGE_SIZE = 24
 
@@ -549,3 +551,207 @@ def brand_kit(request: HttpRequest, workspace_id: int) -> HttpResponse:
         {"workspace": membership.workspace, "membership": membership, "kit": kit, "form": form},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+# Batches --------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def batch_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    membership = _membership(request, workspace_id)
+    return render(
+        request,
+        "studio/batch_list.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "batches": selectors.batch_list_for_workspace(workspace=membership.workspace),
+        },
+    )
+
+
+@login_required
+def batch_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """Pick a template and give a CSV; every row is checked before the batch is stored."""
+    membership = _membership(request, workspace_id)
+    workspace = membership.workspace
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
+    templates = selectors.template_list_for_workspace(workspace=workspace)
+    initial = {"template": request.GET.get("template")} if request.GET.get("template") else {}
+    form = BatchForm(
+        request.POST or None, request.FILES or None, templates=templates, initial=initial
+    )
+    parsed: batches.ParsedCsv | None = None
+    if request.method == "POST" and form.is_valid():
+        template = form.cleaned_data["template"]
+        text, encoding_error = batches.decode(form.csv_bytes())
+        if encoding_error is not None:
+            parsed = batches.ParsedCsv(errors=[encoding_error])
+        else:
+            assert text is not None
+            mapping = {f["name"]: request.POST.get(f"map_{f['name']}", "") for f in template.fields}
+            parsed = batches.parse(
+                text,
+                fields=template.fields,
+                max_rows=workspace.batch_row_limit,
+                mapping=mapping,
+            )
+            # Show the rows in the text box, so a bad row can be fixed here and checked again.
+            data = request.POST.copy()
+            data["csv_text"] = text
+            form.data = data
+        if parsed.ok:
+            upload = form.cleaned_data.get("csv")
+            image = None
+            if form.cleaned_data.get("image"):
+                image = services.asset_create(
+                    workspace=workspace,
+                    user=request.user,  # type: ignore[arg-type]
+                    upload=form.cleaned_data["image"],
+                    image=form.image_info,
+                )
+            batch = services.batch_create(
+                workspace=workspace,
+                user=request.user,  # type: ignore[arg-type]
+                template=template,
+                parsed=parsed,
+                csv_name=upload.name if upload is not None and upload.name else "pasted rows",
+                filename_column=form.cleaned_data.get("filename_column", ""),
+                image=image,
+            )
+            return redirect("batch_detail", workspace_id=workspace.pk, batch_id=batch.pk)
+    return render(
+        request,
+        "studio/batch_new.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "form": form,
+            "parsed": parsed,
+            "template": form.cleaned_data.get("template")
+            if form.is_bound and form.is_valid()
+            else None,
+            "limit": workspace.batch_row_limit,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_GET
+@login_required
+def batch_detail(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    """A draft's preview and estimate with the Launch button; a launched batch's progress."""
+    membership = _membership(request, workspace_id)
+    batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+    rows = list(selectors.batch_rows(batch=batch))
+    preview: dict[str, Any] | None = None
+    if rows:
+        try:
+            params, overlays = services.template_params(
+                template=batch.template, values=rows[0].values
+            )
+            preview = {"row": rows[0].number, "prompt": params.prompt, "overlays": overlays}
+        except (ValidationError, EngineUnavailable) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            preview = {"row": rows[0].number, "error": message}
+    return render(
+        request,
+        "studio/batch_detail.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "batch": batch,
+            "rows": rows,
+            "preview": preview,
+            "progress": selectors.batch_progress(batch=batch),
+            "estimate": selectors.batch_estimate_seconds(template=batch.template, rows=len(rows)),
+            "filename_column": request.GET.get("name", batch.filename_column),
+        },
+    )
+
+
+def _batch_for_edit(request: HttpRequest, workspace_id: int, batch_id: int) -> Batch | None:
+    """The batch, for a member who may change it; None for a viewer (404 for anyone else)."""
+    membership = _membership(request, workspace_id)
+    batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+    return batch if membership.can_edit else None
+
+
+@require_POST
+@login_required
+def batch_launch(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    batch = _batch_for_edit(request, workspace_id, batch_id)
+    if batch is None:
+        return HttpResponseForbidden("Viewers cannot launch batches.")
+    try:
+        services.batch_launch(batch=batch, user=request.user)  # type: ignore[arg-type]
+    except (ValueError, EngineUnavailable) as exc:
+        messages.error(request, str(exc))
+    return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
+
+
+@require_POST
+@login_required
+def batch_retry(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    batch = _batch_for_edit(request, workspace_id, batch_id)
+    if batch is None:
+        return HttpResponseForbidden("Viewers cannot retry rows.")
+    try:
+        retried = services.batch_retry_failed(batch=batch, user=request.user)  # type: ignore[arg-type]
+    except (ValueError, EngineUnavailable) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{len(retried)} failed row{'s' if len(retried) != 1 else ''} queued again."
+        )
+    return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
+
+
+@require_POST
+@login_required
+def batch_cancel(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    batch = _batch_for_edit(request, workspace_id, batch_id)
+    if batch is None:
+        return HttpResponseForbidden("Viewers cannot cancel batches.")
+    cancelled = services.batch_cancel(batch=batch)
+    messages.success(
+        request, f"{cancelled} unfinished row{'s' if cancelled != 1 else ''} cancelled."
+    )
+    return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
+
+
+@require_GET
+@login_required
+def batch_results(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    """The results CSV: row, status, link, error."""
+    membership = _membership(request, workspace_id)
+    batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+    response = HttpResponse(_results_csv(request, batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-results.csv"'
+    return response
+
+
+def _results_csv(request: HttpRequest, batch: Batch) -> str:
+    def link(job: Job) -> str:
+        return request.build_absolute_uri(
+            reverse("job_detail", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk})
+        )
+
+    return selectors.batch_results_csv(batch=batch, link_for=link)
+
+
+@require_GET
+@login_required
+def batch_zip(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponseBase:
+    """A ZIP of the finished videos, named from the column the user picked (?name=)."""
+    membership = _membership(request, workspace_id)
+    batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+    column = request.GET.get("name", batch.filename_column)
+    archive = selectors.batch_zip(
+        batch=batch,
+        filename_column=column if column in batch.columns else "",
+        results_csv=_results_csv(request, batch),
+    )
+    return FileResponse(archive, as_attachment=True, filename=f"batch-{batch.pk}-videos.zip")
