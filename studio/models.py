@@ -130,6 +130,12 @@ class Job(models.Model):
     # Overlays drawn on the footage with the workspace's brand kit, their texts already filled:
     # {"lower_third": {"name": ..., "company": ...}, "end_card": {"cta": ..., "seconds": ...}}
     overlays = models.JSONField(default=dict, blank=True)
+    # Identical generation requests share footage: a hash of everything the engine sees
+    # (see services.generation_key), and the shared footage this job used, if any.
+    generation_key = models.CharField(max_length=64, blank=True, db_index=True)
+    generation = models.ForeignKey(
+        "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
 
     # Where it is.
     status = models.CharField(
@@ -363,3 +369,40 @@ class BatchRow(models.Model):
 
     def __str__(self) -> str:
         return f"Row {self.number} of batch {self.batch_id}"
+
+
+def _generation_path(generation: Generation, filename: str) -> str:
+    return f"workspaces/{generation.workspace_id}/generations/{filename}"
+
+
+class Generation(models.Model):
+    """Footage made once and shared by every job of the workspace with the same request.
+
+    A batch whose rows differ only in their overlays generates its footage once; each row
+    then draws its own overlays on a copy. Stored only for jobs with overlays, whose videos
+    differ from the footage. Never served directly: each job's Video holds its own file.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="generations")
+    key = models.CharField(max_length=64)
+    source_job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=_generation_path, max_length=300)
+    poster = models.FileField(upload_to=_generation_path, max_length=300)
+    engine = models.CharField(max_length=50)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    fps = models.PositiveIntegerField()
+    num_frames = models.PositiveIntegerField()
+    seconds = models.FloatField()  # how long the generation took
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="one_generation_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Generation {self.key[:12]}"

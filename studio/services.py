@@ -6,6 +6,8 @@ Views, consumers and tasks parse input, check permission and call one of these.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 import secrets
 import shutil
@@ -23,7 +25,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -36,6 +38,7 @@ from studio.models import (
     Batch,
     BatchRow,
     BrandKit,
+    Generation,
     Job,
     Membership,
     Project,
@@ -200,7 +203,7 @@ def job_submit(
     if params.mode == "image-to-video" and image is None:
         raise ValueError("Image-to-video needs an image.")
     with transaction.atomic():
-        job = Job.objects.create(
+        job = Job(
             workspace=workspace,
             project=project,
             created_by=user,
@@ -222,6 +225,8 @@ def job_submit(
             guidance=params.guidance,
             seed=params.seed if params.seed is not None else random_seed(),
         )
+        job.generation_key = generation_key(job)
+        job.save()
 
         # Announce the job before queueing it: once queued, a worker may report it running at
         # any moment, and a late "queued" message would then show a stale state.
@@ -231,6 +236,26 @@ def job_submit(
 
         transaction.on_commit(announce_and_enqueue)
     return job
+
+
+def generation_key(job: Job) -> str:
+    """A hash of everything the engine sees. Jobs with equal keys make the same footage
+    (a seed fixes the noise), so they can share one generation."""
+    request = {
+        "engine": job.engine,
+        "mode": job.mode,
+        "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
+        "image": job.image_id,  # one upload; a batch's rows share it
+        "motion": job.motion,
+        "size": [job.width, job.height],
+        "frames": job.num_frames,
+        "fps": job.fps,
+        "steps": job.steps,
+        "guidance": job.guidance,
+        "seed": job.seed,
+    }
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
 def _enqueue(job_id: int, queue: str) -> None:
@@ -404,7 +429,7 @@ def template_update(
 
 
 def template_params(
-    *, template: Template, values: dict[str, str]
+    *, template: Template, values: dict[str, str], seed: int | None = None
 ) -> tuple[JobParams, dict[str, Any]]:
     """The job parameters and overlay texts of a template filled with a user's values.
 
@@ -440,7 +465,7 @@ def template_params(
         fps=template.fps,
         steps=template.steps,
         guidance=template.guidance,
-        seed=template.seed,
+        seed=template.seed if seed is None else seed,
         motion=template.motion,
     )
     return params, overlays
@@ -454,9 +479,10 @@ def template_submit(
     values: dict[str, str],
     image: Asset | None = None,
     project: Project | None = None,
+    seed: int | None = None,
 ) -> Job:
     """Fill a template with a user's values and queue the job it describes."""
-    params, overlays = template_params(template=template, values=values)
+    params, overlays = template_params(template=template, values=values, seed=seed)
     return job_submit(
         workspace=workspace,
         user=user,
@@ -517,6 +543,8 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
                 template_params(template=batch.template, values=row.values)
             except ValidationError as exc:
                 raise ValueError(f"Row {row.number}: {' '.join(exc.messages)}") from None
+        # One seed for the whole batch, so rows whose prompts are the same share their footage.
+        seed = batch.template.seed if batch.template.seed is not None else random_seed()
         for row in rows:
             row.job = template_submit(
                 template=batch.template,
@@ -524,6 +552,7 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
                 user=user,
                 values=row.values,
                 image=batch.image,
+                seed=seed,
             )
             row.attempts = 1
         BatchRow.objects.bulk_update(rows, ["job", "attempts"])
@@ -623,9 +652,15 @@ def job_run(*, job_id: int, worker: str) -> None:
     try:
         request = _video_request(job, workdir)
         reporter = _ProgressReporter(job=job, worker=worker)
-        result = _run_pipeline(
-            job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter
-        )
+        shared = _shared_generation(job)
+        if shared is not None:
+            result = _result_from_generation(job, shared, workdir=workdir, reporter=reporter)
+        else:
+            result = _run_pipeline(
+                job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter
+            )
+            if job.overlays:
+                _generation_store(job, result)
         if job.overlays:
             result = _apply_overlays(job, result, workdir=workdir, reporter=reporter)
         job_finish(job_id=job.pk, worker=worker, result=result)
@@ -679,6 +714,68 @@ def _run_pipeline(
         settings=selectors.engine_settings(),
         on_progress=reporter,
     )
+
+
+def _shared_generation(job: Job) -> Generation | None:
+    """Footage already made for the same request in this workspace, if a job with overlays
+    may reuse it."""
+    if not (job.overlays and job.generation_key):
+        return None
+    return Generation.objects.filter(workspace_id=job.workspace_id, key=job.generation_key).first()
+
+
+def _result_from_generation(
+    job: Job, generation: Generation, *, workdir: Path, reporter: _ProgressReporter
+) -> VideoResult:
+    reporter(0, 1, stage="reusing shared footage")
+    output = workdir / f"reelsmith-{job.pk}.mp4"
+    poster = workdir / f"reelsmith-{job.pk}.jpg"
+    for field, path in ((generation.file, output), (generation.poster, poster)):
+        with field.open("rb") as src, path.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    Job.objects.filter(pk=job.pk).update(generation=generation)
+    reporter(1, 1, stage="reusing shared footage")
+    return VideoResult(
+        output=output,
+        poster=poster,
+        engine=generation.engine,
+        num_frames=generation.num_frames,
+        fps=generation.fps,
+        width=generation.width,
+        height=generation.height,
+        seed=job.seed,
+        seconds=0.0,
+        details={**generation.details, "shared_generation": generation.key},
+    )
+
+
+def _generation_store(job: Job, result: VideoResult) -> Generation | None:
+    """Keep the footage for later jobs with the same request. Two workers may make the same
+    footage at once; the first to store it wins, and the other's copy is simply not kept."""
+    generation = Generation(
+        workspace_id=job.workspace_id,
+        key=job.generation_key,
+        source_job=job,
+        engine=result.engine,
+        width=result.width,
+        height=result.height,
+        fps=result.fps,
+        num_frames=result.num_frames,
+        seconds=result.seconds,
+        details=_json_safe(result.details),
+    )
+    try:
+        with transaction.atomic():
+            with result.output.open("rb") as mp4, result.poster.open("rb") as poster:
+                generation.file.save(f"{job.generation_key}.mp4", File(mp4), save=False)
+                generation.poster.save(f"{job.generation_key}.jpg", File(poster), save=False)
+            generation.save()
+    except IntegrityError:
+        generation.file.delete(save=False)
+        generation.poster.delete(save=False)
+        return None
+    Job.objects.filter(pk=job.pk).update(generation=generation)
+    return generation
 
 
 def _apply_overlays(

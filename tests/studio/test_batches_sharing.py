@@ -1,0 +1,117 @@
+"""Shared work is done once: rows whose generation request is the same share one generation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from generation import render
+from studio import services
+from studio.batches import ParsedCsv
+from studio.models import Batch, BatchRow, Generation, Job, Template, Video
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def in_memory_layer(settings: Any) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def greeting(workspace: Any) -> Template:
+    """The footage is the same for everyone; only the lower third names the person."""
+    return Template.objects.create(
+        workspace=workspace,
+        name="Greeting",
+        mode="image-to-video",
+        engine="camera-motion",
+        prompt="slow zoom in on the storefront",
+        width=256,
+        height=256,
+        num_frames=8,
+        fps=8,
+        steps=1,
+        guidance=0.0,
+        seed=None,
+        fields=[
+            {
+                "name": "first_name",
+                "label": "Name",
+                "type": "text",
+                "required": True,
+                "max_length": 40,
+            }
+        ],
+        overlays={
+            "lower_third": {"name": "Hello {first_name}"},
+            "end_card": {"cta": "Visit", "seconds": 0.5},
+        },
+    )
+
+
+def _batch(workspace: Any, user: Any, template: Template, asset: Any, names: list[str]) -> Batch:
+    parsed = ParsedCsv(
+        header=["first_name"],
+        mapping={"first_name": "first_name"},
+        rows=[
+            (n, {"first_name": name}, {"first_name": name}) for n, name in enumerate(names, start=2)
+        ],
+    )
+    batch = services.batch_create(
+        workspace=workspace, user=user, template=template, parsed=parsed, image=asset
+    )
+    return services.batch_launch(batch=batch, user=user)
+
+
+def test_rows_that_differ_only_in_overlays_have_one_generation_key(
+    workspace, user, greeting, asset, no_queue
+):
+    """A batch picks one seed for all rows when the template has none, so their keys match."""
+    batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
+    jobs = [row.job for row in BatchRow.objects.filter(batch=batch).select_related("job")]
+    assert len({job.seed for job in jobs}) == 1
+    assert len({job.generation_key for job in jobs}) == 1 and jobs[0].generation_key
+
+
+def test_a_different_prompt_or_seed_makes_a_different_key(
+    workspace, user, asset, camera_params, no_queue
+):
+    """The key covers everything the engine sees."""
+    a = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    b = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    other_seed = services.JobParams(**{**camera_params.__dict__, "seed": 8})
+    other_prompt = services.JobParams(**{**camera_params.__dict__, "prompt": "pan left"})
+    c = services.job_submit(workspace=workspace, user=user, params=other_seed, image=asset)
+    d = services.job_submit(workspace=workspace, user=user, params=other_prompt, image=asset)
+    assert a.generation_key == b.generation_key
+    assert len({a.generation_key, c.generation_key, d.generation_key}) == 3
+
+
+def test_n_rows_run_the_engine_once(workspace, user, greeting, asset, no_queue, in_memory_layer):
+    """Three rows: one generation; every row gets its own video with its own overlays."""
+    batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
+    real = services._run_pipeline
+    with mock.patch("studio.services._run_pipeline", side_effect=real) as pipeline:
+        for row in BatchRow.objects.filter(batch=batch):
+            services.job_run(job_id=row.job_id, worker="test-host:1")
+    assert pipeline.call_count == 1
+    assert Generation.objects.count() == 1
+    generation = Generation.objects.get()
+    jobs = list(Job.objects.filter(batch_rows__batch=batch))
+    assert all(job.status == Job.Status.SUCCEEDED for job in jobs), [j.error for j in jobs]
+    assert all(job.generation_id == generation.pk for job in jobs)
+    videos = Video.objects.filter(job__in=jobs)
+    assert len({v.file.name for v in videos}) == 3
+    assert {v.num_frames for v in videos} == {12}  # 8 frames of footage and a 0.5 s end card
+    assert render.probe(Path(videos[0].file.path)).frames == 12
+
+
+def test_a_job_without_overlays_stores_no_shared_footage(job, in_memory_layer):
+    """Plain jobs keep one copy of their video, as before."""
+    services.job_run(job_id=job.pk, worker="test-host:1")
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and not Generation.objects.exists()
