@@ -192,10 +192,17 @@ def load_engine(name: str, settings: EngineSettings) -> Engine:
     info = get_engine_info(name, settings)
     if not info.available:
         raise EngineUnavailable(f"{info.label} cannot run here: {info.reason}")
-    key = (name, settings.model_paths.get(name, ""), settings.device)
+    path = settings.model_paths.get(name, "")
     _loaded.capacity = settings.max_loaded
     _loaded.free_bytes = lambda: memory.cuda_free_bytes(settings.device)
-    return _loaded.get(key, lambda: _loader(name)(settings))
+    try:
+        return _loaded.get((name, path, settings.device), lambda: _loader(name)(settings))
+    except Exception as exc:
+        if not memory.is_out_of_memory(exc):
+            raise
+        # Whatever loaded before is dropped too, so the next job starts from an empty GPU.
+        _loaded.clear()
+        raise memory.OutOfMemory(memory.load_out_of_memory_message(info.label, path)) from exc
 
 
 @contextlib.contextmanager

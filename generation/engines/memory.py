@@ -3,8 +3,9 @@
 A worker loads a model once and keeps it for the jobs that follow, but a GPU holds only so many.
 ``EngineCache`` is a least-recently-used store of loaded engines, bounded by a count and, on
 CUDA, by free memory: before a model loads, the engines used longest ago are dropped until its
-weights fit. A CUDA out-of-memory during a job drops that job's model too, and becomes
-``OutOfMemory``: a failed job with a reason a user can act on, while the worker carries on.
+weights fit. A CUDA out-of-memory during a job drops that job's model (while loading, every kept
+model) and becomes ``OutOfMemory``: a failed job with a reason a user can act on, while the
+worker carries on.
 """
 
 from __future__ import annotations
@@ -146,4 +147,12 @@ def out_of_memory_message(label: str, path: str, request: VideoRequest) -> str:
     return (
         f"{label} ran out of GPU memory: it needs ~{max(needed, 1):.0f} GB at {size}. "
         "Try a smaller size or fewer frames, or a worker with more GPU memory."
+    )
+
+
+def load_out_of_memory_message(label: str, path: str) -> str:
+    needed = weights_bytes(path) * HEADROOM / GB
+    return (
+        f"{label} does not fit in GPU memory: its weights alone need ~{max(needed, 1):.0f} GB. "
+        "Try again once other models are freed, or serve it from a worker with more GPU memory."
     )

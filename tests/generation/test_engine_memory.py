@@ -88,6 +88,25 @@ def test_a_cuda_out_of_memory_fails_the_job_with_a_reason_and_frees_the_model(
     assert result.num_frames == 9  # loaded afresh, without the failing forward
 
 
+def test_running_out_of_memory_while_loading_frees_everything(tiny_model, monkeypatch):
+    """An OOM while the weights load fails the job with the weights' size; nothing stays loaded."""
+    from generation.engines import diffusers_video
+
+    paths = {kind: str(tiny_model(kind)) for kind in ("ltx", "cogvideox-t2v")}
+    settings = EngineSettings(model_paths=paths, device="cpu")
+    load_engine("cogvideox-t2v", settings)
+
+    def out_of_memory(*args: object, **kwargs: object) -> object:
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(diffusers_video, "load", out_of_memory)  # only the raise is simulated
+    with pytest.raises(
+        OutOfMemory, match=r"does not fit in GPU memory: its weights alone need ~1 GB"
+    ):
+        load_engine("ltx", settings)
+    assert loaded_engines() == []
+
+
 def test_other_errors_pass_through_and_keep_the_model(tiny_model, tmp_path: Path, monkeypatch):
     """Only out-of-memory frees the model; other failures are not relabelled."""
     settings = EngineSettings(model_paths={"ltx": str(tiny_model("ltx"))}, device="cpu")
