@@ -9,15 +9,18 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageOps
 
+from generation import overlays
 from generation.engines import EngineInfo, EngineSettings, default_engine, list_engines
 from studio import batches
 from studio.models import (
@@ -277,6 +280,58 @@ def batch_zip(*, batch: Batch, filename_column: str, results_csv: str) -> IO[byt
 def brand_kit_for_workspace(*, workspace: Workspace) -> BrandKit:
     """The workspace's brand kit, or an unsaved one with the defaults if it has none yet."""
     return BrandKit.objects.filter(workspace=workspace).first() or BrandKit(workspace=workspace)
+
+
+def brand_values(*, workspace: Workspace, workdir: Path) -> overlays.Brand:
+    """The workspace's brand kit as the plain values generation/overlays.py takes; the logo
+    is copied into ``workdir`` (storage may be remote)."""
+    kit = brand_kit_for_workspace(workspace=workspace)
+    logo_path = None
+    if kit.logo:
+        logo_path = workdir / f"logo{Path(kit.logo.name).suffix}"
+        with kit.logo.open("rb") as src, logo_path.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return overlays.Brand(
+        primary=overlays.parse_color(kit.primary_color),
+        text=overlays.parse_color(kit.text_color),
+        accent=overlays.parse_color(kit.accent_color),
+        font=kit.font,
+        logo_path=logo_path,
+        lower_third_style=kit.lower_third_style,
+        end_card_style=kit.end_card_style,
+    )
+
+
+OVERLAY_PREVIEW_SIDE = 480
+
+
+def overlay_preview(
+    *, template: Template, filled: dict[str, Any], workspace: Workspace, image: Asset | None
+) -> list[str]:
+    """Stills of a filled template's overlays over its image (or a plain backdrop): one a
+    second in, one at the end of the footage, and the end card. JPEG data URLs."""
+    spec = overlays.OverlaySpec.from_dict(filled)
+    if spec.empty:
+        return []
+    width, height = template.width, template.height
+    if image is not None:
+        with image.file.open("rb") as handle, Image.open(handle) as source:
+            backdrop = ImageOps.fit(source.convert("RGB"), (width, height))
+    else:
+        backdrop = Image.new("RGB", (width, height), (38, 42, 56))
+    frames = np.repeat(np.asarray(backdrop)[None], template.num_frames, axis=0)  # (T, H, W, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        brand = brand_values(workspace=workspace, workdir=Path(tmp))
+        out = overlays.apply(frames, fps=template.fps, spec=spec, brand=brand)
+    picks = sorted({min(template.fps, len(frames) - 1), len(frames) - 1, len(out) - 1})
+    stills = []
+    for index in picks:
+        still = Image.fromarray(out[index])
+        still.thumbnail((OVERLAY_PREVIEW_SIDE, OVERLAY_PREVIEW_SIDE))
+        buffer = io.BytesIO()
+        still.save(buffer, format="JPEG", quality=85)
+        stills.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
+    return stills
 
 
 def file_owner(*, name: str) -> tuple[int, Video | Asset | BrandKit] | None:

@@ -786,31 +786,12 @@ def _apply_overlays(
     if spec.empty:
         return result
     reporter(0, 1, stage="drawing overlays")
-    brand = _brand(job.workspace, workdir)
+    brand = selectors.brand_values(workspace=job.workspace, workdir=workdir)
     output = workdir / f"reelsmith-{job.pk}-branded.mp4"
     frames = overlays.apply_to_mp4(result.output, output, spec=spec, brand=brand)
     poster = render.write_poster(frames, output.with_suffix(".jpg"))
     reporter(1, 1, stage="drawing overlays")
     return dataclasses.replace(result, output=output, poster=poster, num_frames=len(frames))
-
-
-def _brand(workspace: Workspace, workdir: Path) -> overlays.Brand:
-    """The workspace's brand kit as the plain values generation/overlays.py takes."""
-    kit = selectors.brand_kit_for_workspace(workspace=workspace)
-    logo_path = None
-    if kit.logo:
-        logo_path = workdir / f"logo{Path(kit.logo.name).suffix}"
-        with kit.logo.open("rb") as src, logo_path.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-    return overlays.Brand(
-        primary=overlays.parse_color(kit.primary_color),
-        text=overlays.parse_color(kit.text_color),
-        accent=overlays.parse_color(kit.accent_color),
-        font=kit.font,
-        logo_path=logo_path,
-        lower_third_style=kit.lower_third_style,
-        end_card_style=kit.end_card_style,
-    )
 
 
 class _ProgressReporter:

@@ -652,7 +652,19 @@ def batch_detail(request: HttpRequest, workspace_id: int, batch_id: int) -> Http
             params, overlays = services.template_params(
                 template=batch.template, values=rows[0].values
             )
-            preview = {"row": rows[0].number, "prompt": params.prompt, "overlays": overlays}
+            preview = {
+                "row": rows[0].number,
+                "prompt": params.prompt,
+                "overlays": overlays,
+                "stills": selectors.overlay_preview(
+                    template=batch.template,
+                    filled=overlays,
+                    workspace=batch.workspace,
+                    image=batch.image,
+                )
+                if batch.status == Batch.Status.DRAFT
+                else [],
+            }
         except (ValidationError, EngineUnavailable) as exc:
             message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             preview = {"row": rows[0].number, "error": message}

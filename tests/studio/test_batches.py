@@ -164,6 +164,7 @@ def test_a_valid_csv_becomes_a_draft_with_a_preview_and_an_estimate(
     ).content.decode()
     assert "Preview of row 2" in html and "zoom in on a card for Ana at Acme" in html
     assert "Estimated GPU time" in html and "Launch 2 videos" in html
+    assert 'src="data:image/jpeg;base64,' in html  # a still of row 2's lower third
     assert not Job.objects.exists()
 
 
