@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from types import ModuleType
 
-from generation.engines import camera, families, memory, wan
+from generation.engines import camera, families, memory, options, wan
 from generation.engines.base import Engine, EngineInfo, EngineSettings, resolve_device
 from generation.types import EngineUnavailable, Mode, VideoRequest
 
@@ -25,6 +25,7 @@ __all__ = [
     "Engine",
     "EngineInfo",
     "EngineSettings",
+    "ModelEntry",
     "check_engine_request",
     "default_engine",
     "describe",
@@ -50,16 +51,19 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
     """Engine settings from the environment (blank = unset).
 
     ``REELSMITH_MODELS``: the diffusers model folders this worker serves, each with the Celery
-    queue whose workers run it, separated by commas or new lines::
+    queue whose workers run it and any memory and speed options, separated by commas or new
+    lines::
 
-        REELSMITH_MODELS="wan22-a14b=/models/Wan2.2-T2V-A14B-Diffusers:gpu-large,
-                          ltx=/models/LTX-Video:gpu-small,
+        REELSMITH_MODELS="wan22-a14b=/models/Wan2.2-T2V-A14B-Diffusers:gpu-large;offload=group,
+                          ltx=/models/LTX-Video:gpu-small;vae-tiling,
                           cogvideox-i2v=/models/CogVideoX-5b-I2V"
 
-    Each entry is ``name=folder[:queue]``. The name is the engine's name in the editor, the CLI
-    and job records (lower-case letters, digits, ``.``, ``_``, ``-``); the queue defaults to
-    gpu-large. The family (Wan 2.1, Wan 2.2 TI2V-5B or A14B, LTX-Video, CogVideoX) and the modes
-    are read from the folder's model_index.json, not from the name.
+    Each entry is ``name=folder[:queue][;option[=value]...]``. The name is the engine's name in
+    the editor, the CLI and job records (lower-case letters, digits, ``.``, ``_``, ``-``); the
+    queue defaults to gpu-large; the options are listed in options.py (vae-tiling,
+    offload=model|group, compile, attention=BACKEND, first-block-cache=THRESHOLD). The family
+    (Wan 2.1, Wan 2.2 TI2V-5B or A14B, LTX-Video, CogVideoX) and the modes are read from the
+    folder's model_index.json, not from the name.
 
     ``REELSMITH_WAN21_T2V_MODEL``: the Wan 2.1 text-to-video folder (the same as an entry named
     wan2.1-t2v). ``REELSMITH_DEVICE``: auto, cuda, cuda:1, cpu, ...
@@ -67,27 +71,41 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
     """
     paths = {wan.NAME: environ.get("REELSMITH_WAN21_T2V_MODEL", "").strip()}
     queues: dict[str, str] = {}
-    for name, (path, queue) in parse_models(environ.get("REELSMITH_MODELS", "")).items():
-        paths[name], queues[name] = path, queue
+    model_options: dict[str, dict[str, str]] = {}
+    for name, entry in parse_models(environ.get("REELSMITH_MODELS", "")).items():
+        paths[name], queues[name] = entry.path, entry.queue
+        if entry.options:
+            model_options[name] = entry.options
     max_loaded = environ.get("REELSMITH_MAX_LOADED_MODELS", "").strip()
     return EngineSettings(
         model_paths={name: path for name, path in paths.items() if path},
         device=environ.get("REELSMITH_DEVICE", "").strip() or "auto",
         queues=queues,
         max_loaded=int(max_loaded) if max_loaded else EngineSettings.max_loaded,
+        options=model_options,
     )
 
 
-def parse_models(text: str) -> dict[str, tuple[str, str]]:
-    """Entries ``name=folder[:queue]`` (commas or new lines between) -> {name: (folder, queue)}.
+@dataclasses.dataclass(frozen=True)
+class ModelEntry:
+    """One REELSMITH_MODELS entry."""
 
-    Raises ValueError naming the entry that is malformed.
+    path: str  # the diffusers folder
+    queue: str  # the Celery queue whose workers run it
+    options: dict[str, str] = dataclasses.field(default_factory=dict)  # see options.py
+
+
+def parse_models(text: str) -> dict[str, ModelEntry]:
+    """Entries ``name=folder[:queue][;option...]`` (commas or new lines between) by name.
+
+    Raises ValueError naming the entry or option that is malformed.
     """
-    models: dict[str, tuple[str, str]] = {}
+    models: dict[str, ModelEntry] = {}
     for entry in (part.strip() for part in re.split(r"[,\n]", text)):
         if not entry:
             continue
-        name, equals, rest = (part.strip() for part in entry.partition("="))
+        head, *option_parts = entry.split(";")
+        name, equals, rest = (part.strip() for part in head.partition("="))
         folder, colon, queue = (part.strip() for part in rest.rpartition(":"))
         if not colon:  # no queue given
             folder, queue = rest, DEFAULT_MODEL_QUEUE
@@ -98,7 +116,7 @@ def parse_models(text: str) -> dict[str, tuple[str, str]]:
             )
         if name in (EMBEDDED, camera.NAME) or name in models:
             raise ValueError(f"REELSMITH_MODELS names {name!r} twice or as a built-in engine.")
-        models[name] = (folder, queue)
+        models[name] = ModelEntry(folder, queue, options.parse_options(option_parts))
     return models
 
 
@@ -252,7 +270,8 @@ def _load_model(name: str, settings: EngineSettings) -> Engine:
     from generation.engines import diffusers_video
 
     model = families.detect(settings.model_paths[name])
-    engine = diffusers_video.load(model, resolve_device(settings.device))
+    device = resolve_device(settings.device)
+    engine = diffusers_video.load(model, device, settings.options.get(name, {}))
     engine.name = name
     return engine
 

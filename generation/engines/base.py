@@ -39,6 +39,8 @@ class EngineSettings:
     device: str = "auto"  # "auto" (the GPU when there is one), "cuda", "cuda:1", "cpu", ...
     queues: Mapping[str, str] = field(default_factory=dict)  # engine name -> Celery queue
     max_loaded: int = 2  # models a worker keeps loaded at once (fewer when the GPU is full)
+    # engine name -> memory and speed options: {"vae-tiling": "", "offload": "group", ...}
+    options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class Engine(Protocol):

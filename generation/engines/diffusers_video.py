@@ -14,12 +14,13 @@ files and safetensors only), and a folder that makes both modes gets its other p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
-from generation.engines import families
+from generation.engines import families, options
 from generation.engines.base import (
     latent_preview,
     resize_frames,
@@ -64,8 +65,11 @@ HIGH_NOISE, LOW_NOISE = "high-noise expert", "low-noise expert"
 Factors = tuple[tuple[tuple[float, ...], ...], tuple[float, ...]]  # (C x 3 weights, 3 biases)
 
 
-def load(model: ModelFolder, device: str) -> DiffusersVideoEngine:
-    """Load ``model``'s pipelines onto ``device`` (bf16 on a GPU, float32 on a CPU)."""
+def load(
+    model: ModelFolder, device: str, model_options: Mapping[str, str] | None = None
+) -> DiffusersVideoEngine:
+    """Load ``model``'s pipelines onto ``device`` (bf16 on a GPU, float32 on a CPU), with the
+    operator's memory and speed options (see options.py)."""
     import diffusers
     import torch
     import transformers
@@ -87,7 +91,9 @@ def load(model: ModelFolder, device: str) -> DiffusersVideoEngine:
     pipe = getattr(diffusers, model.pipelines[first]).from_pretrained(
         str(model.path), dtype=dtype, use_safetensors=True, local_files_only=True
     )
-    pipe.to(device)
+    model_options = model_options or {}
+    options.place(pipe, model_options, device)
+    options.apply(pipe, model_options)
     pipes = {first: pipe}
     for mode in others:  # e.g. TI2V-5B or LTX: the image pipeline on the same weights
         pipes[mode] = getattr(diffusers, model.pipelines[mode]).from_pipe(pipe)

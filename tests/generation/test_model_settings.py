@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from generation.engines import (
     EngineSettings,
+    ModelEntry,
     check_engine_request,
     get_engine_info,
     list_engines,
@@ -23,10 +25,37 @@ def test_models_are_listed_with_their_queues():
     """name=folder:queue entries, by commas or new lines; the queue defaults to gpu-large."""
     text = "wan22-a14b=/models/wan22:gpu-large, ltx=/models/ltx:gpu-small\ncog=/models/cog"
     assert parse_models(text) == {
-        "wan22-a14b": ("/models/wan22", "gpu-large"),
-        "ltx": ("/models/ltx", "gpu-small"),
-        "cog": ("/models/cog", "gpu-large"),
+        "wan22-a14b": ModelEntry("/models/wan22", "gpu-large"),
+        "ltx": ModelEntry("/models/ltx", "gpu-small"),
+        "cog": ModelEntry("/models/cog", "gpu-large"),
     }
+
+
+def test_options_follow_an_entry_after_semicolons():
+    """Memory and speed options ride on the entry and reach the settings by engine name."""
+    text = "ltx=/models/ltx:gpu-small;vae-tiling;first-block-cache=0.05, wan=/m/wan;offload=group"
+    assert parse_models(text)["ltx"].options == {"vae-tiling": "", "first-block-cache": "0.05"}
+    settings = settings_from_env({"REELSMITH_MODELS": text})
+    assert settings.options == {
+        "ltx": {"vae-tiling": "", "first-block-cache": "0.05"},
+        "wan": {"offload": "group"},
+    }
+    assert settings.queues == {"ltx": "gpu-small", "wan": "gpu-large"}
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("fast", "Unknown model option 'fast'; the options are: vae-tiling, offload"),
+        ("offload=disk", "'offload=disk': offload is model or group"),
+        ("vae-tiling=yes", "'vae-tiling=yes': vae-tiling is decode the video in tiles"),
+        ("first-block-cache=2", "the threshold is between 0 and 1"),
+    ],
+)
+def test_a_bad_option_is_refused_when_the_settings_are_read(option, message):
+    """A typo fails at start-up, naming the option and what it takes."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_models(f"ltx=/models/ltx;{option}")
 
 
 @pytest.mark.parametrize(

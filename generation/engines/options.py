@@ -1,0 +1,86 @@
+"""Per-model memory and speed options an operator sets in REELSMITH_MODELS, each one of diffusers'.
+
+    ltx=/models/LTX-Video:gpu-small;vae-tiling;first-block-cache=0.05
+    wan22=/models/Wan2.2-T2V-A14B-Diffusers:gpu-large;offload=group;compile;attention=_native_cudnn
+
+Options follow the entry, each after a ``;``. They are checked when the settings are read, so a
+typo fails at start-up rather than on the first job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from generation.types import EngineUnavailable
+
+OPTIONS = {
+    "vae-tiling": "decode the video in tiles: much less memory for the same picture",
+    "offload": "model or group: keep weights in CPU memory, move them to the GPU as needed",
+    "compile": "regional torch.compile of the transformer's repeated blocks",
+    "attention": "a diffusers attention backend: flash, _flash_3, sage, _native_cudnn, ...",
+    "first-block-cache": "a threshold such as 0.05: reuse a step's later blocks while the first "
+    "block's output barely changes (faster, slightly different frames)",
+}
+OFFLOADS = ("model", "group")
+
+
+def parse_options(parts: list[str]) -> dict[str, str]:
+    """``["vae-tiling", "offload=group"]`` -> {"vae-tiling": "", "offload": "group"}.
+
+    Raises ValueError naming the option and what it takes.
+    """
+    options: dict[str, str] = {}
+    for part in parts:
+        name, _, value = (piece.strip() for piece in part.partition("="))
+        if name not in OPTIONS:
+            raise ValueError(
+                f"Unknown model option {name!r}; the options are: {', '.join(OPTIONS)}."
+            )
+        takes_value = name in ("offload", "attention", "first-block-cache")
+        if takes_value != bool(value) or (name == "offload" and value not in OFFLOADS):
+            raise ValueError(f"Model option {part.strip()!r}: {name} is {OPTIONS[name]}.")
+        if name == "first-block-cache" and not 0.0 < _float(value) < 1.0:
+            raise ValueError(f"Model option {part.strip()!r}: the threshold is between 0 and 1.")
+        options[name] = value
+    return options
+
+
+def place(pipe: Any, options: Mapping[str, str], device: str) -> None:
+    """Put the pipeline on ``device``, or set it to offload there as the options say."""
+    offload = options.get("offload")
+    if offload is None:
+        pipe.to(device)
+        return
+    if not device.startswith("cuda"):
+        raise EngineUnavailable(
+            f"offload={offload} needs a CUDA device; this worker uses {device}."
+        )
+    if offload == "model":
+        pipe.enable_model_cpu_offload(device=device)
+    else:
+        pipe.enable_group_offload(onload_device=device, offload_type="leaf_level", use_stream=True)
+
+
+def apply(pipe: Any, options: Mapping[str, str]) -> None:
+    """Switch on the options' diffusers features: VAE tiling, attention, caches, compilation."""
+    from diffusers.hooks import FirstBlockCacheConfig
+
+    experts = [pipe.transformer, getattr(pipe, "transformer_2", None)]
+    for transformer in [each for each in experts if each is not None]:
+        if "attention" in options:
+            transformer.set_attention_backend(options["attention"])
+        if "first-block-cache" in options:
+            threshold = float(options["first-block-cache"])
+            transformer.enable_cache(FirstBlockCacheConfig(threshold=threshold))
+        if "compile" in options:
+            transformer.compile_repeated_blocks(fullgraph=True)
+    if "vae-tiling" in options:
+        pipe.vae.enable_tiling()
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return -1.0
