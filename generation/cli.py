@@ -171,7 +171,7 @@ def _list_engines(settings: EngineSettings, *, as_json: bool) -> int:
             print(json.dumps(dataclasses.asdict(info)))
             continue
         state = "available" if info.available else f"unavailable: {info.reason}"
-        print(f"{info.name:<14} {', '.join(info.modes):<15} queue={info.queue:<9} {state}")
+        print(f"{info.name:<14} {', '.join(info.modes):<29} queue={info.queue:<9} {state}")
         print(f"{'':<14} {info.label}")
     return 0
 

@@ -119,8 +119,8 @@ class DiffusersVideoEngine:
         pipe = self.pipes[request.mode]
         width, height = families.model_size(self.model, request.width, request.height)
         kwargs = call_arguments(self.model, pipe, request, width, height)
-        # The step index is the only reliable thing the A14B callback sees; its timestep tells
-        # which expert the pipeline used for that step.
+        # Wan 2.2 A14B runs `transformer` while t >= boundary and `transformer_2` below it; the
+        # callback gets the same t, so it can name the expert that made the step.
         boundary = _boundary_timestep(pipe)
 
         def on_step_end(

@@ -103,3 +103,23 @@ def test_the_moe_run_names_its_experts_in_the_progress_line(tmp_path, tiny_model
     assert done.stderr.index("high-noise expert") < done.stderr.index("low-noise expert")
     assert json.loads(done.stdout.strip().splitlines()[-1])["engine"] == "wan2.2-a14b"
     assert probe(output).frames == 9
+
+
+def test_engines_lists_the_operators_models_with_family_modes_and_queue(
+    capsys, monkeypatch, tiny_model
+):
+    """`engines --json` shows each REELSMITH_MODELS entry as the editor will."""
+    models = f"ltx={tiny_model('ltx')}:gpu-small;vae-tiling,gone=/nowhere"
+    monkeypatch.setenv("REELSMITH_MODELS", models)
+    assert run_main(["engines", "--json"]) == 0
+    listed = {info["name"]: info for info in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert listed["ltx"]["label"] == "LTX-Video: text-to-video and image-to-video (diffusers)"
+    assert (listed["ltx"]["queue"], listed["ltx"]["available"]) == ("gpu-small", True)
+    assert listed["gone"]["reason"].startswith("weights not found at /nowhere")
+
+
+def test_a_malformed_models_setting_is_one_line(capsys, monkeypatch):
+    """A typo in REELSMITH_MODELS stops the command with the entry named, not a traceback."""
+    monkeypatch.setenv("REELSMITH_MODELS", "ltx=/models/ltx;tiling")
+    assert run_main(["engines"]) == 1
+    assert capsys.readouterr().err.startswith("error: Unknown model option 'tiling'")
