@@ -22,7 +22,7 @@ from PIL import Image, ImageOps
 
 from generation import overlays
 from generation.engines import EngineInfo, EngineSettings, default_engine, list_engines
-from studio import batches
+from studio import batches, placeholders
 from studio.models import (
     Asset,
     Batch,
@@ -198,8 +198,22 @@ def job_seconds_estimate(
     return 2.0 + num_frames * max(steps, 1) * DEFAULT_SECONDS_PER_FRAME_STEP
 
 
-def batch_estimate_seconds(*, template: Template, rows: int) -> float:
-    """The GPU time of a whole batch: every row is its own job (until shared generation)."""
+def batch_generations(*, batch: Batch) -> int:
+    """How many distinct generations a draft batch needs: rows whose filled prompts are the
+    same share one (the batch uses one seed for all its rows; see services.batch_launch)."""
+    template = batch.template
+    texts = [template.prompt, template.negative_prompt]
+    used = set(placeholders.names_in(*texts))
+    keys = {
+        tuple(sorted((k, v) for k, v in row.values.items() if k in used))
+        for row in batch.rows.all()
+    }
+    return len(keys)
+
+
+def batch_estimate_seconds(*, template: Template, generations: int) -> float:
+    """The GPU time of a batch: one job's time for each distinct generation. Overlays and
+    encoding run per row too, but on the CPU, in a fraction of that."""
     engine = template.engine or default_engine(template.mode, engine_settings()) or ""  # type: ignore[arg-type]
     per_job = job_seconds_estimate(
         engine=engine,
@@ -208,7 +222,7 @@ def batch_estimate_seconds(*, template: Template, rows: int) -> float:
         num_frames=template.num_frames,
         steps=template.steps,
     )
-    return per_job * rows
+    return per_job * generations
 
 
 def batch_progress(*, batch: Batch) -> dict[str, Any]:
@@ -221,7 +235,9 @@ def batch_progress(*, batch: Batch) -> dict[str, Any]:
     total = len(rows)
     finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
     left = counts["queued"] + counts["running"]
-    per_job = _average_row_seconds(rows) or batch_estimate_seconds(template=batch.template, rows=1)
+    per_job = _average_row_seconds(rows) or batch_estimate_seconds(
+        template=batch.template, generations=1
+    )
     return {
         **counts,
         "total": total,

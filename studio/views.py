@@ -646,6 +646,7 @@ def batch_detail(request: HttpRequest, workspace_id: int, batch_id: int) -> Http
     membership = _membership(request, workspace_id)
     batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
     rows = list(selectors.batch_rows(batch=batch))
+    generations = selectors.batch_generations(batch=batch)
     preview: dict[str, Any] | None = None
     if rows:
         try:
@@ -678,7 +679,10 @@ def batch_detail(request: HttpRequest, workspace_id: int, batch_id: int) -> Http
             "rows": rows,
             "preview": preview,
             "progress": selectors.batch_progress(batch=batch),
-            "estimate": selectors.batch_estimate_seconds(template=batch.template, rows=len(rows)),
+            "generations": generations,
+            "estimate": selectors.batch_estimate_seconds(
+                template=batch.template, generations=generations
+            ),
             "filename_column": request.GET.get("name", batch.filename_column),
         },
     )

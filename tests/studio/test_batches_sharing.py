@@ -7,9 +7,10 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.urls import reverse
 
 from generation import render
-from studio import services
+from studio import selectors, services
 from studio.batches import ParsedCsv
 from studio.models import Batch, BatchRow, Generation, Job, Template, Video
 
@@ -115,3 +116,27 @@ def test_a_job_without_overlays_stores_no_shared_footage(job, in_memory_layer):
     services.job_run(job_id=job.pk, worker="test-host:1")
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and not Generation.objects.exists()
+
+
+def test_the_estimate_counts_shared_generations_once(
+    member_client, workspace, user, greeting, asset
+):
+    """Three rows with the same footage are estimated as one generation."""
+    parsed = ParsedCsv(
+        header=["first_name"],
+        mapping={"first_name": "first_name"},
+        rows=[
+            (n, {"first_name": x}, {"first_name": x}) for n, x in [(2, "Ana"), (3, "Bo"), (4, "Cy")]
+        ],
+    )
+    batch = services.batch_create(
+        workspace=workspace, user=user, template=greeting, parsed=parsed, image=asset
+    )
+    assert selectors.batch_generations(batch=batch) == 1
+    html = member_client.get(
+        reverse("batch_detail", args=[workspace.pk, batch.pk])
+    ).content.decode()
+    assert "generated 1 time and shared" in html
+    Template.objects.filter(pk=greeting.pk).update(prompt="zoom in on a sign for {first_name}")
+    batch.refresh_from_db()
+    assert selectors.batch_generations(batch=batch) == 3
