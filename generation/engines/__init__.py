@@ -60,6 +60,7 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
 
     Each entry is ``name=folder[:queue][;option[=value]...]``. The name is the engine's name in
     the editor, the CLI and job records (lower-case letters, digits, ``.``, ``_``, ``-``); the
+    folder may be ``hub:owner/name``, a hub id already in the worker's Hugging Face cache; the
     queue defaults to gpu-large; the options are listed in options.py (vae-tiling,
     offload=model|group, compile, attention=BACKEND, first-block-cache=THRESHOLD). The family
     (Wan 2.1, Wan 2.2 TI2V-5B or A14B, LTX-Video, CogVideoX) and the modes are read from the
@@ -107,7 +108,7 @@ def parse_models(text: str) -> dict[str, ModelEntry]:
         head, *option_parts = entry.split(";")
         name, equals, rest = (part.strip() for part in head.partition("="))
         folder, colon, queue = (part.strip() for part in rest.rpartition(":"))
-        if not colon:  # no queue given
+        if not colon or folder in ("", families.HUB_PREFIX.rstrip(":")):  # no queue given
             folder, queue = rest, DEFAULT_MODEL_QUEUE
         if not equals or not _NAME.fullmatch(name) or not folder or not _NAME.fullmatch(queue):
             raise ValueError(

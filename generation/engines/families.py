@@ -59,6 +59,7 @@ WAN_PIPELINES = {"WanPipeline": T2V, "WanImageToVideoPipeline": I2V}
 LTX_PIPELINES = {"LTXPipeline": T2V, "LTXImageToVideoPipeline": I2V}
 COGVIDEOX_PIPELINES = {"CogVideoXPipeline": T2V, "CogVideoXImageToVideoPipeline": I2V}
 KNOWN_PIPELINES = (*WAN_PIPELINES, *LTX_PIPELINES, *COGVIDEOX_PIPELINES)
+HUB_PREFIX = "hub:"  # a setting's path "hub:owner/name" is a Hugging Face hub id
 
 
 class UnknownModel(ValueError):
@@ -94,7 +95,7 @@ def detect(path: str | Path) -> ModelFolder:
     Raises UnknownModel (a ValueError) saying what is wrong when it is not a folder of a
     family this project runs.
     """
-    folder = Path(path)
+    folder = resolve_folder(str(path))
     index = _read_json(folder / "model_index.json")
     if index is None:
         raise UnknownModel(
@@ -111,6 +112,27 @@ def detect(path: str | Path) -> ModelFolder:
         f"the model at {folder} is a {class_name or 'pipeline of no stated class'}; "
         f"this worker runs {', '.join(KNOWN_PIPELINES)}"
     )
+
+
+def resolve_folder(path: str) -> Path:
+    """The local folder for a setting's path: as given, or ``hub:owner/name``'s cached snapshot.
+
+    A hub id is looked up in the Hugging Face cache only (HF_HOME / HF_HUB_CACHE); nothing is
+    downloaded here, so listing engines never waits on the network. The operator fetches the
+    model once on each worker (``hf download owner/name``).
+    """
+    if not path.startswith(HUB_PREFIX):
+        return Path(path)
+    from huggingface_hub import try_to_load_from_cache
+
+    repo_id = path.removeprefix(HUB_PREFIX)
+    cached = try_to_load_from_cache(repo_id, "model_index.json")
+    if not isinstance(cached, str):
+        raise UnknownModel(
+            f"the hub model {repo_id} is not downloaded on this worker "
+            f"(run `hf download {repo_id}` there)"
+        )
+    return Path(cached).parent
 
 
 def check_request(model: ModelFolder, request: VideoRequest) -> None:

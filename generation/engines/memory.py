@@ -15,7 +15,6 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from pathlib import Path
 from typing import Generic, TypeVar
 
 from generation.types import EngineUnavailable, VideoRequest
@@ -115,9 +114,16 @@ def cuda_free_bytes(device: str) -> int | None:
 
 def weights_bytes(path: str) -> int:
     """Bytes of safetensors weights in a model folder (0 when there is none, e.g. camera motion)."""
-    if not path or not Path(path).is_dir():
+    from generation.engines.families import UnknownModel, resolve_folder
+
+    try:
+        folder = resolve_folder(path) if path else None
+    except UnknownModel:
+        folder = None
+    if folder is None or not folder.is_dir():
         return 0
-    return sum(file.stat().st_size for file in Path(path).rglob("*.safetensors"))
+    # A hub snapshot links its files into a blob store; stat follows the links to the weights.
+    return sum(file.stat().st_size for file in folder.rglob("*.safetensors"))
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import shutil
 from pathlib import Path
 
+import huggingface_hub
 import pytest
 
 from generation.engines import (
@@ -129,3 +132,40 @@ def test_the_pipeline_runs_an_operator_named_model(tiny_model, tmp_path: Path, p
     assert result.output.is_file() and result.num_frames == 5
     assert result.details["model_family"] == "wan2.2-ti2v-5b"
     assert progress.steps("denoising") == [(1, 2), (2, 2)]
+
+
+def fake_hub_cache(root: Path, repo_id: str, folder: Path) -> None:
+    """Lay ``folder`` out as the Hugging Face cache keeps a downloaded snapshot."""
+    repo = root / f"models--{repo_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("0123abcd")
+    shutil.copytree(folder, repo / "snapshots" / "0123abcd")
+
+
+def test_a_hub_id_runs_from_the_workers_cache(tiny_model, tmp_path, monkeypatch, progress):
+    """hub:owner/name is found in the local cache, recognised and loaded without the network."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    fake_hub_cache(tmp_path / "hub", "acme/tiny-ltx", tiny_model("ltx"))
+    settings = settings_from_env({"REELSMITH_MODELS": "ltx=hub:acme/tiny-ltx:gpu-small"})
+    assert settings.model_paths == {"ltx": "hub:acme/tiny-ltx"}
+    info = get_engine_info("ltx", dataclasses.replace(settings, device="cpu"))
+    assert (info.available, info.queue) == (True, "gpu-small")
+    request = VideoRequest(prompt="a ball", width=64, height=64, num_frames=9, fps=24, steps=2)
+    result = text_to_video.generate(
+        request,
+        output=tmp_path / "x.mp4",
+        engine="ltx",
+        settings=dataclasses.replace(settings, device="cpu"),
+        on_progress=progress,
+    )
+    assert result.details["model_family"] == "ltx-video"
+
+
+def test_a_hub_id_not_downloaded_says_how_to_fetch_it(tmp_path, monkeypatch):
+    """Nothing is downloaded: the editor shows the command that fetches the model."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    info = get_engine_info("ltx", settings_from_env({"REELSMITH_MODELS": "ltx=hub:acme/ltx"}))
+    assert not info.available
+    assert info.reason == (
+        "the hub model acme/ltx is not downloaded on this worker (run `hf download acme/ltx` there)"
+    )
