@@ -14,6 +14,7 @@ from PIL import Image
 
 from generation import overlays
 from generation.engines import EngineInfo
+from studio import placeholders
 from studio.models import BrandKit, Job, Membership, Project, Template, Workspace
 from studio.services import JobParams
 
@@ -311,6 +312,52 @@ class TemplateEditForm(forms.Form):
         required=False, max_length=200, label="Lower third: company"
     )
     end_card_cta = forms.CharField(required=False, max_length=200, label="End card: call to action")
+
+    def __init__(self, *args: Any, template_fields: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One group of inputs per field the placeholders make: its label, type, whether it
+        # is required, and its maximum length. New placeholders get these once saved.
+        self.template_fields = template_fields
+        for spec in template_fields:
+            name = spec["name"]
+            self.fields[f"field_{name}_label"] = forms.CharField(
+                max_length=100, initial=spec.get("label", name), label=f"{{{name}}}: label"
+            )
+            self.fields[f"field_{name}_type"] = forms.ChoiceField(
+                choices=list(placeholders.FIELD_TYPES.items()),
+                initial=spec.get("type", "text"),
+                label=f"{{{name}}}: type",
+            )
+            self.fields[f"field_{name}_required"] = forms.BooleanField(
+                required=False, initial=spec.get("required", True), label=f"{{{name}}}: required"
+            )
+            self.fields[f"field_{name}_max_length"] = forms.IntegerField(
+                min_value=1,
+                max_value=placeholders.MAX_FIELD_LENGTH,
+                initial=spec.get("max_length", 100),
+                label=f"{{{name}}}: maximum length",
+            )
+
+    def field_specs(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "name": spec["name"],
+                "label": data[f"field_{spec['name']}_label"],
+                "type": data[f"field_{spec['name']}_type"],
+                "required": data[f"field_{spec['name']}_required"],
+                "max_length": data[f"field_{spec['name']}_max_length"],
+            }
+            for spec in self.template_fields
+        ]
+
+    def text_fields(self) -> list[Any]:
+        return [f for f in self if not f.name.startswith("field_")]
+
+    def placeholder_fields(self) -> list[list[Any]]:
+        """The per-placeholder inputs, grouped four by four (label, type, required, length)."""
+        bound = [f for f in self if f.name.startswith("field_")]
+        return [bound[i : i + 4] for i in range(0, len(bound), 4)]
 
     @staticmethod
     def initial_for(template: Template) -> dict[str, Any]:

@@ -412,8 +412,10 @@ def template_update(
     negative_prompt: str,
     script: str,
     overlays: dict[str, Any],
+    fields: list[dict[str, Any]] | None = None,
 ) -> Template:
-    """Edit a workspace's template; its fields follow the placeholders its texts use."""
+    """Edit a workspace's template; its fields follow the placeholders its texts use, with
+    the definitions given in ``fields`` (else the current ones) for those that have one."""
     if template.is_builtin:
         raise ValueError("Built-in templates cannot be edited; save a copy to your workspace.")
     template.name = name.strip()[:100]
@@ -422,7 +424,10 @@ def template_update(
     template.negative_prompt = negative_prompt
     template.script = script
     template.overlays = overlays
-    template.fields = template_fields_for(texts=_template_texts(template), fields=template.fields)
+    template.fields = template_fields_for(
+        texts=_template_texts(template),
+        fields=fields if fields is not None else template.fields,
+    )
     _template_check(template)
     template.save()
     return template

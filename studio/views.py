@@ -460,7 +460,11 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
         raise Http404
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot edit templates.")
-    form = TemplateEditForm(request.POST or None, initial=TemplateEditForm.initial_for(template))
+    form = TemplateEditForm(
+        request.POST or None,
+        initial=TemplateEditForm.initial_for(template),
+        template_fields=template.fields,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -472,13 +476,14 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
                 negative_prompt=data["negative_prompt"],
                 script=data["script"],
                 overlays=form.overlays(template.overlays),
+                fields=form.field_specs(),
             )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
             messages.success(request, "Template saved.")
-            return redirect("template_use", workspace_id=workspace_id, template_id=template.pk)
+            return redirect("template_edit", workspace_id=workspace_id, template_id=template.pk)
     return render(
         request,
         "studio/template_edit.html",

@@ -290,13 +290,62 @@ def test_editing_adds_a_field_for_each_new_placeholder(member_client, workspace,
             "name": "Hello card v2",
             "prompt": "zoom in on {first_name}'s {product}",
             "end_card_cta": "{cta}",
+            **_field_inputs(own_template),
         },
     )
     assert response.status_code == 302
     own_template.refresh_from_db()
     assert [f["name"] for f in own_template.fields] == ["first_name", "product", "cta"]
     assert own_template.fields[0]["label"] == "First name"  # the kept definition
+    assert own_template.fields[1] == {
+        "name": "product",
+        "label": "Product",
+        "type": "text",
+        "required": True,
+        "max_length": 100,
+    }
     assert own_template.overlays == {"end_card": {"cta": "{cta}"}}
+
+
+def _field_inputs(template: Template) -> dict[str, object]:
+    inputs: dict[str, object] = {}
+    for f in template.fields:
+        inputs[f"field_{f['name']}_label"] = f["label"]
+        inputs[f"field_{f['name']}_type"] = f["type"]
+        inputs[f"field_{f['name']}_max_length"] = f["max_length"]
+        if f["required"]:
+            inputs[f"field_{f['name']}_required"] = "on"
+    return inputs
+
+
+def test_editing_sets_a_fields_label_type_required_and_length(
+    member_client, workspace, own_template
+):
+    """Each field's definition is edited on the page; the fill form follows it."""
+    url = reverse("template_edit", args=[workspace.pk, own_template.pk])
+    html = member_client.get(url).content.decode()
+    assert 'name="field_first_name_label"' in html and 'name="field_company_required"' in html
+    inputs = _field_inputs(own_template)
+    inputs.update(
+        {
+            "field_first_name_label": "Prospect's first name",
+            "field_company_type": "long_text",
+            "field_company_max_length": "300",
+        }
+    )
+    inputs.pop("field_first_name_required", None)
+    response = member_client.post(
+        url, {"name": own_template.name, "prompt": own_template.prompt, **inputs}
+    )
+    assert response.status_code == 302
+    own_template.refresh_from_db()
+    first, company = own_template.fields
+    assert first["label"] == "Prospect's first name" and first["required"] is False
+    assert company["type"] == "long_text" and company["max_length"] == 300
+    html = member_client.get(
+        reverse("template_use", args=[workspace.pk, own_template.pk])
+    ).content.decode()
+    assert "Prospect&#x27;s first name" in html and "<textarea" in html
 
 
 def test_builtin_templates_cannot_be_edited(member_client, workspace):
