@@ -1,7 +1,7 @@
 """GPU benchmark: seconds per denoising step for Wan at 832x480x81, plain diffusers vs the project.
 
     .venv/bin/python bench/diffusers_step_speed.py [--model 1.3b|14b|both] [--steps 8]
-        [--compile] [--attention _native_cudnn] [--peak-tflops 800] [--json results.jsonl]
+        [--options "compile;attention=_native_cudnn"] [--peak-tflops 800] [--json results.jsonl]
 
 Builds the real-size architectures from their published configs with random weights on the GPU
 (a step's speed does not depend on the weights): the Wan 2.1 1.3B transformer, and one 14B
@@ -13,8 +13,9 @@ For each model, in one run:
 
 * plain: ``WanPipeline`` called directly, the way diffusers' docs do;
 * project: the same pipeline inside the project's engine (``DiffusersVideoEngine``), which adds a
-  latent preview and a progress call per step and, with ``--compile`` / ``--attention``, diffusers'
-  regional ``torch.compile`` and attention backend.
+  latent preview and a progress call per step, with the model options given by ``--options`` in
+  REELSMITH_MODELS' syntax (compile, attention=BACKEND, first-block-cache=THRESHOLD, ...), applied
+  by the same code a worker uses.
 
 Each reports seconds per step (the median gap between step callbacks, after a warm-up run),
 the FLOP floor per step (two transformer passes with guidance, FLOPs counted from the config at
@@ -82,6 +83,8 @@ def measure(name: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     """Plain and project runs of one model, with the same weights, seed and inputs."""
     import torch
 
+    from generation.engines import options
+
     pipe = build_pipeline(CONFIGS[name])
     floor = 2 * forward_flops(CONFIGS[name]) / (args.peak_tflops * 1e12)
     common = {"model": name, "size": f"{WIDTH}x{HEIGHT}x{FRAMES}", "floor_s_per_step": floor}
@@ -89,16 +92,10 @@ def measure(name: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     plain = time_plain(pipe, args.steps)
     results = [{**common, "run": "plain diffusers", **plain}]
 
-    if args.attention:
-        pipe.transformer.set_attention_backend(args.attention)
-    if args.compile:
-        pipe.transformer.compile_repeated_blocks(fullgraph=True)
+    model_options = options.parse_options([o for o in args.options.split(";") if o.strip()])
+    options.apply(pipe, model_options)
     project = time_project(pipe, args.steps)
-    label = "project engine" + "".join(
-        f" + {extra}"
-        for extra, on in (("regional compile", args.compile), (args.attention, args.attention))
-        if on
-    )
+    label = "project engine" + (f" ({args.options})" if model_options else "")
     results.append({**common, "run": label, **project})
     for result in results:
         result["ratio_to_floor"] = result["s_per_step"] / floor
@@ -224,7 +221,7 @@ def time_project(pipe: Any, steps: int) -> dict[str, float]:
         torch.cuda.synchronize()
         return time.perf_counter() - started
 
-    run(2)  # warm-up, and with --compile the compilation itself
+    run(2)  # warm-up, and with the compile option the compilation itself
     torch.cuda.reset_peak_memory_stats()
     seconds = run(steps)
     result = _timings(stamps, seconds)
@@ -279,8 +276,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=[*CONFIGS, "both"], default="both")
     parser.add_argument("--steps", type=int, default=8, help="timed denoising steps per run")
-    parser.add_argument("--compile", action="store_true", help="regional torch.compile")
-    parser.add_argument("--attention", help="diffusers attention backend, e.g. _native_cudnn")
+    parser.add_argument(
+        "--options", default="", help="model options for the project's run, e.g. compile;vae-tiling"
+    )
     parser.add_argument("--peak-tflops", type=float, default=800.0, help="bf16 peak of the GPU")
     parser.add_argument("--json", help="append one JSON object per run to this file")
     return parser
