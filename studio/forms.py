@@ -261,6 +261,14 @@ class TemplateFillForm(forms.Form):
             if kind == "long_text":
                 field.widget = forms.Textarea(attrs={"rows": 3, "maxlength": field.max_length})
             self.fields[spec["name"]] = field
+        self.fields["variants"] = forms.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=4,
+            initial=template.variants,
+            label="Variants",
+            help_text="A/B: make this many versions with different seeds.",
+        )
         if template.mode == Template.Mode.IMAGE_TO_VIDEO:
             self.fields["image"] = forms.FileField(
                 widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),

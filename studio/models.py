@@ -136,6 +136,10 @@ class Job(models.Model):
     generation = models.ForeignKey(
         "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    # A/B variants: the same request with other seeds; each points to the first of its group.
+    variant_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variants"
+    )
 
     # Where it is.
     status = models.CharField(
@@ -266,6 +270,7 @@ class Template(models.Model):
     steps = models.PositiveIntegerField(default=20)
     guidance = models.FloatField(default=5.0)
     seed = models.BigIntegerField(null=True, blank=True)  # None: a new seed per video
+    variants = models.PositiveSmallIntegerField(default=1)  # A/B: this many seeds per fill
     fields = models.JSONField(default=list, blank=True)
     # Which overlays to draw with the workspace's brand kit, their texts with placeholders:
     # {"lower_third": {"name": "{first_name}", "company": "{company}"},

@@ -16,6 +16,7 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FIELD_TYPES = {"text": "One line of text", "long_text": "A paragraph", "url": "A web address"}
 MAX_FIELD_LENGTH = 2000
+RESERVED_NAMES = {"image", "variants"}  # inputs the fill form has besides the fields
 
 
 def names_in(*texts: str) -> list[str]:
@@ -43,6 +44,12 @@ def check_fields(fields: Any) -> list[dict[str, Any]]:
                 "Field %(n)s needs a name of letters, digits and underscores.",
                 code="bad_field_name",
                 params={"n": index},
+            )
+        if name in RESERVED_NAMES:
+            raise ValidationError(
+                "{%(name)s} is a name the form uses already; call the placeholder something else.",
+                code="reserved_field_name",
+                params={"name": name},
             )
         kind = field.get("type", "text")
         if kind not in FIELD_TYPES:

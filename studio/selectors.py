@@ -101,6 +101,17 @@ def job_get(*, workspace: Workspace, job_id: int) -> Job:
     return job
 
 
+def job_variants(*, job: Job) -> list[Job]:
+    """The A/B group a job belongs to, first job first; empty when it has no variants."""
+    head = job.variant_of_id or job.pk
+    group = list(
+        Job.objects.filter(Q(pk=head) | Q(variant_of_id=head), workspace_id=job.workspace_id)
+        .order_by("pk")
+        .only("pk", "seed", "status")
+    )
+    return group if len(group) > 1 else []
+
+
 def job_list_for_workspace(
     *,
     workspace: Workspace,

@@ -476,6 +476,9 @@ def template_params(
     return params, overlays
 
 
+MAX_VARIANTS = 4
+
+
 def template_submit(
     *,
     template: Template,
@@ -485,18 +488,39 @@ def template_submit(
     image: Asset | None = None,
     project: Project | None = None,
     seed: int | None = None,
+    variants: int = 1,
 ) -> Job:
-    """Fill a template with a user's values and queue the job it describes."""
+    """Fill a template with a user's values and queue the job it describes; with variants,
+    as many jobs of the same request with consecutive seeds, grouped under the first."""
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise ValueError(f"Make from 1 to {MAX_VARIANTS} variants.")
     params, overlays = template_params(template=template, values=values, seed=seed)
-    return job_submit(
-        workspace=workspace,
-        user=user,
-        params=params,
-        image=image,
-        project=project,
-        template=template,
-        overlays=overlays,
-    )
+    if variants > 1 and params.seed is None:
+        params = dataclasses.replace(params, seed=random_seed())
+    with transaction.atomic():
+        first = job_submit(
+            workspace=workspace,
+            user=user,
+            params=params,
+            image=image,
+            project=project,
+            template=template,
+            overlays=overlays,
+        )
+        for index in range(1, variants):
+            assert params.seed is not None
+            variant = dataclasses.replace(params, seed=(params.seed + index) % 2**32)
+            job = job_submit(
+                workspace=workspace,
+                user=user,
+                params=variant,
+                image=image,
+                project=project,
+                template=template,
+                overlays=overlays,
+            )
+            Job.objects.filter(pk=job.pk).update(variant_of=first)
+    return first
 
 
 # Batches --------------------------------------------------------------------------------------

@@ -172,6 +172,7 @@ def job_detail(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResp
             "workspace": membership.workspace,
             "membership": membership,
             "job": job,
+            "variants": selectors.job_variants(job=job),
             "state": selectors.job_state(job),
             "video": getattr(job, "video", None) if job.status == Job.Status.SUCCEEDED else None,
         },
@@ -448,6 +449,7 @@ def _submit_template(request: HttpRequest, form: TemplateFillForm, membership: M
         user=request.user,  # type: ignore[arg-type]
         values=form.values(),
         image=image,
+        variants=form.cleaned_data.get("variants") or 1,
     )
 
 

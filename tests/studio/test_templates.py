@@ -105,6 +105,7 @@ def test_it_rejects_bad_field_definitions():
         ([{"name": "a", "type": "video"}], "bad_field_type"),
         ([{"name": "a", "max_length": 0}], "bad_field_length"),
         ([{"name": "a"}, {"name": "a"}], "duplicate_field"),
+        ([{"name": "image"}], "reserved_field_name"),
     ]:
         with pytest.raises(ValidationError) as caught:
             placeholders.check_fields(bad)
@@ -377,3 +378,38 @@ def test_another_workspace_cannot_reach_a_template(client, other_user, workspace
     assert client.get(reverse("template_use", args=[theirs.pk, own_template.pk])).status_code == 404
     html = client.get(reverse("template_library", args=[theirs.pk])).content.decode()
     assert "Hello card" not in html and "Product showcase" in html
+
+
+def test_variants_make_several_seeds_of_one_request(
+    member_client, workspace, own_template, no_queue
+):
+    """An A/B fill with 3 variants queues three jobs with consecutive seeds, grouped."""
+    response = member_client.post(
+        reverse("template_use", args=[workspace.pk, own_template.pk]),
+        {
+            "first_name": "Ana",
+            "variants": "3",
+            "image": SimpleUploadedFile("card.png", make_png(), content_type="image/png"),
+        },
+    )
+    assert response.status_code == 302
+    first, *others = Job.objects.order_by("pk")
+    assert [j.seed for j in (first, *others)] == [3, 4, 5]
+    assert {j.prompt for j in others} == {first.prompt}
+    assert all(j.variant_of == first for j in others) and first.variant_of is None
+    assert len({j.generation_key for j in (first, *others)}) == 3
+    html = member_client.get(reverse("job_detail", args=[workspace.pk, others[1].pk])).content
+    assert b"Variants" in html and b"seed 3" in html and b"seed 5" in html
+
+
+def test_too_many_variants_are_refused(member_client, workspace, own_template, no_queue):
+    """At most four variants."""
+    response = member_client.post(
+        reverse("template_use", args=[workspace.pk, own_template.pk]),
+        {
+            "first_name": "Ana",
+            "variants": "9",
+            "image": SimpleUploadedFile("card.png", make_png(), content_type="image/png"),
+        },
+    )
+    assert response.status_code == 400 and not Job.objects.exists()
