@@ -50,7 +50,7 @@ BACKGROUND_RGB = {
 SIZE_RADIUS = {"small": 5.0, "medium": 7.0, "large": 9.0}
 SPIN_DEGREES = 90.0
 MARGIN = 1.0  # pixels kept between the shape and the frame edge
-ACROSS_JITTER = 4.0  # pixels a path may sit off the frame's middle line
+ACROSS_JITTER = 2.0  # pixels a path may sit off the frame's middle line
 
 
 def _combos() -> list[tuple[str, str, str]]:

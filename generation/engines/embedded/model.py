@@ -41,6 +41,10 @@ class DenoiserConfig:
     cond_dim: int = 192  # per-frame conditioning vector fed to every block
     heads: int = 4  # space-time attention heads at the bottleneck
     head_channels: int = 24  # width of the full-resolution output head
+    # Share of the noise variance that is common to all frames. Correlated noise makes the
+    # frames start from the same random decisions (where the object is, its exact colour),
+    # so the model only has to learn how frames differ, not to make them agree.
+    frame_noise_correlation: float = 0.0
     sigma_data: float = 0.5  # assumed std of clean pixels, for preconditioning
 
     def to_dict(self) -> dict[str, object]:
@@ -221,6 +225,19 @@ class TinyVideoUNet(nn.Module):
 StepCallback = Callable[[int, int, torch.Tensor], None]
 
 
+def video_noise(
+    shape: tuple[int, ...],
+    correlation: float,
+    generator: torch.Generator,
+    device: str | torch.device = "cpu",
+) -> torch.Tensor:
+    """Unit-variance noise (B, C, T, H, W) whose frames share ``correlation`` of their variance."""
+    b, c, _, h, w = shape
+    shared = torch.randn((b, c, 1, h, w), generator=generator, device=device)
+    own = torch.randn(shape, generator=generator, device=device)
+    return correlation**0.5 * shared + (1 - correlation) ** 0.5 * own
+
+
 @torch.no_grad()
 def sample(
     model: TinyVideoUNet,
@@ -239,7 +256,8 @@ def sample(
     """
     cfg = model.config
     b = attributes.shape[0]
-    x = torch.randn((b, 3, cfg.frames, cfg.resolution, cfg.resolution), generator=generator)
+    shape = (b, 3, cfg.frames, cfg.resolution, cfg.resolution)
+    x = video_noise(shape, cfg.frame_noise_correlation, generator)
     scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0)
     scheduler.set_timesteps(steps)
     guided = guidance != 1.0
