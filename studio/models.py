@@ -225,6 +225,11 @@ class Video(models.Model):
         return f"Video of job {self.job_id}"
 
 
+def _template_path(template: Template, filename: str) -> str:
+    owner = f"workspaces/{template.workspace_id}" if template.workspace_id else "builtin"
+    return f"{owner}/templates/{filename}"
+
+
 class Template(models.Model):
     """A recipe for a video: the parameters of a job, with ``{placeholders}`` a user fills.
 
@@ -276,6 +281,10 @@ class Template(models.Model):
     # {"lower_third": {"name": "{first_name}", "company": "{company}"},
     #  "end_card": {"cta": "{cta}", "seconds": 1.5}}
     overlays = models.JSONField(default=dict, blank=True)
+    # A short clip of the template filled with sample values, made by the engines
+    # (manage.py template_previews); the library plays it on hover.
+    preview = models.FileField(upload_to=_template_path, max_length=300, blank=True)
+    preview_poster = models.FileField(upload_to=_template_path, max_length=300, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

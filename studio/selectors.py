@@ -361,7 +361,18 @@ def overlay_preview(
     return stills
 
 
-def file_owner(*, name: str) -> tuple[int, Video | Asset | BrandKit] | None:
+def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
+    """Whether the user may read a stored file: a member of its workspace, or anyone signed
+    in for a built-in template's preview."""
+    owner = file_owner(name=name)
+    if owner is None:
+        return False
+    if owner[0] is None:
+        return user.is_authenticated
+    return is_member(user=user, workspace_id=owner[0])
+
+
+def file_owner(*, name: str) -> tuple[int | None, Video | Asset | BrandKit | Template] | None:
     """The workspace id and the object a stored file belongs to, or None if no object has it."""
     video = Video.objects.filter(file=name).first() or Video.objects.filter(poster=name).first()
     if video is not None:
@@ -372,6 +383,11 @@ def file_owner(*, name: str) -> tuple[int, Video | Asset | BrandKit] | None:
     kit = BrandKit.objects.filter(logo=name).first() if name else None
     if kit is not None:
         return kit.workspace_id, kit
+    template = (
+        Template.objects.filter(Q(preview=name) | Q(preview_poster=name)).first() if name else None
+    )
+    if template is not None:
+        return template.workspace_id, template
     return None
 
 

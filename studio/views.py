@@ -273,8 +273,7 @@ def stored_file(request: HttpRequest, name: str) -> HttpResponseBase:
     Byte ranges are honoured so that a video can be sought. With S3-compatible storage the
     member is sent to a short-lived signed URL instead.
     """
-    owner = selectors.file_owner(name=name)
-    if owner is None or not selectors.is_member(user=request.user, workspace_id=owner[0]):
+    if not selectors.can_read_file(user=request.user, name=name):
         raise Http404
     if not _is_local_storage():
         return HttpResponseRedirect(default_storage.url(name))
