@@ -19,6 +19,7 @@ import copy
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -172,7 +173,9 @@ def save_weights(model: TinyVideoUNet, out: Path, info: dict[str, object]) -> No
     out.with_suffix(".json").write_text(json.dumps(config, indent=2) + "\n")
 
 
-def train(config: TrainConfig, seed: int, out: Path, log: callable = print) -> dict[str, object]:  # type: ignore[valid-type]
+def train(
+    config: TrainConfig, seed: int, out: Path, log: Callable[[str], None] = print
+) -> dict[str, object]:
     """Run the recipe; returns the final training info (also written next to the weights)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -205,7 +208,7 @@ def train(config: TrainConfig, seed: int, out: Path, log: callable = print) -> d
             model, clips.to(config.device), attributes.to(config.device), generator
         )
         optimiser.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         # 3. EMA, with a short warm-up so early checkpoints are not mostly the random init.
@@ -235,9 +238,7 @@ def train(config: TrainConfig, seed: int, out: Path, log: callable = print) -> d
                 "device": config.device,
                 "threads": torch.get_num_threads(),
                 "loss_last_200": float(np.mean(losses[-200:])),
-                "train_config": {
-                    k: v for k, v in asdict(replace(config, model=None)).items() if k != "model"
-                },  # type: ignore[arg-type]
+                "train_config": {k: v for k, v in asdict(config).items() if k != "model"},
                 "evaluations": history,
             }
             save_weights(ema, out, info)

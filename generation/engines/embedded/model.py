@@ -57,6 +57,13 @@ class DenoiserConfig:
         return cls(**values)  # type: ignore[arg-type]
 
 
+def _zero(layer: nn.Conv2d | nn.Conv3d | nn.Linear) -> None:
+    """Start a residual branch at zero, so each block begins as the identity."""
+    nn.init.zeros_(layer.weight)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+
+
 def _norm(channels: int) -> nn.GroupNorm:
     return nn.GroupNorm(8, channels)
 
@@ -71,8 +78,7 @@ class ResBlock(nn.Module):
         self.norm2 = _norm(c_out)
         self.film = nn.Linear(cond_dim, 2 * c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
-        nn.init.zeros_(self.conv2.weight)
-        nn.init.zeros_(self.conv2.bias)
+        _zero(self.conv2)
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
@@ -91,8 +97,7 @@ class TemporalConv(nn.Module):
         self.frames = frames
         self.norm = _norm(channels)
         self.conv = nn.Conv3d(channels, channels, (3, 1, 1), padding=(1, 0, 0))
-        nn.init.zeros_(self.conv.weight)
-        nn.init.zeros_(self.conv.bias)
+        _zero(self.conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bt, c, h, w = x.shape
@@ -111,8 +116,7 @@ class SpaceTimeAttention(nn.Module):
         self.norm = nn.LayerNorm(channels)
         self.qkv = nn.Linear(channels, 3 * channels)
         self.out = nn.Linear(channels, channels)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        _zero(self.out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bt, c, h, w = x.shape
@@ -200,7 +204,8 @@ class TinyVideoUNet(nn.Module):
         c_out = (t * sd / var.sqrt())[:, None, None, None, None]
         cond = self.conditioning(t, attributes)
         frames_in = (c_in * x).transpose(1, 2).reshape(b * frames, 3, h, w)  # (B*T, 3, H, W)
-        frames_in = torch.cat([frames_in, self.coords.expand(b * frames, -1, -1, -1)], dim=1)
+        coords = self.get_buffer("coords")  # (1, 2, H, W)
+        frames_in = torch.cat([frames_in, coords.expand(b * frames, -1, -1, -1)], dim=1)
         h0 = self.stem(F.pixel_unshuffle(frames_in, 2))  # (B*T, c0, H/2, W/2)
         h0 = self.tmp0(self.enc0(h0, cond))
         h1 = self.tmp1(self.enc1(self.down0(h0), cond))  # (B*T, c1, H/4, W/4)
