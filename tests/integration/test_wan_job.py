@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import av
+import numpy as np
 import pytest
 from django.urls import reverse
 
@@ -48,8 +50,28 @@ def test_a_wan_job_reports_every_step_with_a_preview_and_writes_the_mp4(
         )
         assert response.status_code == 302, response.content.decode()[:1500]
         job = wait_for_job(Job.objects.latest("id").pk, lambda j: j.is_final, timeout=240)
-    assert job.status == Job.Status.SUCCEEDED, job.error
-    assert job.queue == "gpu-large"
-    assert job.preview.startswith("data:image/jpeg;base64,")
-    info = probe(Path(Video.objects.get(job=job).file.path))
-    assert (info.frames, info.width, info.height) == (5, 256, 256)
+        assert job.status == Job.Status.SUCCEEDED, job.error
+        assert job.queue == "gpu-large"
+        assert job.preview.startswith("data:image/jpeg;base64,")
+        info = probe(Path(Video.objects.get(job=job).file.path))
+        assert (info.frames, info.width, info.height) == (5, 256, 256)
+
+        # Re-run: the same seed makes the same video, a new seed another one.
+        same, new = (_rerun(client, job, seed) for seed in ("same", "new"))
+    original = _frames(job)
+    assert same.seed == job.seed and np.array_equal(_frames(same), original)
+    assert new.seed != job.seed and not np.array_equal(_frames(new), original)
+
+
+def _rerun(client: Any, job: Job, seed: str) -> Job:
+    url = reverse("job_rerun", args=[job.workspace_id, job.pk])
+    assert client.post(url, {"seed": seed}).status_code == 302
+    rerun = wait_for_job(Job.objects.latest("id").pk, lambda j: j.is_final, timeout=240)
+    assert rerun.status == Job.Status.SUCCEEDED and rerun.rerun_of_id == job.pk
+    return rerun
+
+
+def _frames(job: Job) -> np.ndarray:
+    """The decoded frames of a job's MP4."""
+    with av.open(Video.objects.get(job=job).file.path) as container:
+        return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
