@@ -92,7 +92,9 @@ def test_a_different_prompt_or_seed_makes_a_different_key(
     assert len({a.generation_key, c.generation_key, d.generation_key}) == 3
 
 
-def test_n_rows_run_the_engine_once(workspace, user, greeting, asset, no_queue, in_memory_layer):
+def test_n_rows_run_the_engine_once(
+    client, workspace, user, greeting, asset, no_queue, in_memory_layer
+):
     """Three rows: one generation; every row gets its own video with its own overlays."""
     batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
     real = services._run_pipeline
@@ -109,6 +111,11 @@ def test_n_rows_run_the_engine_once(workspace, user, greeting, asset, no_queue, 
     assert len({v.file.name for v in videos}) == 3
     assert {v.num_frames for v in videos} == {12}  # 8 frames of footage and a 0.5 s end card
     assert render.probe(Path(videos[0].file.path)).frames == 12
+    source = generation.source_job_id
+    last = jobs[-1] if jobs[-1].pk != source else jobs[0]
+    client.force_login(user)
+    html = client.get(reverse("job_detail", args=[workspace.pk, last.pk])).content.decode()
+    assert "Shared: generated once" in html and f"job {source}" in html
 
 
 def test_a_job_without_overlays_stores_no_shared_footage(job, in_memory_layer):
