@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from studio.models import Asset, Job, Membership, Project, Video, Workspace
+from studio.models import (
+    Asset,
+    Batch,
+    BatchRow,
+    BrandKit,
+    Generation,
+    Job,
+    Membership,
+    Project,
+    Template,
+    Video,
+    Workspace,
+)
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -23,4 +35,22 @@ class JobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     readonly_fields = ["lease_owner", "lease_expires_at", "celery_task_id", "attempts"]
 
 
-admin.site.register([Project, Asset, Video])
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "workspace", "mode", "aspect", "engine"]
+    list_filter = ["mode", "aspect"]
+
+
+class BatchRowInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = BatchRow
+    extra = 0
+    raw_id_fields = ["job"]
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["id", "workspace", "template", "status", "created_at"]
+    inlines = [BatchRowInline]
+
+
+admin.site.register([Project, Asset, Video, BrandKit, Generation])
