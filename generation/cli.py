@@ -28,7 +28,7 @@ from generation.engines import (
     settings_from_env,
     wan,
 )
-from generation.types import Cancelled, EngineUnavailable, Mode, VideoRequest
+from generation.types import Cancelled, EngineUnavailable, VideoRequest
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -101,9 +101,11 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
     engine = args.engine
     defaults: dict[str, int] = {}
     if args.model:
-        model = _model_folder(args.model) if engine is None else None
-        engine = engine or _model_engine_name(model, mode)
-        defaults = families.defaults(model) if model and engine != wan.NAME else {}
+        if engine is None:
+            model = _model_folder(args.model)
+            engine = _model_engine_name(model)
+            if engine != wan.NAME:  # the Wan 2.1 engine keeps the request's own defaults
+                defaults = families.defaults(model)  # the frame count and rate that suit it
         paths = {**settings.model_paths, engine: args.model}
         settings = dataclasses.replace(settings, model_paths=paths)
     _use_torch_threads(settings)
@@ -156,10 +158,9 @@ def _model_folder(path: str) -> families.ModelFolder:
         _fail(str(exc))
 
 
-def _model_engine_name(model: families.ModelFolder | None, mode: Mode) -> str:
+def _model_engine_name(model: families.ModelFolder) -> str:
     """The engine a bare ``--model PATH`` runs as: wan2.1-t2v for a Wan 2.1 text-to-video folder
     (as before), else the folder's family (wan2.2-a14b, ltx-video, cogvideox, ...)."""
-    assert model is not None  # only asked when no --engine was given, so the folder was read
     if model.family is families.WAN21 and model.modes == ("text-to-video",):
         return wan.NAME
     return model.family.key

@@ -123,3 +123,15 @@ def test_a_malformed_models_setting_is_one_line(capsys, monkeypatch):
     monkeypatch.setenv("REELSMITH_MODELS", "ltx=/models/ltx;tiling")
     assert run_main(["engines"]) == 1
     assert capsys.readouterr().err.startswith("error: Unknown model option 'tiling'")
+
+
+def test_without_frames_and_fps_the_model_gets_its_own_defaults(capsys, tmp_path, tiny_model):
+    """LTX-Video with no --frames or --fps makes five seconds at its trained 24 fps: 121 frames."""
+    output = tmp_path / "ltx.mp4"
+    argv = ["text-to-video", "--prompt", "a red ball", "--output", str(output), "--seed", "1"]
+    model = ["--model", str(tiny_model("ltx")), "--steps", "1", "--width", "64", "--height", "64"]
+    status = run_main([*argv, *model])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert (summary["frames"], summary["fps"]) == (121, 24)
