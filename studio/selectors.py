@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,8 +41,11 @@ PREVIEW_MAX_SIDE = 256
 
 
 def engine_settings() -> EngineSettings:
-    return EngineSettings(
-        model_paths=dict(settings.ENGINE_MODEL_PATHS), device=settings.ENGINE_DEVICE
+    """The operator's engine settings (model paths and device may be overridden in settings)."""
+    return replace(
+        settings.ENGINE_SETTINGS,
+        model_paths=dict(settings.ENGINE_MODEL_PATHS),
+        device=settings.ENGINE_DEVICE,
     )
 
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 from PIL import Image
 
 from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
-from generation.engines import default_engine, get_engine_info
+from generation.engines import check_engine_request, default_engine, get_engine_info
 from studio import placeholders, selectors
 from studio.batches import ParsedCsv
 from studio.models import (
@@ -202,6 +202,8 @@ def job_submit(
         raise ValueError(f"{info.label} cannot make {params.mode} videos.")
     if params.mode == "image-to-video" and image is None:
         raise ValueError("Image-to-video needs an image.")
+    # A model folder's own limits (frame counts, rates), refused here rather than on a worker.
+    check_engine_request(params.engine, _params_request(params), selectors.engine_settings())
     with transaction.atomic():
         job = Job(
             workspace=workspace,
@@ -256,6 +258,22 @@ def generation_key(job: Job) -> str:
         "seed": job.seed,
     }
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
+def _params_request(params: JobParams) -> VideoRequest:
+    return VideoRequest(
+        prompt=params.prompt,
+        mode=params.mode,  # type: ignore[arg-type]
+        negative_prompt=params.negative_prompt,
+        width=params.width,
+        height=params.height,
+        num_frames=params.num_frames,
+        fps=params.fps,
+        steps=params.steps,
+        guidance=params.guidance,
+        seed=params.seed or 0,
+        motion=params.motion,
+    )
 
 
 def _enqueue(job_id: int, queue: str) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import environ
 
+from generation.engines import settings_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -160,15 +162,12 @@ PROMPT_MAX_CHARS = 2000
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# Engines: where the operator keeps model weights (a diffusers folder with model_index.json).
-ENGINE_MODEL_PATHS = {
-    name: path
-    for name, path in {
-        "wan2.1-t2v": env.str("REELSMITH_WAN21_T2V_MODEL", default=""),
-    }.items()
-    if path
-}
-ENGINE_DEVICE = env.str("REELSMITH_DEVICE", default="auto")
+# Engines: the operator's model folders, from the environment (REELSMITH_WAN21_T2V_MODEL,
+# REELSMITH_MODELS, REELSMITH_DEVICE, REELSMITH_MAX_LOADED_MODELS; see
+# generation.engines.settings_from_env). A mistyped entry stops start-up with the entry named.
+ENGINE_SETTINGS = settings_from_env(os.environ)
+ENGINE_MODEL_PATHS = dict(ENGINE_SETTINGS.model_paths)
+ENGINE_DEVICE = ENGINE_SETTINGS.device
 
 LOGGING = {
     "version": 1,

@@ -123,3 +123,28 @@ def test_a_job_submitted_while_the_queue_is_down_is_kept_and_sent_later(
     job.refresh_from_db()
     assert job.celery_task_id == "task-1" and job.enqueued_at is not None
     assert services.jobs_requeue_lost(in_broker=None, grace_seconds=0) == []
+
+
+def test_it_refuses_a_frame_count_the_model_cannot_make(
+    workspace, user, no_queue, settings, tmp_path
+):
+    """An operator-named model folder's limits are checked at submit, saying what is valid."""
+    from generation.testing import build_tiny_wan
+
+    settings.ENGINE_MODEL_PATHS = {"my-wan": str(build_tiny_wan(tmp_path / "wan"))}
+    params = services.JobParams(
+        mode="text-to-video",
+        engine="my-wan",
+        prompt="a red ball",
+        negative_prompt="",
+        width=256,
+        height=256,
+        num_frames=16,
+        fps=16,
+        steps=2,
+        guidance=2.0,
+        seed=1,
+    )
+    with pytest.raises(ValueError, match="choose 13 or 17"):
+        services.job_submit(workspace=workspace, user=user, params=params)
+    assert Job.objects.count() == 0
