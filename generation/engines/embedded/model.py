@@ -252,6 +252,7 @@ def sample(
     guidance: float,
     generator: torch.Generator,
     callback_on_step_end: StepCallback | None = None,
+    shift: float = 1.0,
 ) -> torch.Tensor:
     """Clips (B, 3, T, H, W) in [-1, 1] for attribute indices (B, 5).
 
@@ -263,7 +264,7 @@ def sample(
     b = attributes.shape[0]
     shape = (b, 3, cfg.frames, cfg.resolution, cfg.resolution)
     x = video_noise(shape, cfg.frame_noise_correlation, generator)
-    scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0)
+    scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=shift)
     scheduler.set_timesteps(steps)
     guided = guidance != 1.0
     both = torch.cat([attributes, torch.zeros_like(attributes)]) if guided else attributes
