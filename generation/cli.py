@@ -1,4 +1,4 @@
-"""The command line: ``python -m generation text-to-video|image-to-video|engines ...``.
+"""The command line: ``python -m generation text-to-video|image-to-video|avatar|engines ...``.
 
 Progress goes to stderr as a one-line bar; the last line on stdout is one JSON object describing
 the video, so scripts can read it. Any mistake in the arguments, the input or the setup ends the
@@ -77,6 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--height", type=int, help="height in pixels")
         command.add_argument("--guidance", type=float, help="classifier-free guidance scale")
         command.add_argument("--negative-prompt", default="", help="what the video should avoid")
+
+    avatar = commands.add_parser("avatar", help="make a talking head from a portrait and a script")
+    avatar.add_argument("--image", type=Path, required=True, help="the portrait: one face")
+    avatar.add_argument("--script", required=True, help="what the avatar says")
+    avatar.add_argument("--output", type=Path, required=True, help="the MP4 to write")
+    avatar.add_argument("--voice", help="a voice name (see `voices`); default: the first available")
+    avatar.add_argument("--speed", type=float, default=1.0, help="speaking speed, 0.5 to 2")
+    avatar.add_argument("--fps", type=int, default=25, help="frames per second")
+    avatar.add_argument("--width", type=int, default=512, help="width in pixels")
+    avatar.add_argument("--height", type=int, default=512, help="height in pixels")
+    avatar.add_argument(
+        "--captions",
+        choices=["burn", "file", "none"],
+        default="file",
+        help="burn: drawn on the video (and files); file: .vtt and .srt beside it; none",
+    )
+    avatar.add_argument("--seed", type=int, help="seed of the blinks and head motion")
+    voices = commands.add_parser("voices", help="list the avatar voices and whether they can speak")
+    voices.add_argument("--json", action="store_true", help="one JSON object per voice")
     return parser
 
 
@@ -86,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_env()
         if args.command == "engines":
             return _list_engines(settings, as_json=args.json)
+        if args.command == "voices":
+            return _list_voices(as_json=args.json)
+        if args.command == "avatar":
+            return _avatar(args)
         return _generate(args, settings)
     except (ValueError, EngineUnavailable, render.RenderError, OSError) as exc:
         _fail(str(exc))
@@ -147,6 +170,54 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         "poster": str(result.poster),
     }
     print(json.dumps(summary))
+    return 0
+
+
+def _avatar(args: argparse.Namespace) -> int:
+    from generation.pipelines import avatar
+
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+    request = avatar.AvatarRequest(
+        image_path=args.image,
+        script=args.script,
+        voice=args.voice,
+        speed=args.speed,
+        fps=args.fps,
+        width=args.width,
+        height=args.height,
+        captions=args.captions,
+        seed=seed,
+    )
+    bar = ProgressBar(sys.stderr)
+    result = avatar.generate(request, output=args.output, on_progress=bar)
+    bar.finish()
+    summary = {
+        "engine": result.engine,
+        "frames": result.num_frames,
+        "fps": result.fps,
+        "width": result.width,
+        "height": result.height,
+        "seed": result.seed,
+        "seconds": round(result.seconds, 3),
+        "output": str(result.output),
+        "poster": str(result.poster),
+        "voice": result.details["voice"],
+        "audio_seconds": result.details["audio_seconds"],
+        "captions": result.details["caption_files"],
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+def _list_voices(*, as_json: bool) -> int:
+    from generation.avatar import tts
+
+    for voice in tts.list_voices():
+        if as_json:
+            print(json.dumps(dataclasses.asdict(voice)))
+            continue
+        state = "available" if voice.available else f"unavailable: {voice.reason}"
+        print(f"{voice.name:<16} {voice.label:<40} {state}")
     return 0
 
 
