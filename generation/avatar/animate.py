@@ -11,8 +11,9 @@ Everything is drawn from the photo itself except the inside of the mouth:
   cavity, upper teeth, a hint of lower teeth and a tongue, with soft edges.
 - **Eyes.** The upper lid is drawn down over the eye by the same column re-mapping (the eye
   squeezes to nothing under the lid) and a lash line darkens its edge.
-- **Head.** The head region turns and shifts by a pixel or so (smooth noise); the background
-  and shoulders stay still, with a soft edge between.
+- **Head.** The head region turns and shifts by under a pixel (smooth noise): enough to look
+  alive, little enough that the photo's detail (hair) stays the photo's; the background and
+  shoulders stay still, with a soft edge between.
 
 Coordinates: ``u`` runs along the eye line (right on screen), ``v`` down the face, both in
 pixels, origin at the mouth's centre.
@@ -32,8 +33,8 @@ from generation.avatar.visemes import MouthTrack
 
 BLINK_EVERY = (2.0, 6.0)  # seconds between blinks, drawn uniformly
 BLINK_SECONDS = (0.08, 0.05, 0.14)  # closing, shut, opening
-HEAD_SHIFT = 0.0025  # idle head translation amplitude, as a share of the video's height
-HEAD_TURN = 0.45  # idle head roll amplitude, degrees
+HEAD_SHIFT = 0.0008  # idle head translation amplitude, as a share of the video's height
+HEAD_TURN = 0.15  # idle head roll amplitude, degrees
 OPEN_HEIGHT = 0.55  # the opening at jaw = 1, as a share of the mouth's width
 
 # Colours of the inside of the mouth (RGB, 0..1).

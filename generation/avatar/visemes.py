@@ -7,8 +7,8 @@ name  looks like                                  heard in
 ====  =========================================  ==========================================
 X     rest: lips together, relaxed                silence between phrases
 A     lips pressed shut                           M, B, P
-B     teeth nearly together, lips apart a little  most consonants (K, S, T, D, N, ...), EE
-C     mouth open                                  EH, AE, AH, IH, schwa
+B     teeth nearly together, lips apart a little  most consonants (K, S, T, D, N, ...)
+C     mouth open                                  EH, AE, AH, IH, EE, schwa
 D     mouth wide open                             AA, the start of AI and OW
 E     open and slightly rounded                   AO, ER, R, OH
 F     lips puckered                               OO, W, SH, CH, J, ZH
@@ -17,11 +17,13 @@ H     open, tongue raised behind the teeth        L, TH
 ====  =========================================  ==========================================
 
 Each shape is three numbers (jaw opening, lip rounding, lip spreading, each 0..1) plus how
-much of the teeth and tongue show. A shape's numbers are targets: the mouth moves towards
-them and is already moving to the next one (coarticulation), so the targets are smoothed in
-time, rounding earlier than the jaw (lips round before a rounded vowel is heard). Closures
-(A) are then forced shut for their duration, because lips that never meet on an M look wrong
-however smooth the rest is.
+much of the teeth and tongue show. The jaw opens as far as the shape says only on the voice's
+loud parts: its opening is scaled by the audio's amplitude (against its 95th percentile), so a
+soft syllable opens less than a stressed one, as a speaking mouth does. A shape's numbers are
+targets: the mouth moves towards them and is already moving to the next one (coarticulation),
+so the targets are smoothed in time, rounding earlier than the jaw (lips round before a rounded
+vowel is heard). Closures (A) are then forced shut for their duration, because lips that never
+meet on an M look wrong however smooth the rest is.
 """
 
 # IPA symbols look like ASCII letters and marks; they are meant.
@@ -41,6 +43,8 @@ ROUND_SIGMA = 0.050  # s: rounding is slower ...
 ROUND_LEAD = 0.040  # s: ... and starts before the sound
 SILENCE_DB = -32.0  # below this loudness (relative to the peak) the mouth is at rest
 SILENCE_MIN = 0.08  # s: shorter silences are the stops inside words, not pauses
+LOUDNESS_FLOOR = 0.0  # share of a shape's opening kept however soft the sound
+LOUDNESS_POWER = 1.0  # 1: the opening in proportion to the amplitude
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,10 @@ _PHONEME_SHAPES: dict[str, str] = {
     **dict.fromkeys(["w", "ʍ", "u", "ʊ", "ʃ", "ʒ", "tʃ", "dʒ", "ɥ", "y"], "F"),
     **dict.fromkeys(["ɔ", "o", "ɜ", "ɚ", "ɝ", "ɹ", "r", "ɒ", "ɵ", "œ", "ø"], "E"),
     **dict.fromkeys(["ɑ", "a", "ɐ", "ɶ"], "D"),
-    **dict.fromkeys(["ɛ", "æ", "e", "ə", "ʌ", "ɪ", "ɨ", "ᵻ", "h", "ɦ"], "C"),
+    # EE ("i") is B in Rhubarb's chart; here it is C: the jaw opens on a stressed EE.
+    **dict.fromkeys(["ɛ", "æ", "e", "ə", "ʌ", "ɪ", "i", "ɨ", "ᵻ", "h", "ɦ"], "C"),
     **dict.fromkeys(
-        ["i", "j", "t", "d", "n", "s", "z", "k", "ɡ", "g", "ŋ", "ɾ", "ʔ", "x", "ç", "ɲ", "ɬ"], "B"
+        ["j", "t", "d", "n", "s", "z", "k", "ɡ", "g", "ŋ", "ɾ", "ʔ", "x", "ç", "ɲ", "ɬ"], "B"
     ),
 }
 _IGNORED_MARKS = {"ˈ", "ˌ", "ː", "ˑ", "ʲ", "ʰ", "̃", "̩", "-"}
@@ -154,9 +159,10 @@ def mouth_track(speech: Speech, *, fps: int, num_frames: int) -> MouthTrack:
         )[:, None]
         if span.shape == "A":
             closed |= inside
-    # 2. Silence is rest, whatever phoneme the voice says spans it.
+    # 2. Silence is rest, whatever phoneme the voice says spans it; louder sounds open wider.
     rest = _silent(speech, times)
     targets[:, rest] = 0.0
+    targets[0] *= LOUDNESS_FLOOR + (1.0 - LOUDNESS_FLOOR) * _loudness(speech, times)
     # 3. Coarticulation: each parameter moves smoothly towards its targets.
     jaw = _smooth(targets[0], JAW_SIGMA)
     spread = _smooth(targets[2], JAW_SIGMA)
@@ -190,6 +196,18 @@ def _smooth(values: np.ndarray, sigma: float) -> np.ndarray:
     x = np.arange(-radius, radius + 1) * STEP
     kernel = np.exp(-0.5 * (x / sigma) ** 2)
     return np.convolve(values, kernel / kernel.sum(), mode="same").astype(np.float32)
+
+
+def _loudness(speech: Speech, times: np.ndarray) -> np.ndarray:
+    """0..1 per sample time: the audio's amplitude (RMS over 30 ms) against its loud parts
+    (95th percentile), raised to LOUDNESS_POWER."""
+    rate = speech.sample_rate
+    window = max(1, int(0.03 * rate))
+    power = np.convolve(speech.audio.astype(np.float64) ** 2, np.ones(window) / window, mode="same")
+    index = np.minimum((times * rate).astype(int), len(power) - 1)
+    amplitude = np.sqrt(np.maximum(power[index], 0.0))
+    top = float(np.percentile(amplitude, 95)) or 1.0
+    return (np.clip(amplitude / top, 0.0, 1.0) ** LOUDNESS_POWER).astype(np.float32)
 
 
 def _silent(speech: Speech, times: np.ndarray) -> np.ndarray:

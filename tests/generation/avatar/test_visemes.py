@@ -86,7 +86,7 @@ def test_a_real_voice_opens_and_closes_the_mouth_with_its_words():
     fps = 25
     n = int(speech.duration * fps)
     track = visemes.mouth_track(speech, fps=fps, num_frames=n)
-    assert track.jaw.max() > 0.5
+    assert track.jaw.max() > 0.35
     assert track.jaw[-1] < 0.05  # at rest after the last word
     maya = speech.words[1]
     first = int(maya.start * fps)
