@@ -15,8 +15,8 @@ from PIL import Image
 from generation import overlays
 from generation.engines import EngineInfo
 from studio import placeholders
-from studio.models import BrandKit, Job, Membership, Project, Template, Workspace
-from studio.services import JobParams
+from studio.models import Avatar, BrandKit, Job, Membership, Project, Template, Workspace
+from studio.services import AvatarParams, JobParams
 
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 # Output sizes per aspect; every side a multiple of 16, which the video models need.
@@ -551,3 +551,88 @@ class BatchForm(forms.Form):
             upload.seek(0)
             return upload.read()
         return str(self.cleaned_data.get("csv_text") or "").encode("utf-8")
+
+
+class AvatarUploadForm(forms.Form):
+    """A portrait for the avatar library; checked like any upload, then for its face."""
+
+    name = forms.CharField(max_length=100, strip=True)
+    image = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+    def clean_image(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["image"]
+        self.image_info = check_image(upload)
+        return upload
+
+
+AVATAR_SPEEDS = [("0.8", "Slower"), ("1.0", "Normal"), ("1.2", "Faster")]
+AVATAR_CAPTIONS = [
+    ("file", "Captions as a file (WebVTT, shown by the player)"),
+    ("burn", "Captions burned into the video"),
+    ("none", "No captions"),
+]
+
+
+class AvatarVideoForm(forms.Form):
+    """The talking-head script editor: avatar, script, voice, speed, captions, shape."""
+
+    avatar = forms.ModelChoiceField(queryset=Avatar.objects.none(), empty_label=None)
+    script = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), strip=True)
+    voice = forms.ChoiceField()
+    speed = forms.TypedChoiceField(choices=AVATAR_SPEEDS, coerce=float, initial="1.0")
+    captions = forms.ChoiceField(choices=AVATAR_CAPTIONS, initial="file")
+    aspect = forms.ChoiceField(choices=[(a, a) for a in ASPECTS], initial="1:1")
+    seed = forms.IntegerField(
+        min_value=0, max_value=2**32 - 1, required=False, help_text="Blank for random blinks."
+    )
+
+    def __init__(self, *args: Any, avatars: Any, voices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        avatar_field = self.fields["avatar"]
+        assert isinstance(avatar_field, forms.ModelChoiceField)
+        avatar_field.queryset = avatars
+        voice_field = self.fields["voice"]
+        assert isinstance(voice_field, forms.ChoiceField)
+        voice_field.choices = [
+            (v.name, v.label if v.available else f"{v.label} (unavailable: {v.reason})")
+            for v in voices
+        ]
+        self.available_voices = {v.name for v in voices if v.available}
+        voice_field.initial = next((v.name for v in voices if v.available), "")
+
+    def clean_script(self) -> str:
+        from generation.avatar.script import check_script
+
+        try:
+            return check_script(self.cleaned_data["script"])
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="bad_script") from None
+
+    def clean_voice(self) -> str:
+        voice: str = self.cleaned_data["voice"]
+        if voice not in self.available_voices:
+            raise ValidationError(
+                "This voice cannot speak on this server.", code="voice_unavailable"
+            )
+        return voice
+
+    def to_params(self) -> AvatarParams:
+        data = self.cleaned_data
+        width, height = SIZES[data["aspect"]]["medium"]
+        return AvatarParams(
+            script=data["script"],
+            voice=data["voice"],
+            speed=data["speed"],
+            captions=data["captions"],
+            width=width,
+            height=height,
+            seed=data.get("seed"),
+        )
+
+
+class VoicePreviewForm(forms.Form):
+    """What the 'Play voice' button sends: the script, the voice and the speed."""
+
+    script = forms.CharField(strip=True)
+    voice = forms.CharField(max_length=40)
+    speed = forms.FloatField(min_value=0.5, max_value=2.0)

@@ -101,6 +101,7 @@ class Job(models.Model):
     class Mode(models.TextChoices):
         TEXT_TO_VIDEO = "text-to-video", "Text to video"
         IMAGE_TO_VIDEO = "image-to-video", "Image to video"
+        AVATAR = "avatar", "Talking head"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="jobs")
     project = models.ForeignKey(
@@ -136,6 +137,14 @@ class Job(models.Model):
     generation = models.ForeignKey(
         "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    # Talking heads: the avatar (its portrait is also ``image``), what it says and how.
+    avatar = models.ForeignKey(
+        "Avatar", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    script = models.TextField(blank=True)
+    voice = models.CharField(max_length=40, blank=True)
+    speed = models.FloatField(default=1.0)
+    captions = models.CharField(max_length=10, default="file")  # burn, file or none
     # A/B variants: the same request with other seeds; each points to the first of its group.
     variant_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variants"
@@ -210,6 +219,7 @@ class Video(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="videos")
     file = models.FileField(upload_to=_video_path, max_length=300)
     poster = models.FileField(upload_to=_video_path, max_length=300)
+    captions = models.FileField(upload_to=_video_path, max_length=300, blank=True)  # WebVTT
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()
@@ -420,3 +430,33 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"Generation {self.key[:12]}"
+
+
+class Avatar(models.Model):
+    """A portrait a workspace makes talking heads with. Stored only when it shows exactly one
+    face big enough (see generation/avatar/face.py); the face's box is kept to show it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="avatars")
+    name = models.CharField(max_length=100)
+    image = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="avatars")
+    face_box = models.JSONField(default=list)  # [x, y, width, height] in the image's pixels
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def face_box_percent(self) -> dict[str, float]:
+        """The face's box as percentages of the image, for drawing it over the picture."""
+        x, y, w, h = self.face_box or (0, 0, 0, 0)
+        width, height = self.image.width or 1, self.image.height or 1
+        return {
+            "left": 100 * x / width,
+            "top": 100 * y / height,
+            "width": 100 * w / width,
+            "height": 100 * h / height,
+        }

@@ -26,6 +26,7 @@ from generation.engines import EngineInfo, EngineSettings, default_engine, list_
 from studio import batches, placeholders
 from studio.models import (
     Asset,
+    Avatar,
     Batch,
     BatchRow,
     BrandKit,
@@ -365,6 +366,24 @@ def overlay_preview(
     return stills
 
 
+def avatar_list_for_workspace(*, workspace: Workspace) -> QuerySet[Avatar]:
+    return Avatar.objects.filter(workspace=workspace).select_related("image")
+
+
+def avatar_get(*, workspace: Workspace, avatar_id: int) -> Avatar:
+    avatar = avatar_list_for_workspace(workspace=workspace).filter(pk=avatar_id).first()
+    if avatar is None:
+        raise Http404("No such avatar in this workspace.")
+    return avatar
+
+
+def voice_list() -> list[Any]:
+    """The avatar voices and whether each can speak on this server."""
+    from generation.avatar import tts
+
+    return tts.list_voices()
+
+
 def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
     """Whether the user may read a stored file: a member of its workspace, or anyone signed
     in for a built-in template's preview."""
@@ -378,7 +397,11 @@ def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
 
 def file_owner(*, name: str) -> tuple[int | None, Video | Asset | BrandKit | Template] | None:
     """The workspace id and the object a stored file belongs to, or None if no object has it."""
-    video = Video.objects.filter(file=name).first() or Video.objects.filter(poster=name).first()
+    video = (
+        Video.objects.filter(file=name).first()
+        or Video.objects.filter(poster=name).first()
+        or (Video.objects.filter(captions=name).first() if name else None)
+    )
     if video is not None:
         return video.workspace_id, video
     asset = Asset.objects.filter(file=name).first()

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -27,7 +28,7 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageOps
 
 from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
 from generation.engines import check_engine_request, default_engine, get_engine_info
@@ -35,6 +36,7 @@ from studio import placeholders, selectors
 from studio.batches import ParsedCsv
 from studio.models import (
     Asset,
+    Avatar,
     Batch,
     BatchRow,
     BrandKit,
@@ -120,6 +122,105 @@ def asset_create(
     asset.file.save(f"{secrets.token_hex(8)}.{'jpg' if fmt == 'jpeg' else fmt}", upload, save=False)
     asset.save()
     return asset
+
+
+# Avatars ---------------------------------------------------------------------------------------
+
+
+def avatar_create(
+    *, workspace: Workspace, user: User, name: str, upload: UploadedFile, image: Image.Image
+) -> Avatar:
+    """Store a portrait as an avatar if it shows one face big enough; otherwise raise
+    ValidationError with the reason, and store nothing."""
+    from generation.avatar import face
+
+    try:
+        found = face.find_face(np.asarray(ImageOps.exif_transpose(image).convert("RGB")))
+    except face.FaceError as exc:
+        raise ValidationError(str(exc), code="unusable_portrait") from None
+    with transaction.atomic():
+        asset = asset_create(workspace=workspace, user=user, upload=upload, image=image)
+        return Avatar.objects.create(
+            workspace=workspace,
+            name=name,
+            image=asset,
+            face_box=list(found.box),
+            created_by=user,
+        )
+
+
+@dataclass(frozen=True)
+class AvatarParams:
+    """A validated request from the avatar script editor (see forms.AvatarVideoForm)."""
+
+    script: str
+    voice: str
+    speed: float
+    captions: str
+    width: int
+    height: int
+    fps: int = 25
+    seed: int | None = None
+
+
+def avatar_job_submit(
+    *,
+    workspace: Workspace,
+    user: User,
+    avatar: Avatar,
+    params: AvatarParams,
+    project: Project | None = None,
+    rerun_of: Job | None = None,
+) -> Job:
+    """Store a queued talking-head job and send it to the CPU queue once committed. The
+    script and voice are checked here, so a bad one never reaches a worker."""
+    from generation.avatar import script, tts
+    from generation.pipelines import avatar as pipeline
+
+    text = script.check_script(params.script)
+    tts.check_voice(params.voice)
+    with transaction.atomic():
+        job = Job(
+            workspace=workspace,
+            project=project,
+            created_by=user,
+            rerun_of=rerun_of,
+            mode=Job.Mode.AVATAR,
+            engine=pipeline.ENGINE,
+            queue="cpu",
+            prompt=text,
+            image=avatar.image,
+            avatar=avatar,
+            script=text,
+            voice=params.voice,
+            speed=params.speed,
+            captions=params.captions,
+            width=params.width,
+            height=params.height,
+            num_frames=0,  # known once the voice has spoken
+            fps=params.fps,
+            steps=0,
+            guidance=0.0,
+            seed=params.seed if params.seed is not None else random_seed(),
+        )
+        job.save()
+
+        def announce_and_enqueue() -> None:
+            _broadcast_state(job)
+            _enqueue(job.pk, job.queue)
+
+        transaction.on_commit(announce_and_enqueue)
+    return job
+
+
+def voice_preview(*, script: str, voice: str, speed: float) -> bytes:
+    """The script spoken by ``voice``, as WAV bytes, to hear before generating."""
+    from generation.avatar import tts
+    from generation.avatar.script import check_script
+
+    speech = tts.speak(check_script(script), voice=voice, speed=speed)
+    with tempfile.TemporaryDirectory(prefix="reelsmith-voice-") as tmp:
+        return tts.write_wav(speech, Path(tmp) / "voice.wav").read_bytes()
 
 
 # Brand kit ------------------------------------------------------------------------------------
@@ -333,6 +434,26 @@ def job_cancel(*, job: Job) -> Job:
 
 def job_rerun(*, job: Job, user: User, same_seed: bool) -> Job:
     """Queue a new job with the same settings, and the same seed or a new one."""
+    if job.mode == Job.Mode.AVATAR:
+        if job.avatar is None:
+            raise ValueError("This talking head's avatar was deleted; it cannot be made again.")
+        return avatar_job_submit(
+            workspace=job.workspace,
+            user=user,
+            avatar=job.avatar,
+            params=AvatarParams(
+                script=job.script,
+                voice=job.voice,
+                speed=job.speed,
+                captions=job.captions,
+                width=job.width,
+                height=job.height,
+                fps=job.fps,
+                seed=job.seed if same_seed else random_seed(),
+            ),
+            project=job.project,
+            rerun_of=job,
+        )
     params = JobParams(
         mode=job.mode,
         engine=job.engine,
@@ -802,6 +923,9 @@ def _run_pipeline(
 ) -> VideoResult:
     from generation.pipelines import image_to_video, text_to_video
 
+    if job.mode == Job.Mode.AVATAR:
+        return _run_avatar(job, request, output=output, reporter=reporter)
+
     pipeline = image_to_video if job.mode == Job.Mode.IMAGE_TO_VIDEO else text_to_video
     reporter(0, 0, stage="loading model")
     return pipeline.generate(
@@ -809,6 +933,30 @@ def _run_pipeline(
         output=output,
         engine=job.engine,
         settings=selectors.engine_settings(),
+        on_progress=reporter,
+    )
+
+
+def _run_avatar(
+    job: Job, request: VideoRequest, *, output: Path, reporter: _ProgressReporter
+) -> VideoResult:
+    from generation.pipelines import avatar
+
+    assert request.image_path is not None  # an avatar job always has its portrait
+    reporter(0, 0, stage="loading the voice")
+    return avatar.generate(
+        avatar.AvatarRequest(
+            image_path=request.image_path,
+            script=job.script,
+            voice=job.voice or None,
+            speed=job.speed,
+            fps=job.fps,
+            width=job.width,
+            height=job.height,
+            captions=job.captions,  # type: ignore[arg-type]
+            seed=job.seed,
+        ),
+        output=output,
         on_progress=reporter,
     )
 
@@ -985,13 +1133,26 @@ def job_finish(*, job_id: int, worker: str, result: VideoResult) -> Video | None
             with result.output.open("rb") as mp4, result.poster.open("rb") as poster:
                 video.file.save(f"{slug}.mp4", File(mp4), save=False)
                 video.poster.save(f"{slug}.jpg", File(poster), save=False)
+            captions = _caption_file(result)
+            if captions is not None:
+                with captions.open("rb") as vtt:
+                    video.captions.save(f"{slug}.vtt", File(vtt), save=False)
             video.save()
             job.details = _json_safe(result.details)
+            if job.mode == Job.Mode.AVATAR:
+                job.num_frames = result.num_frames
             job.progress_step = job.progress_total = max(job.progress_total, 1)
             _mark_final(job, Job.Status.SUCCEEDED, stage="done")
             job.save()
     _broadcast_state(job)
     return video
+
+
+def _caption_file(result: VideoResult) -> Path | None:
+    """The WebVTT captions a pipeline wrote beside the video, if any."""
+    files = result.details.get("caption_files")
+    vtt = files.get("vtt") if isinstance(files, dict) else None
+    return Path(vtt) if vtt and Path(vtt).exists() else None
 
 
 def _job_end(job_id: int, worker: str, status: str, *, stage: str, error: str = "") -> None:

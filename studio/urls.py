@@ -43,6 +43,11 @@ urlpatterns = [
         name="template_edit",
     ),
     path("w/<int:workspace_id>/brand/", views.brand_kit, name="brand_kit"),
+    path("w/<int:workspace_id>/avatars/", views.avatar_library, name="avatar_library"),
+    path(
+        "w/<int:workspace_id>/avatars/new-video/", views.avatar_video_new, name="avatar_video_new"
+    ),
+    path("w/<int:workspace_id>/avatars/voice/", views.avatar_voice_preview, name="avatar_voice"),
     path("w/<int:workspace_id>/batches/", views.batch_list, name="batch_list"),
     path("w/<int:workspace_id>/batches/new/", views.batch_new, name="batch_new"),
     path("w/<int:workspace_id>/batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),

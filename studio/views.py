@@ -30,6 +30,8 @@ from generation.engines import default_engine
 from studio import batches, selectors, services
 from studio.forms import (
     SIZES,
+    AvatarUploadForm,
+    AvatarVideoForm,
     BatchForm,
     BrandKitForm,
     JobForm,
@@ -37,6 +39,7 @@ from studio.forms import (
     TemplateEditForm,
     TemplateFillForm,
     TemplateSaveForm,
+    VoicePreviewForm,
     WorkspaceForm,
 )
 from studio.models import Batch, Job, Membership, Template
@@ -557,6 +560,96 @@ def brand_kit(request: HttpRequest, workspace_id: int) -> HttpResponse:
         {"workspace": membership.workspace, "membership": membership, "kit": kit, "form": form},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+# Avatars --------------------------------------------------------------------------------------
+
+
+@login_required
+def avatar_library(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """The workspace's portraits, each with its detected face; editors upload more."""
+    membership = _membership(request, workspace_id)
+    workspace = membership.workspace
+    if request.method == "POST" and not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot add avatars.")
+    form = AvatarUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.avatar_create(
+                workspace=workspace,
+                user=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                upload=form.cleaned_data["image"],
+                image=form.image_info,
+            )
+        except ValidationError as exc:
+            form.add_error("image", exc)
+        else:
+            messages.success(request, "Avatar added.")
+            return redirect("avatar_library", workspace_id=workspace_id)
+    return render(
+        request,
+        "studio/avatar_library.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "form": form,
+            "avatars": selectors.avatar_list_for_workspace(workspace=workspace),
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@login_required
+def avatar_video_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """The script editor: pick an avatar and a voice, hear it, and make the talking head."""
+    membership = _membership(request, workspace_id)
+    workspace = membership.workspace
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
+    avatars = selectors.avatar_list_for_workspace(workspace=workspace)
+    initial = {"avatar": request.GET["avatar"]} if request.GET.get("avatar", "").isdigit() else {}
+    form = AvatarVideoForm(
+        request.POST or None, avatars=avatars, voices=selectors.voice_list(), initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.avatar_job_submit(
+                workspace=workspace,
+                user=request.user,  # type: ignore[arg-type]
+                avatar=form.cleaned_data["avatar"],
+                params=form.to_params(),
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
+    return render(
+        request,
+        "studio/avatar_new.html",
+        {"workspace": workspace, "membership": membership, "form": form, "avatars": avatars},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_POST
+@login_required
+def avatar_voice_preview(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """The script spoken by the chosen voice (WAV), to hear before generating."""
+    membership = _membership(request, workspace_id)
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
+    form = VoicePreviewForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": "Type a script and choose a voice first."}, status=400)
+    data = form.cleaned_data
+    try:
+        wav = services.voice_preview(
+            script=data["script"], voice=data["voice"], speed=data["speed"]
+        )
+    except (ValueError, RuntimeError) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return HttpResponse(wav, content_type="audio/wav")
 
 
 # Batches --------------------------------------------------------------------------------------

@@ -1,0 +1,184 @@
+"""The avatar library, the talking-head editor, the voice preview and the job they make."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+from skimage import data
+
+from studio import services
+from studio.models import Asset, Avatar, Job, Membership, Video, Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def _png(array: np.ndarray, name: str = "portrait.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _upload(
+    client: Any, workspace: Workspace, upload: SimpleUploadedFile, name: str = "Maya"
+) -> Any:
+    return client.post(
+        reverse("avatar_library", args=[workspace.pk]), {"name": name, "image": upload}
+    )
+
+
+@pytest.fixture
+def avatar(member_client: Any, workspace: Workspace) -> Avatar:
+    _upload(member_client, workspace, _png(data.astronaut()))
+    return Avatar.objects.get()
+
+
+def test_it_adds_a_portrait_and_shows_its_face_box(member_client, workspace):
+    """A portrait with one face is stored with the face's box, drawn over it in the library."""
+    response = _upload(member_client, workspace, _png(data.astronaut()))
+    assert response.status_code == 302
+    avatar = Avatar.objects.get()
+    x, _, _, h = avatar.face_box
+    assert 150 < x < 200 and 90 < h < 120
+    page = member_client.get(reverse("avatar_library", args=[workspace.pk])).content.decode()
+    assert 'class="face-box"' in page and "Maya" in page
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (lambda: data.chelsea(), "No face was found in the portrait"),
+        (
+            lambda: np.concatenate([data.astronaut()[20:300, 110:340]] * 2, axis=1),
+            "The portrait shows 2 faces",
+        ),
+        (
+            lambda: np.asarray(Image.fromarray(data.astronaut()).resize((256, 256))),
+            "pixels tall; it must be at least 80",
+        ),
+    ],
+)
+def test_an_unusable_portrait_is_refused_with_the_reason(member_client, workspace, image, message):
+    """No face, two faces, a face too small: the reason shows by the field; nothing stored."""
+    response = _upload(member_client, workspace, _png(np.ascontiguousarray(image())))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Avatar.objects.exists() and not Asset.objects.exists()
+
+
+def test_a_file_that_is_not_an_image_is_refused(member_client, workspace):
+    upload = SimpleUploadedFile("face.png", b"%PDF-1.4 not an image", content_type="image/png")
+    response = _upload(member_client, workspace, upload)
+    assert response.status_code == 400
+    assert "This file is not an image we can read" in response.content.decode()
+    assert not Avatar.objects.exists()
+
+
+def test_viewers_cannot_add_avatars(client, workspace, other_user):
+    Membership.objects.create(workspace=workspace, user=other_user, role=Membership.Role.VIEWER)
+    client.force_login(other_user)
+    response = _upload(client, workspace, _png(data.astronaut()))
+    assert response.status_code == 403 and not Avatar.objects.exists()
+
+
+def _script_form(avatar: Avatar, **overrides: Any) -> dict[str, Any]:
+    return {
+        "avatar": avatar.pk,
+        "script": "Hi Ana! Thanks for your time.",
+        "voice": "espeak-en-us",
+        "speed": "1.0",
+        "captions": "file",
+        "aspect": "1:1",
+        **overrides,
+    }
+
+
+def test_the_editor_queues_a_talking_head_on_the_cpu_queue(
+    member_client, workspace, avatar, no_queue, django_capture_on_commit_callbacks
+):
+    """Generate stores a queued avatar job with the script, voice and portrait, then opens it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member_client.post(
+            reverse("avatar_video_new", args=[workspace.pk]), _script_form(avatar, seed="4")
+        )
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("job_detail", args=[workspace.pk, job.pk])
+    assert (job.mode, job.engine, job.queue, job.voice, job.seed) == (
+        "avatar",
+        "avatar",
+        "cpu",
+        "espeak-en-us",
+        4,
+    )
+    assert job.script == "Hi Ana! Thanks for your time." and job.image == avatar.image
+    assert no_queue.call_args.kwargs["queue"] == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("", "This field is required"),
+        ("x" * 1001, "the limit is 1000"),
+        ("Hello \U0001f680", "characters the voices cannot speak"),
+    ],
+)
+def test_a_bad_script_is_refused_by_its_field(
+    member_client, workspace, avatar, no_queue, script, message
+):
+    response = member_client.post(
+        reverse("avatar_video_new", args=[workspace.pk]), _script_form(avatar, script=script)
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Job.objects.exists() and no_queue.call_count == 0
+
+
+def test_another_workspaces_avatar_cannot_be_used(
+    member_client, workspace, avatar, other_user, no_queue
+):
+    other = services.workspace_create(name="Theirs", owner=other_user)
+    Avatar.objects.filter(pk=avatar.pk).update(workspace=other)
+    response = member_client.post(
+        reverse("avatar_video_new", args=[workspace.pk]), _script_form(avatar)
+    )
+    assert response.status_code == 400 and not Job.objects.exists()
+
+
+def test_play_voice_returns_the_spoken_script(member_client, workspace):
+    """The preview is a WAV of the script in the chosen voice; a bad script says why."""
+    url = reverse("avatar_voice", args=[workspace.pk])
+    response = member_client.post(url, {"script": "Hello there.", "voice": "joe", "speed": "1.0"})
+    assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+    assert response.content[:4] == b"RIFF" and len(response.content) > 20_000
+    response = member_client.post(url, {"script": "Hi \U0001f600", "voice": "joe", "speed": "1"})
+    assert response.status_code == 400
+    assert "characters the voices cannot speak" in response.json()["error"]
+
+
+def test_a_talking_head_job_runs_to_a_video_with_captions(
+    member_client, workspace, avatar, no_queue
+):
+    """On a worker the job makes the MP4, poster and WebVTT; it shows in the gallery."""
+    member_client.post(
+        reverse("avatar_video_new", args=[workspace.pk]),
+        _script_form(avatar, script="Hello from Acme."),
+    )
+    job = Job.objects.get()
+    services.job_run(job_id=job.pk, worker="test@host:1")
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    video = Video.objects.get(job=job)
+    assert video.captions.name.endswith(".vtt") and job.num_frames == video.num_frames > 25
+    assert video.captions.read().startswith(b"WEBVTT")
+    page = member_client.get(reverse("job_detail", args=[workspace.pk, job.pk])).content.decode()
+    assert '<track kind="captions"' in page
+    gallery = member_client.get(reverse("gallery", args=[workspace.pk])).content.decode()
+    assert reverse("job_detail", args=[workspace.pk, job.pk]) in gallery
+    again = services.job_rerun(job=job, user=job.created_by, same_seed=True)
+    assert (again.mode, again.script, again.seed) == ("avatar", job.script, job.seed)
