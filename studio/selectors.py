@@ -460,6 +460,7 @@ def job_state(job: Job) -> dict[str, Any]:
             "duration": video.duration,
             "width": video.width,
             "height": video.height,
+            "captions": file_url(video.captions.name) if video.captions else None,
         }
     return state
 

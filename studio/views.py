@@ -608,7 +608,7 @@ def avatar_video_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
     avatars = selectors.avatar_list_for_workspace(workspace=workspace)
-    initial = {"avatar": request.GET["avatar"]} if request.GET.get("avatar", "").isdigit() else {}
+    initial = _avatar_initial(request, workspace)
     form = AvatarVideoForm(
         request.POST or None, avatars=avatars, voices=selectors.voice_list(), initial=initial
     )
@@ -630,6 +630,22 @@ def avatar_video_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
         {"workspace": workspace, "membership": membership, "form": form, "avatars": avatars},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+def _avatar_initial(request: HttpRequest, workspace: Any) -> dict[str, Any]:
+    """Prefill from ?avatar=<id>, or from ?from=<job id> (a talking head to tweak and remake)."""
+    source, avatar = request.GET.get("from", ""), request.GET.get("avatar", "")
+    if source.isdigit():
+        job = selectors.job_get(workspace=workspace, job_id=int(source))
+        if job.mode == Job.Mode.AVATAR:
+            return {
+                "avatar": job.avatar_id,
+                "script": job.script,
+                "voice": job.voice,
+                "speed": f"{job.speed:.1f}",
+                "captions": job.captions,
+            }
+    return {"avatar": int(avatar)} if avatar.isdigit() else {}
 
 
 @require_POST

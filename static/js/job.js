@@ -49,6 +49,12 @@ function apply(state) {
       video.src = state.video.url;
       $("download").href = state.video.download;
       $("poster-link").href = state.video.poster;
+      if (state.video.captions && !video.querySelector("track")) {
+        const track = document.createElement("track");
+        Object.assign(track, { kind: "captions", srclang: "en", label: "Captions", default: true });
+        track.src = state.video.captions;
+        video.append(track);
+      }
     }
     $("live").hidden = true;
     $("result").hidden = false;

@@ -182,3 +182,19 @@ def test_a_talking_head_job_runs_to_a_video_with_captions(
     assert reverse("job_detail", args=[workspace.pk, job.pk]) in gallery
     again = services.job_rerun(job=job, user=job.created_by, same_seed=True)
     assert (again.mode, again.script, again.seed) == ("avatar", job.script, job.seed)
+
+
+def test_edit_and_make_again_prefills_the_script_editor(member_client, workspace, avatar, no_queue):
+    """A talking head's page links to the script editor filled with its script and voice."""
+    member_client.post(
+        reverse("avatar_video_new", args=[workspace.pk]),
+        _script_form(avatar, script="Welcome back, Ana.", voice="espeak-en-gb", speed="1.2"),
+    )
+    job = Job.objects.get()
+    page = member_client.get(reverse("job_detail", args=[workspace.pk, job.pk])).content.decode()
+    again = f"{reverse('avatar_video_new', args=[workspace.pk])}?from={job.pk}"
+    assert again in page and "Welcome back, Ana." in page
+    editor = member_client.get(again).content.decode()
+    assert "Welcome back, Ana.</textarea>" in editor
+    assert '<option value="espeak-en-gb" selected>' in editor
+    assert '<option value="1.2" selected>' in editor
