@@ -158,6 +158,7 @@ def speak(text: str, *, voice: str | None = None, speed: float = 1.0) -> Speech:
         words = _words_from_starts(text, word_starts, phones)
     if len(audio) == 0 or not phones:
         raise ValueError("The voice made no sound for this script; check its words.")
+    words = _end_with_sound(words, audio, rate)
     return Speech(audio=audio, sample_rate=rate, phones=phones, words=words, voice=name)
 
 
@@ -225,6 +226,26 @@ def _words_from_starts(
         Word(word, times[i], times[i + 1] if i + 1 < len(times) else last)
         for i, (_, _, word) in enumerate(spans)
     ]
+
+
+def _end_with_sound(words: list[Word], audio: np.ndarray, rate: int) -> list[Word]:
+    """End each word where its sound ends, not where the next word starts: the pause after a
+    sentence belongs to no word (captions stay up across it anyway, see captions.cues)."""
+    hop = max(1, rate // 100)  # 10 ms
+    frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
+    if len(frames) == 0:
+        return words
+    loud = np.sqrt((frames.astype(np.float64) ** 2).mean(axis=1))
+    sounding = loud > loud.max() / 30
+    ended = []
+    for word in words:
+        first, last = int(word.start * 100), min(int(word.end * 100), len(sounding))
+        keep = first + 5  # at least 50 ms, however quiet
+        while last > keep and not sounding[last - 1]:
+            last -= 1
+        end = max(word.start, min(word.end, last / 100))
+        ended.append(Word(word.text, float(word.start), float(end)))
+    return ended
 
 
 def _fill_gaps(times: list[float | None], last: float) -> list[float]:

@@ -53,7 +53,8 @@ def test_the_words_are_heard_when_the_timings_say(voice):
     for word in speech.words:
         inside[int(word.start * 100) : int(word.end * 100)] = True
     assert voiced[inside].mean() > 0.7
-    assert voiced[~inside].mean() < voiced[inside].mean()
+    assert (~inside).sum() >= 10  # at least the pause after "Maya." is outside every word
+    assert voiced[~inside].mean() < 0.5
 
 
 @pytest.mark.parametrize("voice", ["joe", "espeak-en-gb"])
