@@ -7,6 +7,7 @@ ENV DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
 RUN apt-get update && apt-get install -y --no-install-recommends \
         python3 python3-venv python3-dev ffmpeg espeak-ng fonts-dejavu-core redis-tools ca-certificates \
+        libgl1 libglib2.0-0t64 \
     && rm -rf /var/lib/apt/lists/* \
     && python3 -m venv /opt/venv
 
