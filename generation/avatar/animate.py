@@ -193,7 +193,7 @@ class Animator:
         lower_edge = meet + 0.75 * opening
         targets = [
             np.full_like(u, self.nose_v),
-            up_out - 0.10 * opening,
+            up_out - 0.22 * opening,  # the upper lip rises nearly whole, not thinned
             upper_edge,
             lower_edge,
             lower_edge + (lo_out - lo_in),
