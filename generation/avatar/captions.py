@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,24 +24,27 @@ class Cue:
 
 
 def cues(words: list[Word]) -> list[Cue]:
-    """Group words into cues: at most MAX_CUE_CHARS and MAX_CUE_SECONDS each, and a sentence's
-    end always ends a cue."""
+    """Group words into cues: a sentence's end always ends a cue, and a sentence too long for
+    one cue (MAX_CUE_CHARS, MAX_CUE_SECONDS) is cut into as few cues of even length as fit, so
+    no cue is left with a lone word."""
     result: list[Cue] = []
-    group: list[Word] = []
-
-    def close() -> None:
+    for sentence in _sentences(words):
+        text = " ".join(w.text for w in sentence)
+        seconds = sentence[-1].end - sentence[0].start
+        count = max(math.ceil(len(text) / MAX_CUE_CHARS), math.ceil(seconds / MAX_CUE_SECONDS), 1)
+        target = len(text) / count
+        group: list[Word] = []
+        for index, word in enumerate(sentence):
+            group.append(word)
+            if index + 1 == len(sentence):
+                break
+            length = len(" ".join(w.text for w in group))
+            following = length + 1 + len(sentence[index + 1].text)
+            if length >= target or following > MAX_CUE_CHARS:
+                result.append(_cue(group))
+                group = []
         if group:
-            result.append(Cue(" ".join(w.text for w in group), group[0].start, group[-1].end))
-            group.clear()
-
-    for word in words:
-        text = " ".join([*(w.text for w in group), word.text])
-        if group and (len(text) > MAX_CUE_CHARS or word.end - group[0].start > MAX_CUE_SECONDS):
-            close()
-        group.append(word)
-        if word.text.endswith((".", "!", "?")):
-            close()
-    close()
+            result.append(_cue(group))
     # A cue stays up until the next one starts (short gaps flicker otherwise).
     return [
         Cue(
@@ -50,6 +54,19 @@ def cues(words: list[Word]) -> list[Cue]:
         )
         for i, cue in enumerate(result)
     ]
+
+
+def _sentences(words: list[Word]) -> list[list[Word]]:
+    sentences: list[list[Word]] = [[]]
+    for word in words:
+        sentences[-1].append(word)
+        if word.text.endswith((".", "!", "?")):
+            sentences.append([])
+    return [sentence for sentence in sentences if sentence]
+
+
+def _cue(group: list[Word]) -> Cue:
+    return Cue(" ".join(w.text for w in group), group[0].start, group[-1].end)
 
 
 def write_vtt(items: list[Cue], path: Path) -> Path:

@@ -24,6 +24,12 @@ def test_cues_end_at_sentences_and_stay_short():
     assert all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(cues))
 
 
+def test_a_long_sentence_is_cut_evenly_without_a_lone_word():
+    """'... your customers will love.' is two cues of similar length, not one and 'love.'."""
+    cues = captions.cues(_words("We make short videos your customers will love."))
+    assert [c.text for c in cues] == ["We make short videos your", "customers will love."]
+
+
 def test_it_writes_webvtt_and_srt(tmp_path):
     """Both formats carry the same cues with their own time notation."""
     cues = captions.cues(_words("Hello there. Book a call today."))
