@@ -23,8 +23,10 @@ from PIL import Image
 from generation import render
 from generation.engines import (
     EngineSettings,
+    default_engine,
     families,
     list_engines,
+    options,
     settings_from_env,
     wan,
 )
@@ -77,6 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--height", type=int, help="height in pixels")
         command.add_argument("--guidance", type=float, help="classifier-free guidance scale")
         command.add_argument("--negative-prompt", default="", help="what the video should avoid")
+        command.add_argument(
+            "--preset",
+            choices=["quality", "fast"],
+            default="quality",
+            help="fast: the model's few-step LoRA, at its steps and guidance (where its "
+            "operator set one with the fast-lora option)",
+        )
+        command.add_argument(
+            "--model-option",
+            action="append",
+            default=[],
+            metavar="OPTION",
+            help="a memory or speed option for --model, as in REELSMITH_MODELS (vae-tiling, "
+            "offload=model, fast-lora=FILE, ...); repeat for several",
+        )
 
     avatar = commands.add_parser("avatar", help="make a talking head from a portrait and a script")
     avatar.add_argument("--image", type=Path, required=True, help="the portrait: one face")
@@ -122,15 +139,26 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
 
     mode = args.command
     engine = args.engine
-    defaults: dict[str, int] = {}
+    defaults: dict[str, int | float] = {}
     if args.model:
         if engine is None:
             model = _model_folder(args.model)
-            engine = _model_engine_name(model)
+            # Options (a LoRA, offloading...) are the diffusers engine's, so a folder given
+            # with them runs on it whatever its family.
+            engine = model.family.key if args.model_option else _model_engine_name(model)
             if engine != wan.NAME:  # the Wan 2.1 engine keeps the request's own defaults
-                defaults = families.defaults(model)  # the frame count and rate that suit it
+                defaults = dict(families.defaults(model))  # the frame count and rate that suit it
         paths = {**settings.model_paths, engine: args.model}
         settings = dataclasses.replace(settings, model_paths=paths)
+    if args.model_option:
+        if not args.model:
+            raise ValueError("--model-option applies to a folder given with --model.")
+        chosen = {**settings.options, engine: options.parse_options(args.model_option)}
+        settings = dataclasses.replace(settings, options=chosen)
+    if args.preset != "quality":
+        engine = engine or default_engine(mode, settings)
+        chosen_options = settings.options.get(engine or "", {})
+        defaults.update(options.preset_defaults(chosen_options, args.preset))
     _use_torch_threads(settings)
 
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
@@ -149,6 +177,7 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         seed=seed,
         image_path=getattr(args, "image", None),
         motion=getattr(args, "motion", "auto"),
+        preset=args.preset,
         **{**defaults, **{name: value for name, value in given.items() if value is not None}},
     )
     pipeline = image_to_video if mode == "image-to-video" else text_to_video
@@ -165,6 +194,8 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         "width": result.width,
         "height": result.height,
         "seed": result.seed,
+        "steps": request.steps,
+        "preset": request.preset,
         "seconds": round(result.seconds, 3),
         "output": str(result.output),
         "poster": str(result.poster),

@@ -327,3 +327,27 @@ def _tiny_wan_transformer(
         rope_max_seq_len=32,
         image_dim=image_dim,
     )
+
+
+def build_tiny_lora(model: Path, out: Path, seed: int = 0) -> Path:
+    """Write a random LoRA for the transformer of the pipeline folder ``model`` to ``out``.
+
+    Made with peft, as a training script would, and saved by the pipeline's own LoRA saver,
+    so it loads through ``load_lora_weights`` like a published few-step LoRA.
+    """
+    from diffusers import DiffusionPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    _seed(seed)
+    pipe = DiffusionPipeline.from_pretrained(str(model))
+    config = LoraConfig(
+        r=4,
+        lora_alpha=4,
+        target_modules=["to_q", "to_k", "to_v", "to_out.0"],
+        init_lora_weights=False,  # random both sides, so the adapter visibly changes the output
+    )
+    pipe.transformer.add_adapter(config)
+    layers = get_peft_model_state_dict(pipe.transformer)
+    type(pipe).save_lora_weights(out.parent, transformer_lora_layers=layers, weight_name=out.name)
+    return out

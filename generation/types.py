@@ -59,6 +59,7 @@ class VideoRequest:
     seed: int = 0
     image_path: Path | None = None  # the source image for image-to-video
     motion: str = "auto"  # camera motion for image-to-video: auto, zoom-in, pan-left, ...
+    preset: str = "quality"  # "fast" runs a model's few-step LoRA where its operator set one
 
 
 @dataclass(frozen=True)

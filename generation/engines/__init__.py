@@ -181,6 +181,16 @@ def check_engine_request(name: str, request: VideoRequest, settings: EngineSetti
     Raises ValueError saying what is valid (frame counts, frame rates, modes); a model folder
     that cannot be read raises EngineUnavailable with the reason.
     """
+    offered = options.presets(settings.options.get(name, {}))
+    if request.preset not in offered:
+        if request.preset not in options.PRESETS:
+            raise ValueError(
+                f"Unknown preset {request.preset!r}: choose {' or '.join(options.PRESETS)}."
+            )
+        raise ValueError(
+            f"The {name} engine has no {request.preset.title()} preset here; "
+            f"it offers {', '.join(p.title() for p in offered)}."
+        )
     if name in BUILT_IN:
         return  # the built-in engines fit any request the pipelines' own checks pass
     try:

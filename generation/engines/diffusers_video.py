@@ -92,6 +92,7 @@ def load(
         str(model.path), dtype=dtype, use_safetensors=True, local_files_only=True
     )
     model_options = model_options or {}
+    options.load_lora(pipe, model_options)
     options.place(pipe, model_options, device)
     options.apply(pipe, model_options)
     pipes = {first: pipe}
@@ -99,24 +100,34 @@ def load(
         pipes[mode] = getattr(diffusers, model.pipelines[mode]).from_pipe(pipe)
     for each in pipes.values():
         each.set_progress_bar_config(disable=True)  # progress goes through on_progress instead
-    return DiffusersVideoEngine(model, pipes, device, _preview_factors(model, pipe))
+    return DiffusersVideoEngine(
+        model, pipes, device, _preview_factors(model, pipe), dict(model_options)
+    )
 
 
 class DiffusersVideoEngine:
     """Loaded pipelines for one model folder, reused for every job of that model."""
 
     def __init__(
-        self, model: ModelFolder, pipes: dict[Mode, Any], device: str, preview: Factors
+        self,
+        model: ModelFolder,
+        pipes: dict[Mode, Any],
+        device: str,
+        preview: Factors,
+        model_options: dict[str, str] | None = None,
     ) -> None:
         self.name = model.family.key
         self.model = model
         self.pipes = pipes
         self.device = device
         self.preview = preview
+        self.options = model_options or {}
 
     def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray:
         families.check_request(self.model, request)
         pipe = self.pipes[request.mode]
+        # The pipelines of one model share their transformer, so the adapter is set per job.
+        options.use_preset(pipe, self.options, request.preset)
         width, height = families.model_size(self.model, request.width, request.height)
         kwargs = call_arguments(self.model, pipe, request, width, height)
         # Wan 2.2 A14B runs `transformer` while t >= boundary and `transformer_2` below it; the

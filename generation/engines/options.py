@@ -2,6 +2,7 @@
 
     ltx=/models/LTX-Video:gpu-small;vae-tiling;first-block-cache=0.05
     wan22=/models/Wan2.2-T2V-A14B-Diffusers:gpu-large;offload=group;compile;attention=_native_cudnn
+    wan=/models/Wan2.1-T2V-14B-Diffusers;fast-lora=/loras/wan-4step.safetensors;fast-steps=4
 
 Options follow the entry, each after a ``;``. They are checked when the settings are read, so a
 typo fails at start-up rather than on the first job.
@@ -21,8 +22,16 @@ OPTIONS = {
     "attention": "a diffusers attention backend: flash, _flash_3, sage, _native_cudnn, ...",
     "first-block-cache": "a threshold such as 0.05: reuse a step's later blocks while the first "
     "block's output barely changes (faster, slightly different frames)",
+    "fast-lora": "a few-step (distillation) LoRA file in diffusers' format: offers the Fast preset",
+    "fast-steps": "the Fast preset's denoising steps (default 4)",
+    "fast-guidance": "the Fast preset's guidance scale (default 1, no guidance: distilled models "
+    "need none)",
 }
 OFFLOADS = ("model", "group")
+VALUED = ("offload", "attention", "first-block-cache", "fast-lora", "fast-steps", "fast-guidance")
+PRESETS = ("quality", "fast")
+FAST_STEPS, FAST_GUIDANCE = 4, 1.0
+LORA_ADAPTER = "fast"
 
 
 def parse_options(parts: list[str]) -> dict[str, str]:
@@ -37,13 +46,63 @@ def parse_options(parts: list[str]) -> dict[str, str]:
             raise ValueError(
                 f"Unknown model option {name!r}; the options are: {', '.join(OPTIONS)}."
             )
-        takes_value = name in ("offload", "attention", "first-block-cache")
+        takes_value = name in VALUED
         if takes_value != bool(value) or (name == "offload" and value not in OFFLOADS):
             raise ValueError(f"Model option {part.strip()!r}: {name} is {OPTIONS[name]}.")
         if name == "first-block-cache" and not 0.0 < _float(value) < 1.0:
             raise ValueError(f"Model option {part.strip()!r}: the threshold is between 0 and 1.")
+        if name == "fast-steps" and not (value.isdigit() and 1 <= int(value) <= 50):
+            raise ValueError(f"Model option {part.strip()!r}: the steps are 1 to 50.")
+        if name == "fast-guidance" and not 0.0 <= _float(value) <= 20.0:
+            raise ValueError(f"Model option {part.strip()!r}: the guidance is 0 to 20.")
         options[name] = value
+    if ("fast-steps" in options or "fast-guidance" in options) and "fast-lora" not in options:
+        raise ValueError("fast-steps and fast-guidance set the Fast preset, which needs fast-lora.")
     return options
+
+
+def presets(options: Mapping[str, str]) -> list[str]:
+    """The presets a model with these options offers: Quality always, Fast with a few-step LoRA."""
+    return ["quality", "fast"] if "fast-lora" in options else ["quality"]
+
+
+def preset_defaults(options: Mapping[str, str], preset: str) -> dict[str, int | float]:
+    """The steps and guidance a preset runs at, for the editor and the CLI to fill in; the
+    Quality preset keeps the request's own."""
+    if preset != "fast":
+        return {}
+    return {
+        "steps": int(options.get("fast-steps", FAST_STEPS)),
+        "guidance": float(options.get("fast-guidance", FAST_GUIDANCE)),
+    }
+
+
+def load_lora(pipe: Any, options: Mapping[str, str]) -> None:
+    """Load the Fast preset's LoRA as a switched-off adapter (``use_preset`` switches it)."""
+    path = options.get("fast-lora")
+    if not path:
+        return
+    try:
+        pipe.load_lora_weights(path, adapter_name=LORA_ADAPTER)
+    except (OSError, ValueError) as exc:  # a missing or malformed file, an unknown layout
+        raise EngineUnavailable(f"The Fast preset's LoRA {path} did not load: {exc}") from exc
+    pipe.disable_lora()
+
+
+def use_preset(pipe: Any, options: Mapping[str, str], preset: str) -> None:
+    """Switch the few-step LoRA on for the Fast preset and off for Quality."""
+    if preset not in PRESETS:
+        raise ValueError(f"Unknown preset {preset!r}: choose {' or '.join(PRESETS)}.")
+    if preset not in presets(options):
+        raise ValueError(
+            "This model has no Fast preset: its operator has not installed a few-step LoRA."
+        )
+    if "fast-lora" not in options:
+        return
+    if preset == "fast":
+        pipe.enable_lora()
+    else:
+        pipe.disable_lora()
 
 
 def place(pipe: Any, options: Mapping[str, str], device: str) -> None:

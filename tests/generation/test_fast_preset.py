@@ -1,0 +1,125 @@
+"""The Fast preset: a model's few-step LoRA, switched on per job, from settings and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generation import cli
+from generation.engines import EngineSettings, check_engine_request, load_engine, options
+from generation.testing import build_tiny_lora
+from generation.types import EngineUnavailable, VideoRequest
+
+REQUEST = VideoRequest(prompt="a ball", width=32, height=32, num_frames=9, fps=16, steps=2)
+
+
+@pytest.fixture(scope="module")
+def lora(tiny_model, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("lora") / "fast.safetensors"
+    return build_tiny_lora(tiny_model("wan21-t2v"), out)
+
+
+def _settings(tiny_model, **model_options: str) -> EngineSettings:
+    folder = str(tiny_model("wan21-t2v"))
+    return EngineSettings(
+        model_paths={"wan": folder}, device="cpu", options={"wan": dict(model_options)}
+    )
+
+
+def test_the_fast_preset_runs_the_lora_and_quality_runs_without_it(tiny_model, lora, progress):
+    """Fast differs from Quality; Quality after Fast is Quality again (the adapter is off)."""
+    engine = load_engine("wan", _settings(tiny_model, **{"fast-lora": str(lora)}))
+    quality = engine.generate(REQUEST, progress)
+    fast = engine.generate(VideoRequest(**{**REQUEST.__dict__, "preset": "fast"}), progress)
+    again = engine.generate(REQUEST, progress)
+    assert not np.array_equal(quality, fast)
+    assert np.array_equal(quality, again)
+
+
+def test_the_fast_preset_equals_the_plain_pipeline_with_the_lora(tiny_model, lora, progress):
+    """The project's Fast output is what diffusers makes with the same LoRA, seed and inputs."""
+    import torch
+    from diffusers import WanPipeline
+
+    from generation.engines.diffusers_video import to_uint8
+
+    engine = load_engine("wan", _settings(tiny_model, **{"fast-lora": str(lora)}))
+    ours = engine.generate(VideoRequest(**{**REQUEST.__dict__, "preset": "fast"}), progress)
+    pipe = WanPipeline.from_pretrained(str(tiny_model("wan21-t2v")))
+    pipe.load_lora_weights(str(lora))
+    plain = pipe(
+        prompt="a ball",
+        height=32,
+        width=32,
+        num_frames=9,
+        num_inference_steps=2,
+        guidance_scale=REQUEST.guidance,
+        generator=torch.Generator("cpu").manual_seed(REQUEST.seed),
+        output_type="np",
+    ).frames[0]
+    assert np.array_equal(ours, to_uint8(np.asarray(plain)))
+
+
+def test_a_model_without_a_lora_refuses_the_fast_preset_before_loading(tiny_model):
+    """Asking for Fast where no LoRA is set says so, naming what the model offers."""
+    request = VideoRequest(**{**REQUEST.__dict__, "preset": "fast"})
+    with pytest.raises(ValueError, match="no Fast preset here; it offers Quality"):
+        check_engine_request("wan", request, _settings(tiny_model))
+    with pytest.raises(ValueError, match="no Fast preset here"):
+        check_engine_request("embedded", request, EngineSettings())
+
+
+def test_a_missing_lora_file_makes_the_model_unavailable_with_the_path(tiny_model, tmp_path):
+    """A fast-lora that is not there fails the load with the file named."""
+    missing = tmp_path / "nowhere.safetensors"
+    with pytest.raises(EngineUnavailable, match=r"nowhere\.safetensors"):
+        load_engine("wan", _settings(tiny_model, **{"fast-lora": str(missing)}))
+
+
+def test_fast_options_are_checked_when_the_settings_are_read() -> None:
+    """Steps and guidance need a LoRA and sane values; the presets and their defaults follow."""
+    with pytest.raises(ValueError, match="needs fast-lora"):
+        options.parse_options(["fast-steps=4"])
+    with pytest.raises(ValueError, match="the steps are 1 to 50"):
+        options.parse_options(["fast-lora=/x.safetensors", "fast-steps=0"])
+    parsed = options.parse_options(["fast-lora=/x.safetensors", "fast-steps=6"])
+    assert options.presets(parsed) == ["quality", "fast"]
+    assert options.preset_defaults(parsed, "fast") == {"steps": 6, "guidance": 1.0}
+    assert options.presets({}) == ["quality"]
+
+
+def test_the_cli_fast_preset_uses_the_lora_at_its_steps(tiny_model, lora, tmp_path, capsys):
+    """--preset fast with --model-option fast-lora=... runs the preset's steps."""
+    out = tmp_path / "fast.mp4"
+    code = cli.main(
+        [
+            "text-to-video",
+            "--model",
+            str(tiny_model("wan21-t2v")),
+            "--model-option",
+            f"fast-lora={lora}",
+            "--model-option",
+            "fast-steps=3",
+            "--preset",
+            "fast",
+            "--prompt",
+            "a ball",
+            "--output",
+            str(out),
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--frames",
+            "9",
+            "--seed",
+            "1",
+        ]
+    )
+    assert code == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (result["preset"], result["steps"], result["engine"]) == ("fast", 3, "wan2.1")
+    assert out.is_file()
