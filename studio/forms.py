@@ -63,8 +63,11 @@ def _engine_label(engine: EngineInfo) -> str:
 class JobForm(forms.Form):
     """The prompt editor."""
 
+    # Talking heads have their own editor (AvatarVideoForm): a script and an avatar, no prompt.
     mode = forms.ChoiceField(
-        choices=Job.Mode.choices, initial=Job.Mode.TEXT_TO_VIDEO, widget=forms.RadioSelect
+        choices=[(m.value, m.label) for m in (Job.Mode.TEXT_TO_VIDEO, Job.Mode.IMAGE_TO_VIDEO)],
+        initial=Job.Mode.TEXT_TO_VIDEO,
+        widget=forms.RadioSelect,
     )
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=True)
     negative_prompt = forms.CharField(

@@ -198,3 +198,26 @@ def test_edit_and_make_again_prefills_the_script_editor(member_client, workspace
     assert "Welcome back, Ana.</textarea>" in editor
     assert '<option value="espeak-en-gb" selected>' in editor
     assert '<option value="1.2" selected>' in editor
+
+
+def test_the_prompt_editor_links_to_avatars_instead_of_offering_the_mode(member_client, workspace):
+    """Talking heads are made from the avatar editor; the prompt editor refuses the mode."""
+    page = member_client.get(reverse("job_new", args=[workspace.pk])).content.decode()
+    assert 'value="avatar"' not in page
+    assert reverse("avatar_library", args=[workspace.pk]) in page
+    response = member_client.post(
+        reverse("job_new", args=[workspace.pk]),
+        {
+            "mode": "avatar",
+            "prompt": "hello",
+            "engine": "camera-motion",
+            "aspect": "1:1",
+            "size": "small",
+            "num_frames": 8,
+            "fps": 8,
+            "steps": 1,
+            "guidance": 0,
+        },
+    )
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert not Job.objects.exists()
