@@ -222,10 +222,24 @@ class Animator:
             ).astype(np.float32)
             / 255.0
         )
-        # 4. Paint the opening and the line where closed lips meet.
-        painted = self._paint_opening(warped, u, v, u_src, upper_edge, lower_edge, pose, lip_inside)
+        # 4. Paint the opening and the line where closed lips meet, only where they can show
+        # (a few pixels around the opening: the rest of the box is lips and skin).
+        near = (v > upper_edge - 6) & (v < lower_edge + 6) & (lip_inside > 0)
+        if near.any():
+            rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
+            part = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+            warped[part] = self._paint_opening(
+                warped[part],
+                u[part],
+                v[part],
+                u_src[part],
+                upper_edge[part],
+                lower_edge[part],
+                pose,
+                lip_inside[part],
+            )
         x0, y0, x1, y1 = self.mouth_box
-        frame[y0:y1, x0:x1] = np.clip(painted * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        frame[y0:y1, x0:x1] = np.clip(warped * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
     def _paint_opening(
         self,
@@ -296,22 +310,27 @@ class Animator:
         distance = np.hypot(
             (xs - self.head_centre[0]) / radius[0], (ys - self.head_centre[1]) / radius[1]
         )
-        self._head_weight = _smoothstep((1.6 - distance) / 0.6 * 1.0 - 0.0).astype(np.float32)
+        weight = _smoothstep((1.6 - distance) / 0.6).astype(np.float32)
+        # A turn by a and a shift by s moves each pixel by (R(a) - 1)(p - pivot) - s; blended by
+        # the weight, that is a sum of these three fields with per-frame factors.
+        self._head_fields = (
+            weight * (xs - self.head_pivot[0]),
+            weight * (ys - self.head_pivot[1]),
+            weight,
+        )
         self._head_xy = (xs, ys)
 
     def _move_head(self, frame: np.ndarray, pose: Pose) -> np.ndarray:
         if pose.turn == 0.0 and pose.shift == (0.0, 0.0):
             return frame
         xs, ys = self._head_xy
+        wx, wy, weight = self._head_fields
         angle = np.deg2rad(pose.turn)
-        cos, sin = np.cos(angle), np.sin(angle)
+        cos, sin = np.float32(np.cos(angle)), np.float32(np.sin(angle))
+        sx, sy = pose.shift
         # Where each output pixel comes from: the inverse of a turn about the neck and a shift.
-        dx, dy = xs - self.head_pivot[0] - pose.shift[0], ys - self.head_pivot[1] - pose.shift[1]
-        src_x = self.head_pivot[0] + cos * dx + sin * dy
-        src_y = self.head_pivot[1] - sin * dx + cos * dy
-        weight = self._head_weight
-        map_x = (xs + (src_x - xs) * weight).astype(np.float32)
-        map_y = (ys + (src_y - ys) * weight).astype(np.float32)
+        map_x = xs + (cos - 1) * wx + sin * wy - np.float32(cos * sx + sin * sy) * weight
+        map_y = ys - sin * wx + (cos - 1) * wy - np.float32(-sin * sx + cos * sy) * weight
         x0, y0, x1, y1 = self.head_box
         moved = frame.copy()
         moved[y0:y1, x0:x1] = cv2.remap(
@@ -399,7 +418,8 @@ def _piecewise(v: np.ndarray, targets: list[np.ndarray], sources: list[np.ndarra
     and the identity outside them. Knots are made increasing first (a collapsed lip)."""
     t = np.stack(targets)  # (K, h, w)
     s = np.stack(sources)
-    t = np.maximum.accumulate(t, axis=0) + np.arange(len(targets))[:, None, None] * 1e-3
+    steps = np.arange(len(targets), dtype=np.float32)[:, None, None] * np.float32(1e-3)
+    t = np.maximum.accumulate(t, axis=0) + steps
     result = v.copy()
     for k in range(len(targets) - 1):
         inside = (v >= t[k]) & (v < t[k + 1])

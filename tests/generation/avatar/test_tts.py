@@ -100,3 +100,11 @@ def test_it_writes_a_playable_wav(tmp_path):
     with wave.open(str(path)) as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22050)
         assert wav.getnframes() == len(speech.audio)
+
+
+def test_the_neural_voice_says_the_same_script_the_same_way_every_time():
+    """With Joe, what 'Play voice' lets a user hear is exactly what the video says."""
+    first = tts.speak(SCRIPT, voice="joe")
+    second = tts.speak(SCRIPT, voice="joe")
+    assert np.array_equal(first.audio, second.audio)
+    assert first.words == second.words
