@@ -64,3 +64,52 @@ def test_the_cpu_preset_fits_the_size_limit() -> None:
     """The cpu preset's weights are far under 30 MB."""
     model = TinyVideoUNet(train.PRESETS["cpu"].model)
     assert sum(p.numel() for p in model.parameters()) * 4 < 30 * 1024 * 1024
+
+
+def test_the_object_weight_marks_the_object_and_its_edge_only() -> None:
+    """Pixels on and next to the shape get the extra weight; the far background does not."""
+    import numpy as np
+
+    from generation import data
+    from generation.engines.embedded.model import uint8_to_clips
+
+    spec = data.sample_spec(np.random.default_rng(0), "yellow", "square", "right", "blue", "small")
+    clip = uint8_to_clips(torch.from_numpy(data.render_clip(spec))[None])
+    weight = train.object_weight(clip, 8.0)[0, 0]  # (T, H, W)
+    alpha = torch.from_numpy(data.coverage("square", *data.frame_geometry(spec, 0.0)))
+    assert torch.all(weight[0][alpha > 0.5] == 9.0)
+    assert weight[0, 0, 0] == 1.0  # a corner, far from the shape
+    heavy = int((weight[0] > 1).sum())
+    assert (alpha > 0).sum() <= heavy <= (alpha > 0).sum() + 4 * 32
+
+
+def test_focused_noise_levels_sit_mostly_above_the_middle() -> None:
+    """With ``focus`` the training noise levels lean towards the noisy end, where layout is set."""
+    torch.manual_seed(0)
+    config = train.PRESETS["tiny"]
+    model = TinyVideoUNet(config.model)
+    seen: list[float] = []
+    original = model.forward
+
+    def spy(x: torch.Tensor, t: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
+        seen.extend(t.tolist())
+        return original(x, t, attributes)
+
+    model.forward = spy  # type: ignore[method-assign]
+    clips = torch.zeros(64, 3, 16, 32, 32)
+    attributes = torch.zeros(64, 5, dtype=torch.long)
+    train.training_loss(model, clips, attributes, torch.Generator().manual_seed(0), focus=1.0)
+    assert sum(t > 0.5 for t in seen) > 0.6 * len(seen)
+
+
+def test_the_conditioning_field_depends_on_the_prompt_and_the_pixel() -> None:
+    """The field gives different features for different attributes and different positions."""
+    torch.manual_seed(0)
+    model = TinyVideoUNet(train.PRESETS["tiny"].model)
+    assert model.field is not None
+    t = torch.full((2,), 0.9)
+    red, blue = torch.tensor([[1, 1, 1, 1, 1]]), torch.tensor([[1, 3, 1, 1, 1]])
+    fields = model.field(model.conditioning(t, torch.cat([red, blue])))  # (2*T, C, S, S)
+    frames = model.config.frames
+    assert not torch.allclose(fields[0], fields[frames])
+    assert not torch.allclose(fields[0, :, 0, 0], fields[0, :, -1, -1])

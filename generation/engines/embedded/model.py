@@ -46,6 +46,9 @@ class DenoiserConfig:
     # so the model only has to learn how frames differ, not to make them agree.
     frame_noise_correlation: float = 0.0
     sigma_data: float = 0.5  # assumed std of clean pixels, for preconditioning
+    # Width of the conditioning field (0: none): a per-pixel MLP of the frame's conditioning
+    # and the pixel's position, added to the stem's features (see ``ConditioningField``).
+    field_channels: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -132,6 +135,41 @@ class SpaceTimeAttention(nn.Module):
         return x + y
 
 
+class ConditioningField(nn.Module):
+    """Features for every pixel from its position and the frame's conditioning vector.
+
+    FiLM can only scale and shift whole channels, so "this pixel is inside a large star that is
+    at the left edge in frame 3, and it is yellow" has to be assembled by several layers from
+    coordinate channels, which a CPU budget does not teach. A small MLP applied per pixel to
+    (Fourier features of x and y, the frame's conditioning) can say it directly: it is an
+    implicit, prompt-conditioned picture of the clip that the UNet then refines.
+    """
+
+    def __init__(self, cond_dim: int, channels: int, c_out: int, size: int) -> None:
+        super().__init__()
+        grid = torch.linspace(-1, 1, size)
+        xy = torch.stack(torch.meshgrid(grid, grid, indexing="xy"))  # (2, S, S)
+        freqs = (2.0 ** torch.arange(4)) * math.pi / 2  # (4,)
+        angles = xy[:, None] * freqs[None, :, None, None]  # (2, 4, S, S)
+        fourier = torch.cat([angles.sin(), angles.cos()]).reshape(16, size, size)
+        self.register_buffer("fourier", torch.cat([xy, fourier])[None], persistent=False)
+        self.from_cond = nn.Linear(cond_dim, channels)
+        self.from_xy = nn.Conv2d(18, channels, 1)
+        self.mlp = nn.Sequential(
+            nn.SiLU(),
+            nn.Conv2d(channels, channels, 1),
+            nn.SiLU(),
+            nn.Conv2d(channels, channels, 1),
+            nn.SiLU(),
+            nn.Conv2d(channels, c_out, 1),
+        )
+
+    def forward(self, cond: torch.Tensor) -> torch.Tensor:
+        # cond: (B*T, cond_dim) -> (B*T, c_out, S, S)
+        xy = self.from_xy(self.get_buffer("fourier"))  # (1, C, S, S)
+        return self.mlp(xy + self.from_cond(cond)[:, :, None, None])
+
+
 def _noise_embedding(t: torch.Tensor, dim: int = 64) -> torch.Tensor:
     half = dim // 2
     freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32) / half)
@@ -157,6 +195,11 @@ class TinyVideoUNet(nn.Module):
             "coords", torch.stack(torch.meshgrid(grid, grid, indexing="xy"))[None], persistent=False
         )
         self.stem = nn.Conv2d(5 * 4, c0, 3, padding=1)  # RGB + (x, y), unshuffled 2x2
+        self.field = (
+            ConditioningField(d, config.field_channels, c0, config.resolution // 2)
+            if config.field_channels
+            else None
+        )
         self.enc0 = ResBlock(c0, c0, d)
         self.tmp0 = TemporalConv(c0, frames)
         self.down0 = nn.Conv2d(c0, c1, 3, stride=2, padding=1)
@@ -207,6 +250,8 @@ class TinyVideoUNet(nn.Module):
         coords = self.get_buffer("coords")  # (1, 2, H, W)
         frames_in = torch.cat([frames_in, coords.expand(b * frames, -1, -1, -1)], dim=1)
         h0 = self.stem(F.pixel_unshuffle(frames_in, 2))  # (B*T, c0, H/2, W/2)
+        if self.field is not None:
+            h0 = h0 + self.field(cond)
         h0 = self.tmp0(self.enc0(h0, cond))
         h1 = self.tmp1(self.enc1(self.down0(h0), cond))  # (B*T, c1, H/4, W/4)
         m = self.mid1(self.down1(h1), cond)  # (B*T, c2, H/8, W/8)
