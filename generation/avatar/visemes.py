@@ -38,7 +38,7 @@ import numpy as np
 from generation.avatar.tts import Phone, Speech
 
 STEP = 0.005  # seconds between samples of the fine timeline the smoothing runs on
-JAW_SIGMA = 0.030  # s: jaw and spreading follow the sound closely
+JAW_SIGMA = 0.020  # s: jaw and spreading follow the sound closely
 ROUND_SIGMA = 0.050  # s: rounding is slower ...
 ROUND_LEAD = 0.040  # s: ... and starts before the sound
 SILENCE_DB = -32.0  # below this loudness (relative to the peak) the mouth is at rest
