@@ -102,7 +102,7 @@ PRESETS = {
         device="cpu",
     ),
     "gpu": TrainConfig(
-        model=DenoiserConfig(channels=(64, 128, 256), cond_dim=256),
+        model=DenoiserConfig(channels=(64, 128, 256), cond_dim=256, field_channels=128),
         steps=30000,
         batch=64,
         lr=1e-3,
