@@ -1,9 +1,9 @@
-"""Frames to files: an H.264 MP4 through the ffmpeg binary, a poster JPEG, a thumbnail, a probe.
+"""Frames to files: an H.264 MP4, a poster JPEG, a thumbnail, a probe.
 
-Frames go to ffmpeg as raw RGB on its stdin, so nothing but the finished MP4 touches the disk.
-The MP4 is what every browser plays: H.264, yuv420p (which needs even sides, so an odd side is
-padded by one pixel of its edge), and the index at the front (``+faststart``) so playback can
-start before the download ends.
+Frames are encoded in this process by PyAV (libav), so nothing but the finished MP4 touches the
+disk; the probe asks the ffprobe binary. The MP4 is what every browser plays: H.264, yuv420p
+(which needs even sides, so an odd side is padded by one pixel of its edge), and the index at
+the front (``+faststart``) so playback can start before the download ends.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import Image
 
@@ -38,7 +39,12 @@ class VideoInfo:
 
 
 def write_mp4(frames: np.ndarray, path: Path, fps: int) -> Path:
-    """Encode uint8 frames (T, H, W, 3) as an H.264 MP4 at ``fps``; returns ``path``."""
+    """Encode uint8 frames (T, H, W, 3) as an H.264 MP4 at ``fps``; returns ``path``.
+
+    Encoded in this process through PyAV (libav's own x264), not by starting the ffmpeg
+    binary: a short clip costs tens of milliseconds instead of a quarter of a second, which
+    is most of a batch row's time.
+    """
     if frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8:
         raise ValueError(
             f"Expected uint8 frames shaped (T, H, W, 3), got {frames.dtype} {frames.shape}."
@@ -47,28 +53,28 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int) -> Path:
         raise ValueError("There are no frames to encode.")
     _, height, width, _ = frames.shape
     path.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        _binary("ffmpeg"),
-        *("-hide_banner", "-loglevel", "error", "-y"),
-        *("-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps)),
-        *("-i", "-"),
-        # yuv420p halves the chroma planes, so both sides must be even; pad, never crop.
-        *("-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:0:0:color=black"),
-        *("-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p"),
-        *("-movflags", "+faststart", "-an", str(path)),
-    ]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdin is not None and process.stderr is not None
     try:
-        for frame in frames:  # one frame at a time: no second copy of the clip in memory
-            process.stdin.write(np.ascontiguousarray(frame).tobytes())
-        process.stdin.close()
-    except BrokenPipeError:
-        pass  # ffmpeg died; its own message below says why
-    errors = process.stderr.read().decode(errors="replace")
-    if process.wait() != 0:
-        raise RenderError(f"ffmpeg could not encode the video: {_last_line(errors)}")
+        with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as box:
+            stream = box.add_stream("libx264", rate=fps)
+            # yuv420p halves the chroma planes, so both sides must be even; pad, never crop.
+            stream.width, stream.height = width + width % 2, height + height % 2
+            stream.pix_fmt = "yuv420p"
+            stream.options = {"crf": str(CRF), "preset": PRESET}
+            for frame in frames:
+                picture = av.VideoFrame.from_ndarray(_even(frame), format="rgb24")
+                box.mux(stream.encode(picture))
+            box.mux(stream.encode(None))
+    except av.FFmpegError as exc:
+        raise RenderError(f"the video could not be encoded: {exc}") from exc
     return path
+
+
+def _even(frame: np.ndarray) -> np.ndarray:
+    """Pad an odd side by one pixel of its edge."""
+    height, width, _ = frame.shape
+    if not (height % 2 or width % 2):
+        return frame
+    return np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
 
 
 def write_poster(frames: np.ndarray, path: Path) -> Path:

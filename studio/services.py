@@ -12,15 +12,16 @@ import logging
 import secrets
 import shutil
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from django import db
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ from PIL import Image, ImageOps
 
 from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
 from generation.engines import check_engine_request, default_engine, get_engine_info
-from studio import placeholders, selectors
+from studio import live, placeholders, selectors
 from studio.batches import ParsedCsv
 from studio.models import (
     Asset,
@@ -294,8 +295,12 @@ def job_submit(
     rerun_of: Job | None = None,
     template: Template | None = None,
     overlays: dict[str, Any] | None = None,
+    send: bool = True,
 ) -> Job:
-    """Store a queued job and send it to its engine's queue once the row is committed."""
+    """Store a queued job and send it to its engine's queue once the row is committed.
+
+    With ``send=False`` the caller announces and sends it (see batch_launch, which sends the
+    rows that share footage in one message)."""
     info = get_engine_info(params.engine, selectors.engine_settings())
     if not info.available:
         raise EngineUnavailable(f"{info.label} is unavailable: {info.reason}")
@@ -330,6 +335,8 @@ def job_submit(
         )
         job.generation_key = generation_key(job)
         job.save()
+        if not send:
+            return job
 
         # Announce the job before queueing it: once queued, a worker may report it running at
         # any moment, and a late "queued" message would then show a stale state.
@@ -389,6 +396,38 @@ def _enqueue(job_id: int, queue: str) -> None:
         Job.objects.filter(pk=job_id).update(stage="waiting for the queue")
         return
     Job.objects.filter(pk=job_id).update(celery_task_id=result.id, enqueued_at=timezone.now())
+
+
+SHARED_MESSAGE_JOBS = 100  # at most this many jobs in one message, so other workers can help
+
+
+def _enqueue_shared(jobs: list[Job]) -> None:
+    """Send jobs whose generation request is the same (rows of a batch that differ only in
+    their overlays) in one message each, so one worker makes the footage once and draws every
+    row's overlays on it; other jobs go one per message."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for job in jobs:
+        key = job.generation_key if job.overlays else f"job-{job.pk}"
+        groups.setdefault((job.queue, key), []).append(job.pk)
+    for (queue, _), ids in groups.items():
+        for start in range(0, len(ids), SHARED_MESSAGE_JOBS):
+            chunk = ids[start : start + SHARED_MESSAGE_JOBS]
+            if len(chunk) == 1:
+                _enqueue(chunk[0], queue)
+            else:
+                _enqueue_together(chunk, queue)
+
+
+def _enqueue_together(job_ids: list[int], queue: str) -> None:
+    from studio.tasks import run_jobs
+
+    try:
+        result = run_jobs.apply_async(args=(job_ids,), queue=queue, retry=False)
+    except Exception:  # as in _enqueue: jobs_requeue_lost sends them later, one by one
+        logger.warning("jobs %s..: the queue is unreachable; they will be sent later", job_ids[0])
+        Job.objects.filter(pk__in=job_ids).update(stage="waiting for the queue")
+        return
+    Job.objects.filter(pk__in=job_ids).update(celery_task_id=result.id, enqueued_at=timezone.now())
 
 
 def jobs_requeue_lost(*, in_broker: set[str] | None, grace_seconds: float = 30) -> list[int]:
@@ -678,9 +717,11 @@ def template_submit(
     project: Project | None = None,
     seed: int | None = None,
     variants: int = 1,
+    send: bool = True,
 ) -> Job:
     """Fill a template with a user's values and queue the job it describes; with variants,
-    as many jobs of the same request with consecutive seeds, grouped under the first."""
+    as many jobs of the same request with consecutive seeds, grouped under the first.
+    ``send`` as for job_submit."""
     if not 1 <= variants <= MAX_VARIANTS:
         raise ValueError(f"Make from 1 to {MAX_VARIANTS} variants.")
     params, overlays = template_params(template=template, values=values, seed=seed)
@@ -695,6 +736,7 @@ def template_submit(
             project=project,
             template=template,
             overlays=overlays,
+            send=send,
         )
         for index in range(1, variants):
             assert params.seed is not None
@@ -707,6 +749,7 @@ def template_submit(
                 project=project,
                 template=template,
                 overlays=overlays,
+                send=send,
             )
             Job.objects.filter(pk=job.pk).update(variant_of=first)
     return first
@@ -763,6 +806,7 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
                 raise ValueError(f"Row {row.number}: {' '.join(exc.messages)}") from None
         # One seed for the whole batch, so rows whose prompts are the same share their footage.
         seed = batch.template.seed if batch.template.seed is not None else random_seed()
+        jobs: list[Job] = []
         for row in rows:
             row.job = template_submit(
                 template=batch.template,
@@ -771,12 +815,20 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
                 values=row.values,
                 image=batch.image,
                 seed=seed,
+                send=False,
             )
             row.attempts = 1
+            jobs.append(row.job)
         BatchRow.objects.bulk_update(rows, ["job", "attempts"])
         batch.status = Batch.Status.LAUNCHED
         batch.launched_at = timezone.now()
         batch.save(update_fields=["status", "launched_at"])
+
+        def announce_and_enqueue() -> None:
+            _broadcast_states(jobs)
+            _enqueue_shared(jobs)
+
+        transaction.on_commit(announce_and_enqueue)
     return batch
 
 
@@ -861,8 +913,12 @@ def _lease_is_dead(job: Job, *, worker: str, now: Any) -> bool:
     return job.lease_owner.rsplit(":", 1)[0] == host
 
 
-def job_run(*, job_id: int, worker: str) -> None:
-    """The whole life of a job on a worker: lease, generate, store the video, report."""
+def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -> None:
+    """The whole life of a job on a worker: lease, generate, store the video, report.
+
+    ``footage`` holds shared footage already decoded by this worker for the jobs of one
+    message (see jobs_run), so a row that reuses it only draws and encodes its overlays.
+    """
     job = job_start(job_id=job_id, worker=worker)
     if job is None:
         return
@@ -872,7 +928,9 @@ def job_run(*, job_id: int, worker: str) -> None:
         reporter = _ProgressReporter(job=job, worker=worker)
         shared = _shared_generation(job)
         if shared is not None:
-            result = _result_from_generation(job, shared, workdir=workdir, reporter=reporter)
+            result = _result_from_generation(
+                job, shared, workdir=workdir, reporter=reporter, footage=footage
+            )
         else:
             result = _run_pipeline(
                 job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter
@@ -880,7 +938,9 @@ def job_run(*, job_id: int, worker: str) -> None:
             if job.overlays:
                 _generation_store(job, result)
         if job.overlays:
-            result = _apply_overlays(job, result, workdir=workdir, reporter=reporter)
+            result = _apply_overlays(
+                job, result, workdir=workdir, reporter=reporter, footage=footage
+            )
         job_finish(job_id=job.pk, worker=worker, result=result)
     except Cancelled:
         _job_end(job.pk, worker, Job.Status.CANCELLED, stage="cancelled")
@@ -894,6 +954,70 @@ def job_run(*, job_id: int, worker: str) -> None:
         _job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=error)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def jobs_run(*, job_ids: list[int], worker: str) -> None:
+    """Jobs sent in one message because they share one generation request (a batch's rows).
+
+    They run in order until one of them has made the footage (normally the first); the rest
+    then reuse it, decoded once, and only draw and encode their own overlays, ROW_THREADS at a
+    time. Each job keeps its own lease, state and failure: a row that fails fails alone.
+    """
+    keys = {
+        pk: (workspace_id, key)
+        for pk, workspace_id, key in Job.objects.filter(pk__in=job_ids).values_list(
+            "pk", "workspace_id", "generation_key"
+        )
+    }
+    with SharedFootage() as footage:
+        remaining = [pk for pk in job_ids if pk in keys]
+        while remaining and not footage.made(*keys[remaining[0]]):
+            job_run(job_id=remaining.pop(0), worker=worker, footage=footage)
+        threads = max(1, min(settings.ROW_THREADS, len(remaining)))
+        if threads == 1:
+            for pk in remaining:
+                job_run(job_id=pk, worker=worker, footage=footage)
+            return
+
+        def run_row(pk: int) -> None:
+            try:
+                job_run(job_id=pk, worker=worker, footage=footage)
+            finally:
+                db.connections.close_all()  # each thread has its own database connection
+
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reelsmith-row") as pool:
+            list(pool.map(run_row, remaining))
+
+
+class SharedFootage:
+    """Shared footage fetched and decoded once for the jobs of one message, by generation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._decoded: dict[int, tuple[Path, np.ndarray, int]] = {}
+        self._folder = Path(tempfile.mkdtemp(prefix="reelsmith-footage-"))
+
+    def __enter__(self) -> SharedFootage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def made(self, workspace_id: int, key: str) -> bool:
+        """Whether footage for this generation key is stored (so later jobs reuse it)."""
+        return bool(key) and Generation.objects.filter(workspace_id=workspace_id, key=key).exists()
+
+    def get(self, generation: Generation) -> tuple[Path, np.ndarray, int]:
+        """The footage's file, its frames (T, H, W, 3) and frame rate; read-only."""
+        with self._lock:
+            if generation.pk not in self._decoded:
+                path = self._folder / f"generation-{generation.pk}.mp4"
+                with generation.file.open("rb") as src, path.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                frames, fps = overlays.read_frames(path)
+                frames.flags.writeable = False  # shared between threads
+                self._decoded[generation.pk] = (path, frames, fps)
+            return self._decoded[generation.pk]
 
 
 def _video_request(job: Job, workdir: Path) -> VideoRequest:
@@ -970,16 +1094,26 @@ def _shared_generation(job: Job) -> Generation | None:
 
 
 def _result_from_generation(
-    job: Job, generation: Generation, *, workdir: Path, reporter: _ProgressReporter
+    job: Job,
+    generation: Generation,
+    *,
+    workdir: Path,
+    reporter: _ProgressReporter,
+    footage: SharedFootage | None = None,
 ) -> VideoResult:
-    reporter(0, 1, stage="reusing shared footage")
-    output = workdir / f"reelsmith-{job.pk}.mp4"
-    poster = workdir / f"reelsmith-{job.pk}.jpg"
-    for field, path in ((generation.file, output), (generation.poster, poster)):
-        with field.open("rb") as src, path.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
+    if footage is not None:
+        # Already fetched and decoded for an earlier job of this message: nothing to report.
+        output, poster = footage.get(generation)[0], workdir / "unused.jpg"
+    else:
+        reporter(0, 1, stage="reusing shared footage")
+        output = workdir / f"reelsmith-{job.pk}.mp4"
+        poster = workdir / f"reelsmith-{job.pk}.jpg"
+        for field, path in ((generation.file, output), (generation.poster, poster)):
+            with field.open("rb") as src, path.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+        reporter(1, 1, stage="reusing shared footage")
     Job.objects.filter(pk=job.pk).update(generation=generation)
-    reporter(1, 1, stage="reusing shared footage")
+    job.generation = generation
     return VideoResult(
         output=output,
         poster=poster,
@@ -1024,7 +1158,12 @@ def _generation_store(job: Job, result: VideoResult) -> Generation | None:
 
 
 def _apply_overlays(
-    job: Job, result: VideoResult, *, workdir: Path, reporter: _ProgressReporter
+    job: Job,
+    result: VideoResult,
+    *,
+    workdir: Path,
+    reporter: _ProgressReporter,
+    footage: SharedFootage | None = None,
 ) -> VideoResult:
     """Draw the job's overlays with its workspace's brand kit over the generated footage."""
     spec = overlays.OverlaySpec.from_dict(job.overlays)
@@ -1033,10 +1172,14 @@ def _apply_overlays(
     reporter(0, 1, stage="drawing overlays")
     brand = selectors.brand_values(workspace=job.workspace, workdir=workdir)
     output = workdir / f"reelsmith-{job.pk}-branded.mp4"
-    frames = overlays.apply_to_mp4(result.output, output, spec=spec, brand=brand)
-    poster = render.write_poster(frames, output.with_suffix(".jpg"))
-    reporter(1, 1, stage="drawing overlays")
-    return dataclasses.replace(result, output=output, poster=poster, num_frames=len(frames))
+    if footage is not None and job.generation is not None:
+        _, frames, fps = footage.get(job.generation)
+    else:
+        frames, fps = overlays.read_frames(result.output)
+    drawn = overlays.apply(frames, fps=fps, spec=spec, brand=brand)
+    render.write_mp4(drawn, output, fps)
+    poster = render.write_poster(drawn, output.with_suffix(".jpg"))
+    return dataclasses.replace(result, output=output, poster=poster, num_frames=len(drawn))
 
 
 class _ProgressReporter:
@@ -1225,17 +1368,24 @@ def _broadcast_state(job: Job) -> None:
     _group_send(job.workspace_id, job.pk, {"type": "job.status", **selectors.job_state(job)})
 
 
+def _broadcast_states(jobs: list[Job]) -> None:
+    """Every job's state, in one pass over the channel layer (a batch's launch sends hundreds)."""
+    live.send(
+        (group, {"type": "job.status", **selectors.job_state(job)})
+        for job in jobs
+        for group in (selectors.job_group(job.pk), selectors.workspace_group(job.workspace_id))
+    )
+
+
 def _group_send(workspace_id: int, job_id: int, message: dict[str, Any]) -> None:
     """Send to the job's and the workspace's groups. Live updates are best effort: the row is
     the truth, and a page that missed a message gets a snapshot when it reconnects."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(selectors.job_group(job_id), message)
-        async_to_sync(layer.group_send)(selectors.workspace_group(workspace_id), message)
-    except Exception:
-        logger.warning("live update for job %s not sent", job_id, exc_info=True)
+    live.send(
+        [
+            (selectors.job_group(job_id), message),
+            (selectors.workspace_group(workspace_id), message),
+        ]
+    )
 
 
 def _json_safe(value: Any) -> Any:

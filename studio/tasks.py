@@ -29,6 +29,18 @@ def run_job(self: Any, job_id: int) -> None:
     services.job_run(job_id=job_id, worker=f"{self.request.hostname}:{os.getpid()}")
 
 
+@shared_task(
+    bind=True,
+    name="studio.tasks.run_jobs",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    max_retries=8,
+)
+def run_jobs(self: Any, job_ids: list[int]) -> None:
+    """Jobs that share one generation request, made once (see services.jobs_run)."""
+    services.jobs_run(job_ids=job_ids, worker=f"{self.request.hostname}:{os.getpid()}")
+
+
 @shared_task(name="studio.tasks.recover_stalled_jobs")
 def recover_stalled_jobs() -> None:
     services.jobs_recover_stalled()

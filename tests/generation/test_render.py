@@ -1,4 +1,4 @@
-"""Rendering: frames to an MP4 through ffmpeg, a poster, a thumbnail, and probing the result."""
+"""Rendering: frames to an MP4, a poster, a thumbnail, and probing the result."""
 
 from __future__ import annotations
 
@@ -46,6 +46,17 @@ def test_odd_sides_are_padded_to_even(tmp_path):
     assert (video.width, video.height) == (46, 34)
 
 
+def test_the_padding_repeats_the_edge(tmp_path):
+    """The added row and column copy their neighbours, so no dark line shows at the edge."""
+    import av
+
+    frames = np.full((2, 33, 45, 3), 200, dtype=np.uint8)
+    path = render.write_mp4(frames, tmp_path / "odd.mp4", fps=8)
+    with av.open(str(path)) as container:
+        first = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert first[-1].min() > 180 and first[:, -1].min() > 180
+
+
 def test_the_frames_survive_encoding(tmp_path):
     """The decoded frames look like the frames that went in (CRF 18 is near lossless)."""
     import av
@@ -79,11 +90,12 @@ def test_frames_of_the_wrong_type_are_refused(tmp_path):
         render.write_mp4(np.zeros((2, 8, 8, 3)), tmp_path / "x.mp4", fps=8)
 
 
-def test_a_missing_ffmpeg_is_reported_with_how_to_install_it(tmp_path, monkeypatch):
-    """Without the ffmpeg binary the error says to install it."""
+def test_a_missing_ffprobe_is_reported_with_how_to_install_it(tmp_path, monkeypatch):
+    """Without the ffprobe binary the error says to install it (the encoder needs none)."""
+    path = render.write_mp4(moving_bar(2), tmp_path / "x.mp4", fps=8)
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
-    with pytest.raises(render.RenderError, match="ffmpeg is not installed"):
-        render.write_mp4(moving_bar(2), tmp_path / "x.mp4", fps=8)
+    with pytest.raises(render.RenderError, match="ffprobe is not installed"):
+        render.probe(path)
 
 
 def test_probing_a_file_that_is_not_a_video_fails_clearly(tmp_path):

@@ -14,9 +14,15 @@ from tests.conftest import make_png
 
 @pytest.fixture
 def no_queue() -> Any:
-    """Unit tests check what is queued without a broker: the task's apply_async is recorded."""
-    with mock.patch("studio.tasks.run_job.apply_async") as apply_async:
+    """Unit tests check what is queued without a broker: the tasks' apply_async is recorded.
+    Yields run_job's (one job per message); run_jobs's (jobs sent together) is ``.together``."""
+    with (
+        mock.patch("studio.tasks.run_job.apply_async") as apply_async,
+        mock.patch("studio.tasks.run_jobs.apply_async") as together,
+    ):
         apply_async.return_value = mock.Mock(id="task-1")
+        together.return_value = mock.Mock(id="task-together")
+        apply_async.together = together
         yield apply_async
 
 

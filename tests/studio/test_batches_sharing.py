@@ -147,3 +147,106 @@ def test_the_estimate_counts_shared_generations_once(
     Template.objects.filter(pk=greeting.pk).update(prompt="zoom in on a sign for {first_name}")
     batch.refresh_from_db()
     assert selectors.batch_generations(batch=batch) == 3
+
+
+def test_a_launch_sends_the_rows_that_share_footage_in_one_message(
+    workspace, user, greeting, asset, no_queue, django_capture_on_commit_callbacks
+):
+    """One worker gets them all, so the footage is made and decoded once."""
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
+    jobs = list(Job.objects.filter(batch_rows__batch=batch).order_by("pk"))
+    assert not no_queue.called
+    no_queue.together.assert_called_once_with(
+        args=([job.pk for job in jobs],), queue="cpu", retry=False
+    )
+    assert {job.celery_task_id for job in jobs} == {"task-together"}
+    assert all(job.enqueued_at is not None for job in jobs)
+
+
+def test_rows_with_their_own_footage_are_sent_one_by_one(
+    workspace, user, asset, no_queue, django_capture_on_commit_callbacks
+):
+    """Rows whose prompts differ share nothing: a message each, so any worker may take them."""
+    template = Template.objects.create(
+        workspace=workspace,
+        name="Per person",
+        mode="image-to-video",
+        engine="camera-motion",
+        prompt="zoom in on a sign for {first_name}",
+        width=256,
+        height=256,
+        num_frames=8,
+        fps=8,
+        steps=1,
+        fields=[{"name": "first_name", "label": "Name", "type": "text", "required": True}],
+        overlays={"lower_third": {"name": "{first_name}"}},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _batch(workspace, user, template, asset, ["Ana", "Bo"])
+    assert no_queue.call_count == 2 and not no_queue.together.called
+
+
+def _run_together(batch: Batch) -> tuple[list[Job], mock.Mock, mock.Mock]:
+    ids = list(
+        Job.objects.filter(batch_rows__batch=batch).order_by("pk").values_list("pk", flat=True)
+    )
+    real_pipeline, real_read = services._run_pipeline, services.overlays.read_frames
+    with (
+        mock.patch("studio.services._run_pipeline", side_effect=real_pipeline) as pipeline,
+        mock.patch("studio.services.overlays.read_frames", side_effect=real_read) as read,
+    ):
+        services.jobs_run(job_ids=ids, worker="test-host:1")
+    return list(Job.objects.filter(pk__in=ids).order_by("pk")), pipeline, read
+
+
+def test_rows_sent_together_make_and_decode_the_footage_once(
+    settings, workspace, user, greeting, asset, no_queue, in_memory_layer
+):
+    """Four rows in one message: the engine runs once, the footage is decoded twice (by the
+    row that made it, and once for the other three), and each row has its own name on it."""
+    settings.ROW_THREADS = 1
+    batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy", "Di"])
+    jobs, pipeline, read = _run_together(batch)
+    assert all(job.status == Job.Status.SUCCEEDED for job in jobs), [j.error for j in jobs]
+    assert pipeline.call_count == 1 and read.call_count == 2
+    generation = Generation.objects.get()
+    assert {job.generation_id for job in jobs} == {generation.pk}
+    assert ["shared_generation" in job.details for job in jobs] == [False, True, True, True]
+    videos = [Video.objects.get(job=job) for job in jobs]
+    assert len({Path(v.file.path).read_bytes() for v in videos}) == 4, "the names differ"
+    assert {render.probe(Path(v.file.path)).frames for v in videos} == {12}
+
+
+def test_a_row_cancelled_while_waiting_is_skipped_and_the_rest_are_made(
+    settings, workspace, user, greeting, asset, no_queue, in_memory_layer
+):
+    """Cancelling one row of the message leaves the others to finish."""
+    settings.ROW_THREADS = 1
+    batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
+    second = Job.objects.filter(batch_rows__batch=batch).order_by("pk")[1]
+    services.job_cancel(job=second)
+    jobs, pipeline, _ = _run_together(batch)
+    assert [job.status for job in jobs] == [
+        Job.Status.SUCCEEDED,
+        Job.Status.CANCELLED,
+        Job.Status.SUCCEEDED,
+    ]
+    assert pipeline.call_count == 1 and not Video.objects.filter(job=second).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_are_drawn_two_at_a_time_each_with_its_own_lease(
+    settings, workspace, user, greeting, asset, no_queue, in_memory_layer
+):
+    """With two row threads every row still succeeds once, under this worker's lease, and
+    every thread's database connection is closed."""
+    settings.ROW_THREADS = 2
+    batch = _batch(workspace, user, greeting, asset, [f"Row {n}" for n in range(6)])
+    jobs, pipeline, read = _run_together(batch)
+    assert all(job.status == Job.Status.SUCCEEDED for job in jobs), [j.error for j in jobs]
+    assert {job.attempts for job in jobs} == {1} and {job.lease_owner for job in jobs} == {
+        "test-host:1"
+    }
+    assert pipeline.call_count == 1 and read.call_count == 2
+    assert Video.objects.filter(job__in=jobs).count() == 6
