@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import _stack  # sets up Django on a throwaway database
+from django.conf import settings
 from django.urls import reverse
 
 from generation import overlays, render
@@ -161,21 +162,19 @@ def _stages(generation: Generation, job: Job) -> dict[str, float]:
             workdir = Path(tmp)
             footage = workdir / "footage.mp4"
             with (
-                stage("copy the shared footage"),
+                stage("fetch the footage (once per message)"),
                 generation.file.open("rb") as src,
                 footage.open("wb") as dst,
             ):
                 shutil.copyfileobj(src, dst)
+            with stage("decode it (once per message)"):
+                frames, fps = overlays.read_frames(footage)
             with stage("read the brand kit"):
                 brand = selectors.brand_values(workspace=job.workspace, workdir=workdir)
-            with stage("probe (ffprobe -count_frames)"):
-                render.probe(footage)
-            with stage("decode (its own probe + ffmpeg)"):
-                frames, fps = overlays.read_frames(footage)
             with stage("draw the overlays"):
                 drawn = overlays.apply(frames, fps=fps, spec=spec, brand=brand)
-            with stage("encode (ffmpeg H.264)"):
-                render.write_mp4(drawn, workdir / "out.mp4", fps)
+            with stage(f"encode (H.264, {render.OVERLAY_PRESET})"):
+                render.write_mp4(drawn, workdir / "out.mp4", fps, preset=render.OVERLAY_PRESET)
             with stage("poster (JPEG)"):
                 render.write_poster(drawn, workdir / "out.jpg")
     return {name: statistics.median(values) for name, values in times.items()}
@@ -185,6 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS)
     rows = parser.parse_args().rows
+    threads = settings.ROW_THREADS
     with _stack.stack() as (_url, client, workspace):
         template = _template(workspace)
         # Warm-up: the worker's first job pays for imports and loading the model.
@@ -223,16 +223,18 @@ def main() -> None:
         projected = (g + rows * per_row) / (g + single_overhead)
         print(f"projected ratio, a {g:3.0f} s generation          {projected:7.2f}x")
     print("where a shared row's time goes:")
-    print(f"  {'on the worker, per shared row, median':<44}{statistics.median(on_worker):6.3f} s")
+    print(
+        f"  {'on the worker, per shared row, median':<44}{statistics.median(on_worker):6.3f} s"
+        f" ({threads} at a time)"
+    )
     print(f"  {'between rows (queue, Celery), median':<44}{statistics.median(gaps):6.3f} s")
     print(f"  {f'the launch request, queueing {rows} jobs':<44}{launch_seconds:6.3f} s")
     print(f"  stages, timed in this process (median of {STAGE_REPEATS}):")
     for name, seconds in stages.items():
         print(f"    {name:<42}{seconds:6.3f} s")
-    # The probe is timed apart and again inside the decode, which runs it first.
-    work = sum(seconds for name, seconds in stages.items() if not name.startswith("probe"))
-    rest = statistics.median(on_worker) - work
-    print(f"  {'the rest on the worker (DB, files, messages)':<44}{rest:6.3f} s")
+    own = sum(seconds for name, seconds in stages.items() if "once per" not in name)
+    label = "a row's own stages, summed"
+    print(f"  {label:<44}{own:6.3f} s")
 
 
 if __name__ == "__main__":

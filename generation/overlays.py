@@ -350,5 +350,5 @@ def apply_to_mp4(source: Path, output: Path, *, spec: OverlaySpec, brand: Brand)
     """Overlay a finished MP4 and write the result to ``output``; returns the new frames."""
     frames, fps = read_frames(source)
     result = apply(frames, fps=fps, spec=spec, brand=brand)
-    render.write_mp4(result, output, fps)
+    render.write_mp4(result, output, fps, preset=render.OVERLAY_PRESET)
     return result

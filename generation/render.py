@@ -19,7 +19,10 @@ import numpy as np
 from PIL import Image
 
 CRF = 18  # x264 quality: 18 is near transparent; smaller files would start to show blocks
-PRESET = "medium"
+PRESET = "medium"  # footage fresh from an engine: encoded once, after minutes on a GPU
+# Footage re-encoded with overlays (a batch re-encodes the same footage once per row): on the
+# embedded engine's clips, 3x faster than "medium" for files about 2% larger at the same CRF.
+OVERLAY_PRESET = "veryfast"
 THUMBNAIL_SIDE = 320  # longest side of a gallery thumbnail, in pixels
 
 
@@ -38,8 +41,9 @@ class VideoInfo:
     duration: float  # seconds
 
 
-def write_mp4(frames: np.ndarray, path: Path, fps: int) -> Path:
+def write_mp4(frames: np.ndarray, path: Path, fps: int, *, preset: str = PRESET) -> Path:
     """Encode uint8 frames (T, H, W, 3) as an H.264 MP4 at ``fps``; returns ``path``.
+    ``preset`` is x264's speed / compression trade-off (the quality is set by CRF).
 
     Encoded in this process through PyAV (libav's own x264), not by starting the ffmpeg
     binary: a short clip costs tens of milliseconds instead of a quarter of a second, which
@@ -59,7 +63,7 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int) -> Path:
             # yuv420p halves the chroma planes, so both sides must be even; pad, never crop.
             stream.width, stream.height = width + width % 2, height + height % 2
             stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": str(CRF), "preset": PRESET}
+            stream.options = {"crf": str(CRF), "preset": preset}
             for frame in frames:
                 picture = av.VideoFrame.from_ndarray(_even(frame), format="rgb24")
                 box.mux(stream.encode(picture))

@@ -1177,7 +1177,7 @@ def _apply_overlays(
     else:
         frames, fps = overlays.read_frames(result.output)
     drawn = overlays.apply(frames, fps=fps, spec=spec, brand=brand)
-    render.write_mp4(drawn, output, fps)
+    render.write_mp4(drawn, output, fps, preset=render.OVERLAY_PRESET)
     poster = render.write_poster(drawn, output.with_suffix(".jpg"))
     return dataclasses.replace(result, output=output, poster=poster, num_frames=len(drawn))
 
