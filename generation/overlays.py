@@ -347,8 +347,9 @@ def read_frames(path: Path) -> tuple[np.ndarray, int]:
 
 
 def apply_to_mp4(source: Path, output: Path, *, spec: OverlaySpec, brand: Brand) -> np.ndarray:
-    """Overlay a finished MP4 and write the result to ``output``; returns the new frames."""
+    """Overlay a finished MP4 and write the result to ``output``, with its sound if it has
+    any; returns the new frames."""
     frames, fps = read_frames(source)
     result = apply(frames, fps=fps, spec=spec, brand=brand)
-    render.write_mp4(result, output, fps, preset=render.OVERLAY_PRESET)
+    render.write_mp4(result, output, fps, preset=render.OVERLAY_PRESET, audio_from=source)
     return result

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -41,13 +42,20 @@ class VideoInfo:
     duration: float  # seconds
 
 
-def write_mp4(frames: np.ndarray, path: Path, fps: int, *, preset: str = PRESET) -> Path:
+def write_mp4(
+    frames: np.ndarray,
+    path: Path,
+    fps: int,
+    *,
+    preset: str = PRESET,
+    audio_from: Path | None = None,
+) -> Path:
     """Encode uint8 frames (T, H, W, 3) as an H.264 MP4 at ``fps``; returns ``path``.
-    ``preset`` is x264's speed / compression trade-off (the quality is set by CRF).
 
-    Encoded in this process through PyAV (libav's own x264), not by starting the ffmpeg
-    binary: a short clip costs tens of milliseconds instead of a quarter of a second, which
-    is most of a batch row's time.
+    ``preset`` is x264's speed / compression trade-off (the quality is set by CRF).
+    ``audio_from``: an MP4 whose sound is copied in as it is (not re-encoded), interleaved
+    with the frames, as when overlays are drawn on a talking head. Frames past the end of
+    the sound (an end card) are silent.
     """
     if frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8:
         raise ValueError(
@@ -58,19 +66,46 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int, *, preset: str = PRESET)
     _, height, width, _ = frames.shape
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        source = av.open(str(audio_from)) if audio_from is not None else None
         with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as box:
             stream = box.add_stream("libx264", rate=fps)
             # yuv420p halves the chroma planes, so both sides must be even; pad, never crop.
             stream.width, stream.height = width + width % 2, height + height % 2
             stream.pix_fmt = "yuv420p"
             stream.options = {"crf": str(CRF), "preset": preset}
-            for frame in frames:
+            sound = _Sound(source, box) if source is not None and source.streams.audio else None
+            for index, frame in enumerate(frames):
                 picture = av.VideoFrame.from_ndarray(_even(frame), format="rgb24")
                 box.mux(stream.encode(picture))
+                if sound is not None:
+                    sound.mux_until((index + 1) / fps)
             box.mux(stream.encode(None))
+            if sound is not None:
+                sound.mux_until(float("inf"))
+        if source is not None:
+            source.close()
     except av.FFmpegError as exc:
         raise RenderError(f"the video could not be encoded: {exc}") from exc
     return path
+
+
+class _Sound:
+    """The first audio stream of ``source``, copied packet by packet into ``box``."""
+
+    def __init__(self, source: Any, box: Any) -> None:
+        original = source.streams.audio[0]
+        self.stream = box.add_stream_from_template(original)
+        self.packets = iter(p for p in source.demux(original) if p.dts is not None)
+        self.pending: Any = next(self.packets, None)
+
+    def mux_until(self, seconds: float) -> None:
+        """Copy the packets that start before ``seconds``."""
+        while self.pending is not None and float(self.pending.pts * self.pending.time_base) < (
+            seconds
+        ):
+            self.pending.stream = self.stream
+            self.stream.container.mux(self.pending)
+            self.pending = next(self.packets, None)
 
 
 def _even(frame: np.ndarray) -> np.ndarray:

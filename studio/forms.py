@@ -250,9 +250,20 @@ class MemberForm(forms.Form):
 class TemplateFillForm(forms.Form):
     """The form a template's fields make: one input per field, and the image it animates."""
 
-    def __init__(self, *args: Any, template: Template, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, template: Template, avatars: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.template = template
+        if template.mode == Template.Mode.AVATAR:
+            self.fields["avatar"] = forms.ModelChoiceField(
+                queryset=avatars if avatars is not None else Avatar.objects.none(),
+                label="Presenter",
+                empty_label=None,
+                help_text="One of your workspace's avatars speaks the script.",
+                error_messages={
+                    "required": "Add a portrait to your avatars first: this template needs a "
+                    "presenter."
+                },
+            )
         for spec in template.fields:
             kind = spec.get("type", "text")
             field: forms.CharField = (forms.URLField if kind == "url" else forms.CharField)(
@@ -493,6 +504,12 @@ class BatchForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
         help_text="For image-to-video templates: the photo every video animates.",
     )
+    avatar = forms.ModelChoiceField(
+        queryset=Avatar.objects.none(),
+        required=False,
+        label="Presenter",
+        help_text="For talking-head templates: the avatar who speaks every row's script.",
+    )
     filename_column = forms.CharField(
         required=False,
         max_length=200,
@@ -500,11 +517,15 @@ class BatchForm(forms.Form):
         help_text="The ZIP's files take their names from this column (blank: row numbers).",
     )
 
-    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, templates: Any, avatars: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         template_field = self.fields["template"]
         assert isinstance(template_field, forms.ModelChoiceField)
         template_field.queryset = templates
+        avatar_field = self.fields["avatar"]
+        assert isinstance(avatar_field, forms.ModelChoiceField)
+        if avatars is not None:
+            avatar_field.queryset = avatars
 
     def clean_csv(self) -> UploadedFile | None:
         upload: UploadedFile | None = self.cleaned_data.get("csv")
@@ -543,6 +564,21 @@ class BatchForm(forms.Form):
                 ValidationError(
                     "%(name)s animates a photo: upload one.",
                     code="image_required",
+                    params={"name": template.name},
+                ),
+            )
+        if (
+            template is not None
+            and template.mode == Template.Mode.AVATAR
+            and not data.get("avatar")
+            and "avatar" not in self.errors
+        ):
+            self.add_error(
+                "avatar",
+                ValidationError(
+                    "%(name)s is spoken by a presenter: pick one of your avatars "
+                    "(add a portrait under Avatars first).",
+                    code="avatar_required",
                     params={"name": template.name},
                 ),
             )

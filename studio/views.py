@@ -414,7 +414,12 @@ def template_use(request: HttpRequest, workspace_id: int, template_id: int) -> H
     template = selectors.template_get(workspace=workspace, template_id=template_id)
     if request.method == "POST" and not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
-    form = TemplateFillForm(request.POST or None, request.FILES or None, template=template)
+    form = TemplateFillForm(
+        request.POST or None,
+        request.FILES or None,
+        template=template,
+        avatars=selectors.avatar_list_for_workspace(workspace=workspace),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             job = _submit_template(request, form, membership)
@@ -452,6 +457,7 @@ def _submit_template(request: HttpRequest, form: TemplateFillForm, membership: M
         values=form.values(),
         image=image,
         variants=form.cleaned_data.get("variants") or 1,
+        avatar=form.cleaned_data.get("avatar"),
     )
 
 
@@ -696,7 +702,11 @@ def batch_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
     templates = selectors.template_list_for_workspace(workspace=workspace)
     initial = {"template": request.GET.get("template")} if request.GET.get("template") else {}
     form = BatchForm(
-        request.POST or None, request.FILES or None, templates=templates, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        templates=templates,
+        avatars=selectors.avatar_list_for_workspace(workspace=workspace),
+        initial=initial,
     )
     parsed: batches.ParsedCsv | None = None
     if request.method == "POST" and form.is_valid():
@@ -727,6 +737,8 @@ def batch_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
                     upload=form.cleaned_data["image"],
                     image=form.image_info,
                 )
+            if template.mode == Template.Mode.AVATAR:
+                image = form.cleaned_data["avatar"].image  # the presenter's portrait
             batch = services.batch_create(
                 workspace=workspace,
                 user=request.user,  # type: ignore[arg-type]

@@ -38,6 +38,10 @@ SAMPLES = {
 }
 
 
+# The talking-head presenter: NASA's public-domain portrait of astronaut Eileen Collins.
+SAMPLE_PRESENTER = Path(__file__).resolve().parents[2] / "samples" / "presenter.jpg"
+
+
 def sample_image(path: Path, width: int, height: int) -> Path:
     """A product-like still for image-to-video previews: a shoe-ish shape on a studio sweep."""
     image = Image.new("RGB", (width, height), (228, 230, 236))
@@ -82,6 +86,8 @@ class Command(BaseCommand):
                 image = None
                 if template.mode == Template.Mode.IMAGE_TO_VIDEO:
                     image = sample_image(Path(tmp) / "sample.png", template.width, template.height)
+                elif template.mode == Template.Mode.AVATAR:
+                    image = SAMPLE_PRESENTER
                 try:
                     services.template_make_preview(
                         template=template, values=values, image_path=image
