@@ -27,6 +27,7 @@ class EngineInfo:
     queue: str  # the Celery queue whose workers run it: "cpu", "gpu-small" or "gpu-large"
     available: bool  # can it run on this machine now
     reason: str = ""  # why not, in words an operator can act on
+    presets: tuple[str, ...] = ("quality",)  # "fast" too where the operator set a few-step LoRA
 
 
 @dataclass(frozen=True)

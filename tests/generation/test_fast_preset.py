@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from generation import cli
-from generation.engines import EngineSettings, check_engine_request, load_engine, options
+from generation.engines import (
+    EngineSettings,
+    check_engine_request,
+    get_engine_info,
+    load_engine,
+    options,
+)
 from generation.testing import build_tiny_lora
 from generation.types import EngineUnavailable, VideoRequest
 
@@ -70,6 +76,26 @@ def test_a_model_without_a_lora_refuses_the_fast_preset_before_loading(tiny_mode
         check_engine_request("wan", request, _settings(tiny_model))
     with pytest.raises(ValueError, match="no Fast preset here"):
         check_engine_request("embedded", request, EngineSettings())
+
+
+def test_the_registry_lists_each_engine_s_presets(tiny_model):
+    """A model folder with a LoRA offers Quality and Fast; without one, and built-ins, Quality."""
+    settings = _settings(tiny_model, **{"fast-lora": "/loras/fast.safetensors"})
+    assert get_engine_info("wan", settings).presets == ("quality", "fast")
+    assert get_engine_info("wan", _settings(tiny_model)).presets == ("quality",)
+    assert get_engine_info("camera-motion", settings).presets == ("quality",)
+
+
+def test_a_built_in_engine_refuses_fast_whatever_its_options(tiny_model):
+    """The Wan 2.1 built-in engine has no LoRA switch, so options naming a LoRA do not add Fast."""
+    folder = str(tiny_model("wan21-t2v"))
+    settings = EngineSettings(
+        model_paths={"wan2.1-t2v": folder},
+        options={"wan2.1-t2v": {"fast-lora": "/loras/fast.safetensors"}},
+    )
+    request = VideoRequest(**{**REQUEST.__dict__, "preset": "fast"})
+    with pytest.raises(ValueError, match="no Fast preset here"):
+        check_engine_request("wan2.1-t2v", request, settings)
 
 
 def test_a_missing_lora_file_makes_the_model_unavailable_with_the_path(tiny_model, tmp_path):
