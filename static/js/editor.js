@@ -21,6 +21,23 @@ function syncMode() {
   document.getElementById("engine-note").textContent =
     usable ? "" : `No engine on this server can make ${m} videos yet.`;
   form.querySelector("button[type=submit]").disabled = !usable;
+  syncPresets();
+}
+
+// Offer only the presets the chosen engine has (Fast needs the model's few-step LoRA); with
+// Quality alone there is nothing to choose, so the choice is hidden.
+function syncPresets() {
+  const chosen = $("engine").selectedOptions[0];
+  const offered = (chosen?.dataset.presets || "quality").split(" ");
+  const fieldset = document.getElementById("field-preset");
+  for (const label of fieldset.querySelectorAll("label[data-preset]")) {
+    const input = label.querySelector("input");
+    const fits = offered.includes(input.value);
+    label.hidden = !fits;
+    input.disabled = !fits;
+    if (!fits && input.checked) form.querySelector("input[name=preset][value=quality]").checked = true;
+  }
+  fieldset.hidden = offered.length < 2 && !fieldset.classList.contains("has-error");
 }
 
 function syncNotes() {
@@ -44,6 +61,7 @@ function showImage() {
 
 form.addEventListener("change", (event) => {
   if (event.target.name === "mode") syncMode();
+  if (event.target.name === "engine") syncPresets();
   if (event.target.name === "image") showImage();
   syncNotes();
 });
