@@ -52,6 +52,9 @@ class EngineSelect(forms.Select):
         if engine is not None:
             option["attrs"]["data-modes"] = " ".join(engine.modes)
             option["attrs"]["data-presets"] = " ".join(engine.presets)
+            if engine.fast_steps is not None:  # filled in by the page when Fast is picked
+                option["attrs"]["data-fast-steps"] = engine.fast_steps
+                option["attrs"]["data-fast-guidance"] = engine.fast_guidance
             if not engine.available:
                 option["attrs"]["disabled"] = True
         return option

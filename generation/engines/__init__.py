@@ -305,13 +305,17 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
             available=False,
             reason=str(exc),
         )
+    fast = options.preset_defaults(settings.options.get(name, {}), "fast")
+    offered = _presets(name, settings)
     return EngineInfo(
         name=name,
         label=model.label,
         modes=model.modes,
         queue=DEFAULT_MODEL_QUEUE,
         available=True,
-        presets=_presets(name, settings),
+        presets=offered,
+        fast_steps=int(fast["steps"]) if "fast" in offered else None,
+        fast_guidance=float(fast["guidance"]) if "fast" in offered else None,
     )
 
 

@@ -40,6 +40,24 @@ function syncPresets() {
   fieldset.hidden = offered.length < 2 && !fieldset.classList.contains("has-error");
 }
 
+// Fast runs the model's few-step LoRA at the steps and guidance its operator set, so picking it
+// fills those in; the values the user had come back when Quality is picked again.
+let qualityValues = null;
+
+function applyPreset() {
+  const chosen = $("engine").selectedOptions[0];
+  const fast = form.querySelector("input[name=preset]:checked")?.value === "fast";
+  if (fast && chosen?.dataset.fastSteps) {
+    qualityValues ??= { steps: $("steps").value, guidance: $("guidance").value };
+    $("steps").value = chosen.dataset.fastSteps;
+    $("guidance").value = chosen.dataset.fastGuidance;
+  } else if (!fast && qualityValues) {
+    $("steps").value = qualityValues.steps;
+    $("guidance").value = qualityValues.guidance;
+    qualityValues = null;
+  }
+}
+
 function syncNotes() {
   const aspect = $("aspect").value, size = $("size").value;
   const [w, h] = (sizes[aspect] || {})[size] || [];
@@ -62,6 +80,7 @@ function showImage() {
 form.addEventListener("change", (event) => {
   if (event.target.name === "mode") syncMode();
   if (event.target.name === "engine") syncPresets();
+  if (["mode", "engine", "preset"].includes(event.target.name)) applyPreset();
   if (event.target.name === "image") showImage();
   syncNotes();
 });

@@ -133,8 +133,10 @@ def test_a_low_noise_lora_on_a_model_with_one_transformer_is_refused(tiny_model,
 def test_the_registry_lists_each_engine_s_presets(tiny_model):
     """A model folder with a LoRA offers Quality and Fast; without one, and built-ins, Quality."""
     settings = _settings(tiny_model, **{"fast-lora": "/loras/fast.safetensors"})
-    assert get_engine_info("wan", settings).presets == ("quality", "fast")
-    assert get_engine_info("wan", _settings(tiny_model)).presets == ("quality",)
+    info = get_engine_info("wan", settings)
+    assert (info.presets, info.fast_steps, info.fast_guidance) == (("quality", "fast"), 4, 1.0)
+    plain = get_engine_info("wan", _settings(tiny_model))
+    assert (plain.presets, plain.fast_steps, plain.fast_guidance) == (("quality",), None, None)
     assert get_engine_info("camera-motion", settings).presets == ("quality",)
 
 

@@ -88,7 +88,9 @@ def test_the_editor_offers_fast_only_for_an_engine_with_a_few_step_lora(
     """Each engine lists its presets; Fast is there for the engine with a LoRA only."""
     html = member_client.get(reverse("job_new", args=[workspace.pk])).content.decode()
     assert 'data-presets="quality fast"' in _option(html, "fast-wan")
+    assert 'data-fast-steps="4" data-fast-guidance="1.0"' in _option(html, "fast-wan")
     assert 'data-presets="quality"' in _option(html, "plain-wan")
+    assert "data-fast-steps" not in _option(html, "plain-wan")
     assert 'data-presets="quality"' in _option(html, "camera-motion")
     assert 'name="preset" value="fast"' in html and 'name="preset" value="quality"' in html
 
