@@ -51,6 +51,10 @@ class EngineSelect(forms.Select):
         engine = self.engines.get(str(value))
         if engine is not None:
             option["attrs"]["data-modes"] = " ".join(engine.modes)
+            option["attrs"]["data-presets"] = " ".join(engine.presets)
+            if engine.fast_steps is not None:  # filled in by the page when Fast is picked
+                option["attrs"]["data-fast-steps"] = engine.fast_steps
+                option["attrs"]["data-fast-guidance"] = engine.fast_guidance
             if not engine.available:
                 option["attrs"]["disabled"] = True
         return option
@@ -74,6 +78,15 @@ class JobForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=True
     )
     engine = forms.ChoiceField()
+    # Offered per engine: the page shows only the engine's presets (see editor.js); blank
+    # means Quality, so a form posted without the field makes what it always made.
+    preset = forms.ChoiceField(
+        choices=Job.Preset.choices,
+        initial=Job.Preset.QUALITY,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Fast: fewer steps with the model's few-step LoRA; a little less detail.",
+    )
     image = forms.FileField(
         required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
     )
@@ -103,6 +116,12 @@ class JobForm(forms.Form):
         engine_field.choices = [(e.name, _engine_label(e)) for e in engines]  # also the widget's
         default = next((e.name for e in engines if e.available), "")
         engine_field.initial = default
+        # Shown: the presets some engine here offers (the page narrows them to the chosen
+        # engine's). Accepted: any preset, so clean() can say why an engine refuses one.
+        offered = {"quality"} | {p for e in engines if e.available for p in e.presets}
+        preset_widget = self.fields["preset"].widget
+        assert isinstance(preset_widget, forms.RadioSelect)
+        preset_widget.choices = [(v, label) for v, label in Job.Preset.choices if v in offered]
         if projects is not None:
             project_field = self.fields["project"]
             assert isinstance(project_field, forms.ModelChoiceField)
@@ -149,6 +168,23 @@ class JobForm(forms.Form):
                     params={"label": self.engines[name].label, "mode": mode},
                 ),
             )
+        preset = data.get("preset") or Job.Preset.QUALITY
+        data["preset"] = preset
+        if name and preset not in self.engines[name].presets:
+            self.add_error(
+                "preset",
+                ValidationError(
+                    "%(label)s has no %(preset)s preset here; it offers %(offered)s.",
+                    code="preset_unavailable",
+                    params={
+                        "label": self.engines[name].label,
+                        "preset": Job.Preset(preset).label,
+                        "offered": ", ".join(
+                            Job.Preset(p).label for p in self.engines[name].presets
+                        ),
+                    },
+                ),
+            )
         if mode == Job.Mode.IMAGE_TO_VIDEO and not data.get("image") and "image" not in self.errors:
             self.add_error(
                 "image", ValidationError("Image-to-video needs an image.", code="image_required")
@@ -172,6 +208,7 @@ class JobForm(forms.Form):
             guidance=data["guidance"],
             seed=data.get("seed"),
             motion=data.get("motion") or "auto",
+            preset=data["preset"],
         )
 
 

@@ -103,6 +103,10 @@ class Job(models.Model):
         IMAGE_TO_VIDEO = "image-to-video", "Image to video"
         AVATAR = "avatar", "Talking head"
 
+    class Preset(models.TextChoices):
+        QUALITY = "quality", "Quality"
+        FAST = "fast", "Fast"  # the model's few-step LoRA, where its operator installed one
+
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="jobs")
     project = models.ForeignKey(
         Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
@@ -128,6 +132,7 @@ class Job(models.Model):
     steps = models.PositiveIntegerField()
     guidance = models.FloatField()
     seed = models.BigIntegerField()
+    preset = models.CharField(max_length=10, choices=Preset.choices, default=Preset.QUALITY)
     # Overlays drawn on the footage with the workspace's brand kit, their texts already filled:
     # {"lower_third": {"name": ..., "company": ...}, "end_card": {"cta": ..., "seconds": ...}}
     overlays = models.JSONField(default=dict, blank=True)
@@ -285,6 +290,7 @@ class Template(models.Model):
     steps = models.PositiveIntegerField(default=20)
     guidance = models.FloatField(default=5.0)
     seed = models.BigIntegerField(null=True, blank=True)  # None: a new seed per video
+    preset = models.CharField(max_length=10, choices=Job.Preset.choices, default=Job.Preset.QUALITY)
     variants = models.PositiveSmallIntegerField(default=1)  # A/B: this many seeds per fill
     fields = models.JSONField(default=list, blank=True)
     # Which overlays to draw with the workspace's brand kit, their texts with placeholders:

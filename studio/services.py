@@ -287,6 +287,7 @@ class JobParams:
     guidance: float
     seed: int | None
     motion: str = "auto"
+    preset: str = "quality"  # "fast" where the engine offers it (EngineInfo.presets)
 
 
 def random_seed() -> int:
@@ -340,6 +341,7 @@ def job_submit(
             steps=params.steps,
             guidance=params.guidance,
             seed=params.seed if params.seed is not None else random_seed(),
+            preset=params.preset,
         )
         job.generation_key = generation_key(job)
         job.save()
@@ -373,6 +375,8 @@ def generation_key(job: Job) -> str:
         "guidance": job.guidance,
         "seed": job.seed,
     }
+    if job.preset != Job.Preset.QUALITY:  # keeps the keys of jobs made before presets
+        request["preset"] = job.preset
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
@@ -389,6 +393,7 @@ def _params_request(params: JobParams) -> VideoRequest:
         guidance=params.guidance,
         seed=params.seed or 0,
         motion=params.motion,
+        preset=params.preset,
     )
 
 
@@ -514,6 +519,7 @@ def job_rerun(*, job: Job, user: User, same_seed: bool) -> Job:
         guidance=job.guidance,
         seed=job.seed if same_seed else random_seed(),
         motion=job.motion,
+        preset=job.preset,
     )
     return job_submit(
         workspace=job.workspace,
@@ -575,6 +581,7 @@ def template_create_from_job(*, job: Job, user: User, name: str) -> Template:
         steps=job.steps,
         guidance=job.guidance,
         seed=job.seed,
+        preset=job.preset,
         overlays=job.template.overlays if job.template else {},
     )
     template.fields = template_fields_for(texts=_template_texts(template), fields=[])
@@ -656,6 +663,7 @@ def template_params(
         guidance=template.guidance,
         seed=template.seed if seed is None else seed,
         motion=template.motion,
+        preset=template.preset,
     )
     return params, overlays
 
@@ -729,6 +737,7 @@ def template_make_preview(
             seed=params.seed,
             image_path=image_path,
             motion=params.motion,
+            preset=params.preset,
         )
         pipeline = image_to_video if params.mode == "image-to-video" else text_to_video
         result = pipeline.generate(
@@ -1164,6 +1173,7 @@ def _video_request(job: Job, workdir: Path) -> VideoRequest:
         seed=job.seed,
         image_path=image_path,
         motion=job.motion,
+        preset=job.preset,
     )
 
 

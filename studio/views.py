@@ -131,6 +131,7 @@ def _initial_from(request: HttpRequest, workspace: Any) -> dict[str, Any]:
         "prompt": job.prompt,
         "negative_prompt": job.negative_prompt,
         "engine": job.engine,
+        "preset": job.preset,
         "motion": job.motion,
         "num_frames": job.num_frames,
         "fps": job.fps,

@@ -181,7 +181,7 @@ def check_engine_request(name: str, request: VideoRequest, settings: EngineSetti
     Raises ValueError saying what is valid (frame counts, frame rates, modes); a model folder
     that cannot be read raises EngineUnavailable with the reason.
     """
-    offered = options.presets(settings.options.get(name, {}))
+    offered = _presets(name, settings)
     if request.preset not in offered:
         if request.preset not in options.PRESETS:
             raise ValueError(
@@ -305,13 +305,26 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
             available=False,
             reason=str(exc),
         )
+    fast = options.preset_defaults(settings.options.get(name, {}), "fast")
+    offered = _presets(name, settings)
     return EngineInfo(
         name=name,
         label=model.label,
         modes=model.modes,
         queue=DEFAULT_MODEL_QUEUE,
         available=True,
+        presets=offered,
+        fast_steps=int(fast["steps"]) if "fast" in offered else None,
+        fast_guidance=float(fast["guidance"]) if "fast" in offered else None,
     )
+
+
+def _presets(name: str, settings: EngineSettings) -> tuple[str, ...]:
+    """The presets an engine offers: a model folder's follow its options (a few-step LoRA
+    adds Fast); the built-in engines have Quality only, whatever options name them."""
+    if name in BUILT_IN:
+        return ("quality",)
+    return tuple(options.presets(settings.options.get(name, {})))
 
 
 def _embedded_module() -> ModuleType | None:

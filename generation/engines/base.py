@@ -27,6 +27,9 @@ class EngineInfo:
     queue: str  # the Celery queue whose workers run it: "cpu", "gpu-small" or "gpu-large"
     available: bool  # can it run on this machine now
     reason: str = ""  # why not, in words an operator can act on
+    presets: tuple[str, ...] = ("quality",)  # "fast" too where the operator set a few-step LoRA
+    fast_steps: int | None = None  # the Fast preset's steps and guidance, for the editor to
+    fast_guidance: float | None = None  # fill in when Fast is picked (None: no Fast preset)
 
 
 @dataclass(frozen=True)

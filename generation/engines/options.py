@@ -3,6 +3,7 @@
     ltx=/models/LTX-Video:gpu-small;vae-tiling;first-block-cache=0.05
     wan22=/models/Wan2.2-T2V-A14B-Diffusers:gpu-large;offload=group;compile;attention=_native_cudnn
     wan=/models/Wan2.1-T2V-14B-Diffusers;fast-lora=/loras/wan-4step.safetensors;fast-steps=4
+    a14b=/models/Wan2.2-T2V-A14B-Diffusers;fast-lora=/loras/high_noise.safetensors;fast-lora-2=/loras/low_noise.safetensors
 
 Options follow the entry, each after a ``;``. They are checked when the settings are read, so a
 typo fails at start-up rather than on the first job.
@@ -23,12 +24,23 @@ OPTIONS = {
     "first-block-cache": "a threshold such as 0.05: reuse a step's later blocks while the first "
     "block's output barely changes (faster, slightly different frames)",
     "fast-lora": "a few-step (distillation) LoRA file in diffusers' format: offers the Fast preset",
+    "fast-lora-2": "Wan 2.2 A14B: the low-noise expert's (transformer_2) few-step LoRA file, "
+    "for LoRAs published as a high-noise / low-noise pair; without it only the high-noise "
+    "expert runs the LoRA",
     "fast-steps": "the Fast preset's denoising steps (default 4)",
     "fast-guidance": "the Fast preset's guidance scale (default 1, no guidance: distilled models "
     "need none)",
 }
 OFFLOADS = ("model", "group")
-VALUED = ("offload", "attention", "first-block-cache", "fast-lora", "fast-steps", "fast-guidance")
+VALUED = (
+    "offload",
+    "attention",
+    "first-block-cache",
+    "fast-lora",
+    "fast-lora-2",
+    "fast-steps",
+    "fast-guidance",
+)
 PRESETS = ("quality", "fast")
 FAST_STEPS, FAST_GUIDANCE = 4, 1.0
 LORA_ADAPTER = "fast"
@@ -58,6 +70,8 @@ def parse_options(parts: list[str]) -> dict[str, str]:
         options[name] = value
     if ("fast-steps" in options or "fast-guidance" in options) and "fast-lora" not in options:
         raise ValueError("fast-steps and fast-guidance set the Fast preset, which needs fast-lora.")
+    if "fast-lora-2" in options and "fast-lora" not in options:
+        raise ValueError("fast-lora-2 is the low-noise half of a LoRA pair; give fast-lora too.")
     return options
 
 
@@ -78,14 +92,24 @@ def preset_defaults(options: Mapping[str, str], preset: str) -> dict[str, int | 
 
 
 def load_lora(pipe: Any, options: Mapping[str, str]) -> None:
-    """Load the Fast preset's LoRA as a switched-off adapter (``use_preset`` switches it)."""
-    path = options.get("fast-lora")
+    """Load the Fast preset's LoRA as a switched-off adapter (``use_preset`` switches it).
+
+    diffusers loads a LoRA into one transformer per call: ``transformer`` by default, which in
+    Wan 2.2 A14B is the high-noise expert. The low-noise expert (``transformer_2``) gets an
+    adapter only from its own file, fast-lora-2, loaded with ``load_into_transformer_2``; both
+    adapters share one name, so one switch turns them on and off together.
+    """
+    path, low_noise_path = options.get("fast-lora"), options.get("fast-lora-2")
     if not path:
         return
-    try:
-        pipe.load_lora_weights(path, adapter_name=LORA_ADAPTER)
-    except (OSError, ValueError) as exc:  # a missing or malformed file, an unknown layout
-        raise EngineUnavailable(f"The Fast preset's LoRA {path} did not load: {exc}") from exc
+    if low_noise_path and getattr(pipe, "transformer_2", None) is None:
+        raise EngineUnavailable(
+            f"fast-lora-2 ({low_noise_path}) is for a low-noise expert (transformer_2), as in "
+            "Wan 2.2 A14B; this model has one transformer, so give fast-lora alone."
+        )
+    _load_lora_file(pipe, path)
+    if low_noise_path:
+        _load_lora_file(pipe, low_noise_path, load_into_transformer_2=True)
     pipe.disable_lora()
 
 
@@ -136,6 +160,13 @@ def apply(pipe: Any, options: Mapping[str, str]) -> None:
             transformer.compile_repeated_blocks(fullgraph=True)
     if "vae-tiling" in options:
         pipe.vae.enable_tiling()
+
+
+def _load_lora_file(pipe: Any, path: str, **where: bool) -> None:
+    try:
+        pipe.load_lora_weights(path, adapter_name=LORA_ADAPTER, **where)
+    except (OSError, ValueError) as exc:  # a missing or malformed file, an unknown layout
+        raise EngineUnavailable(f"The Fast preset's LoRA {path} did not load: {exc}") from exc
 
 
 def _float(value: str) -> float:

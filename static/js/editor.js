@@ -21,6 +21,41 @@ function syncMode() {
   document.getElementById("engine-note").textContent =
     usable ? "" : `No engine on this server can make ${m} videos yet.`;
   form.querySelector("button[type=submit]").disabled = !usable;
+  syncPresets();
+}
+
+// Offer only the presets the chosen engine has (Fast needs the model's few-step LoRA); with
+// Quality alone there is nothing to choose, so the choice is hidden.
+function syncPresets() {
+  const chosen = $("engine").selectedOptions[0];
+  const offered = (chosen?.dataset.presets || "quality").split(" ");
+  const fieldset = document.getElementById("field-preset");
+  for (const label of fieldset.querySelectorAll("label[data-preset]")) {
+    const input = label.querySelector("input");
+    const fits = offered.includes(input.value);
+    label.hidden = !fits;
+    input.disabled = !fits;
+    if (!fits && input.checked) form.querySelector("input[name=preset][value=quality]").checked = true;
+  }
+  fieldset.hidden = offered.length < 2 && !fieldset.classList.contains("has-error");
+}
+
+// Fast runs the model's few-step LoRA at the steps and guidance its operator set, so picking it
+// fills those in; the values the user had come back when Quality is picked again.
+let qualityValues = null;
+
+function applyPreset() {
+  const chosen = $("engine").selectedOptions[0];
+  const fast = form.querySelector("input[name=preset]:checked")?.value === "fast";
+  if (fast && chosen?.dataset.fastSteps) {
+    qualityValues ??= { steps: $("steps").value, guidance: $("guidance").value };
+    $("steps").value = chosen.dataset.fastSteps;
+    $("guidance").value = chosen.dataset.fastGuidance;
+  } else if (!fast && qualityValues) {
+    $("steps").value = qualityValues.steps;
+    $("guidance").value = qualityValues.guidance;
+    qualityValues = null;
+  }
 }
 
 function syncNotes() {
@@ -44,6 +79,8 @@ function showImage() {
 
 form.addEventListener("change", (event) => {
   if (event.target.name === "mode") syncMode();
+  if (event.target.name === "engine") syncPresets();
+  if (["mode", "engine", "preset"].includes(event.target.name)) applyPreset();
   if (event.target.name === "image") showImage();
   syncNotes();
 });
