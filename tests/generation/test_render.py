@@ -104,3 +104,45 @@ def test_probing_a_file_that_is_not_a_video_fails_clearly(tmp_path):
     bogus.write_text("nope")
     with pytest.raises(render.RenderError, match=r"bogus\.mp4"):
         render.probe(bogus)
+
+
+def test_the_sound_of_another_video_is_copied_as_it_is(tmp_path):
+    """audio_from copies the sound packet for packet (no second AAC encode); frames past
+    its end (an end card) are silent, and the index stays at the front."""
+    import subprocess
+
+    import av
+
+    source = tmp_path / "talk.mp4"
+    subprocess.run(
+        [
+            *("ffmpeg", "-v", "error", "-y"),
+            *("-f", "lavfi", "-i", "testsrc=size=64x48:rate=8:duration=1"),
+            *("-f", "lavfi", "-i", "sine=frequency=440:duration=1"),
+            *("-c:v", "libx264", "-c:a", "aac", "-shortest", str(source)),
+        ],
+        check=True,
+    )
+    path = render.write_mp4(moving_bar(16), tmp_path / "out.mp4", fps=8, audio_from=source)
+
+    def sound(p):
+        with av.open(str(p)) as box:
+            return [bytes(packet) for packet in box.demux(audio=0) if packet.size]
+
+    assert sound(path) == sound(source)
+    with av.open(str(path)) as box:
+        assert box.streams.video[0].frames == 16
+        seconds = float(box.streams.audio[0].duration * box.streams.audio[0].time_base)
+    assert seconds == pytest.approx(1.0, abs=0.05)
+    data = path.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")
+
+
+def test_a_video_without_sound_stays_silent(tmp_path):
+    """audio_from on a silent MP4 adds no audio stream."""
+    import av
+
+    silent = render.write_mp4(moving_bar(4), tmp_path / "silent.mp4", fps=8)
+    path = render.write_mp4(moving_bar(4), tmp_path / "out.mp4", fps=8, audio_from=silent)
+    with av.open(str(path)) as box:
+        assert not box.streams.audio

@@ -221,3 +221,111 @@ def test_the_prompt_editor_links_to_avatars_instead_of_offering_the_mode(member_
     )
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     assert not Job.objects.exists()
+
+
+# Talking-head templates -----------------------------------------------------------------------
+
+SALES_VALUES = {"first_name": "Ana", "sender_name": "Bo", "company": "Acme", "cta": "Call us"}
+
+
+def _sales_intro() -> Any:
+    from studio.models import Template
+
+    return Template.objects.get(workspace=None, name="Talking-head sales intro")
+
+
+def test_the_talking_head_template_makes_a_spoken_job(member_client, workspace, avatar, no_queue):
+    """Filling the template queues a talking head: its script filled, spoken by the chosen
+    avatar, with the template's overlays filled too."""
+    template = _sales_intro()
+    response = member_client.post(
+        reverse("template_use", args=[workspace.pk, template.pk]),
+        {**SALES_VALUES, "avatar": avatar.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    job = Job.objects.get()
+    assert (job.mode, job.template_id, job.avatar_id, job.image_id) == (
+        "avatar",
+        template.pk,
+        avatar.pk,
+        avatar.image_id,
+    )
+    assert job.script == "Hi Ana! I'm Bo from Acme. Call us"
+    assert job.overlays["lower_third"] == {"name": "Bo", "company": "Acme"}
+    assert (job.width, job.height, job.fps) == (template.width, template.height, template.fps)
+
+
+def test_another_workspaces_avatar_cannot_present(
+    member_client, workspace, avatar, other_user, no_queue
+):
+    """An avatar id from elsewhere is not a choice here."""
+    elsewhere = services.workspace_create(name="Elsewhere", owner=other_user)
+    Avatar.objects.filter(pk=avatar.pk).update(workspace=elsewhere)
+    response = member_client.post(
+        reverse("template_use", args=[workspace.pk, _sales_intro().pk]),
+        {**SALES_VALUES, "avatar": avatar.pk},
+    )
+    assert response.status_code == 400 and not Job.objects.exists()
+
+
+def test_a_talking_head_from_a_template_keeps_its_voice_under_the_overlays(
+    member_client, workspace, avatar, no_queue
+):
+    """On a worker: the lower third and end card are drawn and the voice is still there,
+    ending where the end card begins."""
+    import av
+
+    template = _sales_intro()
+    member_client.post(
+        reverse("template_use", args=[workspace.pk, template.pk]),
+        {**SALES_VALUES, "avatar": avatar.pk},
+    )
+    job = Job.objects.get()
+    services.job_run(job_id=job.pk, worker="test@host:1")
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    video = Video.objects.get(job=job)
+    end_card = round(1.5 * template.fps)
+    with av.open(video.file.path) as box:
+        sound = box.streams.audio[0]
+        heard = float(sound.duration * sound.time_base)
+        frames = [f.to_ndarray(format="rgb24") for f in box.decode(video=0)]
+    spoken = (len(frames) - end_card) / template.fps
+    assert abs(heard - spoken) < 0.5, (heard, spoken)
+    assert video.captions.name.endswith(".vtt")
+    # The end card is the brand colour; the talking head's frames are the photo.
+    primary = np.array([124, 92, 255])
+    assert np.abs(frames[-1].reshape(-1, 3).mean(0) - primary).max() < 30
+    assert np.abs(frames[0].reshape(-1, 3).mean(0) - primary).max() > 30
+
+
+def test_a_talking_head_batch_speaks_each_rows_script(
+    member_client, workspace, avatar, no_queue, django_capture_on_commit_callbacks
+):
+    """A batch of the template takes a presenter; each row is its own talking head, sent on
+    its own (nothing is shared: every script differs)."""
+    template = _sales_intro()
+    csv_text = "first_name,sender_name,company,cta\nAna,Bo,Acme,Call us\nCy,Bo,Acme,Write us\n"
+    missing = member_client.post(
+        reverse("batch_new", args=[workspace.pk]), {"template": template.pk, "csv_text": csv_text}
+    )
+    assert missing.status_code == 400
+    assert "is spoken by a presenter: pick one of your avatars" in missing.content.decode()
+    response = member_client.post(
+        reverse("batch_new", args=[workspace.pk]),
+        {"template": template.pk, "csv_text": csv_text, "avatar": avatar.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    from studio.models import Batch
+
+    batch = Batch.objects.get()
+    assert batch.image_id == avatar.image_id
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(reverse("batch_launch", args=[workspace.pk, batch.pk]))
+    jobs = list(Job.objects.filter(batch_rows__batch=batch).order_by("pk"))
+    assert [job.script for job in jobs] == [
+        "Hi Ana! I'm Bo from Acme. Call us",
+        "Hi Cy! I'm Bo from Acme. Write us",
+    ]
+    assert {job.mode for job in jobs} == {"avatar"} and {j.avatar_id for j in jobs} == {avatar.pk}
+    assert no_queue.call_count == 2 and not no_queue.together.called

@@ -39,8 +39,35 @@ def test_the_command_makes_a_preview_that_members_of_any_workspace_can_play(
 
 
 def test_a_template_whose_engine_is_missing_is_skipped_with_the_reason(settings):
-    """The talking-head template has no engine here; the command says so and goes on."""
+    """A template naming a model this server does not have is skipped, saying why."""
+    Template.objects.create(
+        name="Cinematic",
+        mode="text-to-video",
+        engine="wan2.1-t2v",
+        prompt="a city at dusk",
+        width=832,
+        height=480,
+        num_frames=81,
+        fps=16,
+    )
+    out = io.StringIO()
+    call_command("template_previews", name="Cinematic", stdout=out)
+    assert "skipped Cinematic: " in out.getvalue()
+    assert not Template.objects.get(name="Cinematic").preview
+
+
+def test_the_talking_head_preview_speaks_with_its_overlays():
+    """The sample presenter says the filled script; the sound survives the overlays."""
+    import av
+
     out = io.StringIO()
     call_command("template_previews", name="Talking-head sales intro", stdout=out)
-    assert "skipped Talking-head sales intro: No talking-head engine" in out.getvalue()
-    assert not Template.objects.get(name="Talking-head sales intro").preview
+    assert "made Talking-head sales intro" in out.getvalue()
+    template = Template.objects.get(workspace=None, name="Talking-head sales intro")
+    with av.open(template.preview.path) as box:
+        video, sound = box.streams.video[0], box.streams.audio[0]
+        assert (video.codec_context.width, video.codec_context.height) == (
+            template.width,
+            template.height,
+        )
+        assert sound.codec_context.name == "aac" and float(sound.duration * sound.time_base) > 2

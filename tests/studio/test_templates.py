@@ -209,13 +209,13 @@ def test_an_unknown_placeholder_in_a_template_is_named(workspace, user, own_temp
     assert "{mystery}" in caught.value.messages[0]
 
 
-def test_an_avatar_template_says_no_engine_can_make_it(member_client, workspace, no_queue):
-    """The talking-head template explains that no talking-head engine is installed."""
+def test_a_talking_head_template_needs_a_presenter(member_client, workspace, no_queue):
+    """Without an avatar in the workspace the form says to add one, next to the field."""
     template = _builtin("Talking-head sales intro")
     values = {"first_name": "Ana", "sender_name": "Bo", "company": "Acme", "cta": "Call us"}
     response = member_client.post(reverse("template_use", args=[workspace.pk, template.pk]), values)
     assert response.status_code == 400
-    assert "No talking-head engine" in response.content.decode()
+    assert "Add a portrait to your avatars first" in response.content.decode()
     assert not Job.objects.exists()
 
 
