@@ -1,8 +1,13 @@
-"""A throwaway live stack for benchmarks: its own SQLite database, a warm Celery worker and a
-Daphne server, on the local Redis. Nothing of the developer's own database is touched."""
+"""A throwaway live stack for benchmarks: its own database, a warm Celery worker and a Daphne
+server, on the local Redis. Nothing of the developer's own database is touched.
+
+The database is a new SQLite file, or, with BENCH_POSTGRES set to a server's URL (for example
+postgres://postgres@127.0.0.1:5432), a new PostgreSQL database on that server, as in
+production; it is dropped when the benchmark ends."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import tempfile
@@ -16,6 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 _tmp = Path(tempfile.mkdtemp(prefix="reelsmith-bench-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
+if os.environ.get("BENCH_POSTGRES"):
+    import psycopg
+
+    _server = os.environ["BENCH_POSTGRES"].rstrip("/").replace("postgres://", "postgresql://")
+    _name = f"reelsmith_bench_{os.getpid()}"
+    with psycopg.connect(f"{_server}/postgres", autocommit=True) as _admin:
+        _admin.execute(f'CREATE DATABASE "{_name}"')
+    os.environ["DATABASE_URL"] = f"{_server}/{_name}".replace("postgresql://", "postgres://")
+
+    @atexit.register
+    def _drop() -> None:
+        from django import db
+
+        db.connections.close_all()
+        with psycopg.connect(f"{_server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{_name}" WITH (FORCE)')
+
+
 os.environ["MEDIA_ROOT"] = str(_tmp / "media")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ.setdefault("CHANNELS_PREFIX", "reelsmith-bench")

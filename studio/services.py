@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django import db
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -1008,34 +1007,41 @@ def job_start(*, job_id: int, worker: str) -> Job | None:
     sweep queued it again). Only a delivery that finds the job queued, or running under a
     lease that is no longer held, may run it.
     """
-    now = timezone.now()
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.is_final:
+        if job is None:
             return None
-        if job.status == Job.Status.RUNNING and not _lease_is_dead(job, worker=worker, now=now):
+        decision = _take_lease(job, worker=worker, now=timezone.now())
+        if decision is None:
             return None
-        if job.cancel_requested:
-            _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
-            job.save()
-            cancelled = job
-        elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
-            _fail_out_of_attempts(job)
-            job.save()
-            cancelled = job
-        else:
-            job.status = Job.Status.RUNNING
-            job.stage = "starting"
-            job.attempts += 1
-            job.lease_owner = worker
-            job.lease_expires_at = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
-            job.started_at = now
-            job.progress_step = job.progress_total = 0
-            job.eta_seconds = None
-            job.save()
-            cancelled = None
+        job.save()
     _broadcast_state(job)
-    return None if cancelled else job
+    return job if decision == "run" else None
+
+
+def _take_lease(job: Job, *, worker: str, now: Any) -> str | None:
+    """Decide what a delivery does with a job locked for update, changing it (unsaved):
+    "run" (leased to ``worker``), "ended" (cancelled, or out of attempts) or None (another
+    worker holds it, or it is over)."""
+    if job.is_final:
+        return None
+    if job.status == Job.Status.RUNNING and not _lease_is_dead(job, worker=worker, now=now):
+        return None
+    if job.cancel_requested:
+        _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
+        return "ended"
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        _fail_out_of_attempts(job)
+        return "ended"
+    job.status = Job.Status.RUNNING
+    job.stage = "starting"
+    job.attempts += 1
+    job.lease_owner = worker
+    job.lease_expires_at = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    job.started_at = now
+    job.progress_step = job.progress_total = 0
+    job.eta_seconds = None
+    return "run"
 
 
 def _lease_is_dead(job: Job, *, worker: str, now: Any) -> bool:
@@ -1093,9 +1099,11 @@ def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -
 def jobs_run(*, job_ids: list[int], worker: str) -> None:
     """Jobs sent in one message because they share one generation request (a batch's rows).
 
-    They run in order until one of them has made the footage (normally the first); the rest
-    then reuse it, decoded once, and only draw and encode their own overlays, ROW_THREADS at a
-    time. Each job keeps its own lease, state and failure: a row that fails fails alone.
+    They run in order until one of them has made the footage (normally the first). The rest
+    reuse it, decoded once, and only draw and encode their own overlays: SHARED_ROW_CHUNK
+    rows at a time are leased together, drawn ROW_THREADS at a time, and stored together,
+    so a row costs a few milliseconds beyond its encode. Each job keeps its own lease, state
+    and failure: a row that fails fails alone.
     """
     keys = {
         pk: (workspace_id, key)
@@ -1107,20 +1115,132 @@ def jobs_run(*, job_ids: list[int], worker: str) -> None:
         remaining = [pk for pk in job_ids if pk in keys]
         while remaining and not footage.made(*keys[remaining[0]]):
             job_run(job_id=remaining.pop(0), worker=worker, footage=footage)
-        threads = max(1, min(settings.ROW_THREADS, len(remaining)))
-        if threads == 1:
-            for pk in remaining:
-                job_run(job_id=pk, worker=worker, footage=footage)
+        if not remaining:
             return
-
-        def run_row(pk: int) -> None:
-            try:
-                job_run(job_id=pk, worker=worker, footage=footage)
-            finally:
-                db.connections.close_all()  # each thread has its own database connection
-
+        workspace_id, key = keys[remaining[0]]
+        generation = Generation.objects.get(workspace_id=workspace_id, key=key)
+        alone = [pk for pk in remaining if keys[pk] != (workspace_id, key)]
+        together = [pk for pk in remaining if keys[pk] == (workspace_id, key)]
+        threads = max(1, settings.ROW_THREADS)
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reelsmith-row") as pool:
-            list(pool.map(run_row, remaining))
+            for start in range(0, len(together), SHARED_ROW_CHUNK):
+                chunk = together[start : start + SHARED_ROW_CHUNK]
+                _shared_rows_run(
+                    chunk, worker=worker, generation=generation, footage=footage, pool=pool
+                )
+        for pk in alone:
+            job_run(job_id=pk, worker=worker, footage=footage)
+
+
+SHARED_ROW_CHUNK = 8  # rows leased and stored in one transaction each
+
+
+def _shared_rows_run(
+    job_ids: list[int],
+    *,
+    worker: str,
+    generation: Generation,
+    footage: SharedFootage,
+    pool: ThreadPoolExecutor,
+) -> None:
+    """Lease a few rows that reuse ``generation``, draw their overlays, store their videos."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(Job.objects.select_for_update().filter(pk__in=job_ids).order_by("pk"))
+        decisions = {job.pk: _take_lease(job, worker=worker, now=now) for job in jobs}
+        changed = [job for job in jobs if decisions[job.pk] is not None]
+        Job.objects.bulk_update(changed, _LEASE_FIELDS)
+    _broadcast_states(changed)
+    leased = [job for job in jobs if decisions[job.pk] == "run"]
+    if not leased:
+        return
+    source, frames, fps = footage.get(generation)
+    workdir = Path(tempfile.mkdtemp(prefix="reelsmith-rows-"))
+    try:
+        workspaces = Workspace.objects.in_bulk({job.workspace_id for job in leased})
+        brands = {
+            pk: selectors.brand_values(workspace=workspace, workdir=workdir)
+            for pk, workspace in workspaces.items()
+        }
+
+        def draw(job: Job) -> VideoResult | Exception:
+            try:
+                spec = overlays.OverlaySpec.from_dict(job.overlays)
+                drawn = overlays.apply(frames, fps=fps, spec=spec, brand=brands[job.workspace_id])
+                output = workdir / f"reelsmith-{job.pk}.mp4"
+                render.write_mp4(
+                    drawn, output, fps, preset=render.OVERLAY_PRESET, audio_from=source
+                )
+                return VideoResult(
+                    output=output,
+                    poster=render.write_poster(drawn, output.with_suffix(".jpg")),
+                    engine=generation.engine,
+                    num_frames=len(drawn),
+                    fps=fps,
+                    width=generation.width,
+                    height=generation.height,
+                    seed=job.seed,
+                    seconds=0.0,
+                    details={**generation.details, "shared_generation": generation.key},
+                )
+            except Exception as exc:
+                logger.exception("job %s: its overlays could not be drawn", job.pk)
+                return exc
+
+        outcomes = list(pool.map(draw, leased))
+        _shared_rows_finish(leased, outcomes, worker=worker, generation=generation)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+_LEASE_FIELDS = [
+    "status",
+    "stage",
+    "error",
+    "attempts",
+    "lease_owner",
+    "lease_expires_at",
+    "started_at",
+    "finished_at",
+    "progress_step",
+    "progress_total",
+    "eta_seconds",
+]
+
+
+def _shared_rows_finish(
+    leased: list[Job],
+    outcomes: list[VideoResult | Exception],
+    *,
+    worker: str,
+    generation: Generation,
+) -> None:
+    """Store the rows' videos and end their jobs in one transaction, where this worker still
+    holds their lease (as job_finish does for one job)."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().in_bulk([job.pk for job in leased])
+        ended: list[Job] = []
+        videos: list[Video] = []
+        for row, outcome in zip(leased, outcomes, strict=True):
+            job = locked.get(row.pk)
+            if job is None or job.status != Job.Status.RUNNING or job.lease_owner != worker:
+                logger.warning("job %s: finished without the lease; output discarded", row.pk)
+                continue
+            if job.cancel_requested:
+                _mark_final(job, Job.Status.CANCELLED, stage="cancelled")
+            elif isinstance(outcome, Exception):
+                error = f"The overlays could not be drawn: {type(outcome).__name__}: {outcome}"
+                _mark_final(job, Job.Status.FAILED, stage="failed", error=error)
+            else:
+                videos.append(_video_for(job, outcome))
+                job.generation = generation
+                job.details = _json_safe(outcome.details)
+                job.progress_step = job.progress_total = 1
+                _mark_final(job, Job.Status.SUCCEEDED, stage="done")
+            ended.append(job)
+        Video.objects.bulk_create(videos)
+        Job.objects.bulk_update(ended, [*_LEASE_FIELDS, "generation", "details"])
+    _broadcast_states(ended)
 
 
 class SharedFootage:
@@ -1399,24 +1519,7 @@ def job_finish(*, job_id: int, worker: str, result: VideoResult) -> Video | None
             job.save()
             video = None
         else:
-            video = Video(
-                job=job,
-                workspace_id=job.workspace_id,
-                width=result.width,
-                height=result.height,
-                fps=result.fps,
-                num_frames=result.num_frames,
-                duration=result.num_frames / result.fps,
-                size_bytes=result.output.stat().st_size,
-            )
-            slug = f"reelsmith-{job.pk}"
-            with result.output.open("rb") as mp4, result.poster.open("rb") as poster:
-                video.file.save(f"{slug}.mp4", File(mp4), save=False)
-                video.poster.save(f"{slug}.jpg", File(poster), save=False)
-            captions = _caption_file(result)
-            if captions is not None:
-                with captions.open("rb") as vtt:
-                    video.captions.save(f"{slug}.vtt", File(vtt), save=False)
+            video = _video_for(job, result)
             video.save()
             job.details = _json_safe(result.details)
             if job.mode == Job.Mode.AVATAR:
@@ -1425,6 +1528,29 @@ def job_finish(*, job_id: int, worker: str, result: VideoResult) -> Video | None
             _mark_final(job, Job.Status.SUCCEEDED, stage="done")
             job.save()
     _broadcast_state(job)
+    return video
+
+
+def _video_for(job: Job, result: VideoResult) -> Video:
+    """The job's Video, its files stored, not yet saved."""
+    video = Video(
+        job=job,
+        workspace_id=job.workspace_id,
+        width=result.width,
+        height=result.height,
+        fps=result.fps,
+        num_frames=result.num_frames,
+        duration=result.num_frames / result.fps,
+        size_bytes=result.output.stat().st_size,
+    )
+    slug = f"reelsmith-{job.pk}"
+    with result.output.open("rb") as mp4, result.poster.open("rb") as poster:
+        video.file.save(f"{slug}.mp4", File(mp4), save=False)
+        video.poster.save(f"{slug}.jpg", File(poster), save=False)
+    captions = _caption_file(result)
+    if captions is not None:
+        with captions.open("rb") as vtt:
+            video.captions.save(f"{slug}.vtt", File(vtt), save=False)
     return video
 
 

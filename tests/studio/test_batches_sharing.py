@@ -239,14 +239,59 @@ def test_a_row_cancelled_while_waiting_is_skipped_and_the_rest_are_made(
 def test_rows_are_drawn_two_at_a_time_each_with_its_own_lease(
     settings, workspace, user, greeting, asset, no_queue, in_memory_layer
 ):
-    """With two row threads every row still succeeds once, under this worker's lease, and
-    every thread's database connection is closed."""
+    """Eleven rows: the first makes the footage, the other ten are leased and stored in
+    chunks (of 8, then 2) and drawn two at a time; every row succeeds once, under this
+    worker's lease, with its own video."""
     settings.ROW_THREADS = 2
-    batch = _batch(workspace, user, greeting, asset, [f"Row {n}" for n in range(6)])
+    batch = _batch(workspace, user, greeting, asset, [f"Row {n}" for n in range(11)])
     jobs, pipeline, read = _run_together(batch)
     assert all(job.status == Job.Status.SUCCEEDED for job in jobs), [j.error for j in jobs]
     assert {job.attempts for job in jobs} == {1} and {job.lease_owner for job in jobs} == {
         "test-host:1"
     }
     assert pipeline.call_count == 1 and read.call_count == 2
-    assert Video.objects.filter(job__in=jobs).count() == 6
+    videos = Video.objects.filter(job__in=jobs)
+    assert videos.count() == 11 and len({v.size_bytes for v in videos}) > 1
+    assert all(Path(v.file.path).is_file() and Path(v.poster.path).is_file() for v in videos)
+    assert {job.generation_id for job in jobs} == {Generation.objects.get().pk}
+
+
+def test_a_row_whose_overlays_fail_fails_alone(
+    settings, workspace, user, greeting, asset, no_queue, in_memory_layer
+):
+    """One row's drawing raises: that row fails with the reason, the others succeed."""
+    batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy", "Di"])
+    real = services.overlays.apply
+
+    def apply(frames, *, fps, spec, brand):
+        if spec.lower_third is not None and spec.lower_third.name == "Hello Cy":
+            raise RuntimeError("the font went missing")
+        return real(frames, fps=fps, spec=spec, brand=brand)
+
+    with mock.patch("studio.services.overlays.apply", side_effect=apply):
+        jobs, _, _ = _run_together(batch)
+    assert [job.status for job in jobs] == ["succeeded", "succeeded", "failed", "succeeded"]
+    assert "the font went missing" in jobs[2].error and jobs[2].finished_at is not None
+    assert not Video.objects.filter(job=jobs[2]).exists()
+
+
+def test_a_row_another_worker_holds_is_left_to_it(
+    settings, workspace, user, greeting, asset, no_queue, in_memory_layer
+):
+    """A message delivered twice: a row running under another live lease is not run again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
+    held = Job.objects.filter(batch_rows__batch=batch).order_by("pk")[2]
+    Job.objects.filter(pk=held.pk).update(
+        status=Job.Status.RUNNING,
+        attempts=1,
+        lease_owner="other-host:7",
+        lease_expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    jobs, _, _ = _run_together(batch)
+    assert [job.status for job in jobs] == ["succeeded", "succeeded", "running"]
+    assert jobs[2].lease_owner == "other-host:7" and jobs[2].attempts == 1
+    assert not Video.objects.filter(job=held).exists()
