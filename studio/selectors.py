@@ -4,11 +4,12 @@ every one of them is scoped by the user's workspace membership."""
 from __future__ import annotations
 
 import base64
+import bisect
 import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
@@ -435,46 +436,70 @@ def file_url(name: str) -> str:
 
 def job_state(job: Job) -> dict[str, Any]:
     """The public state of a job, as the page and the WebSocket snapshot show it."""
-    state: dict[str, Any] = {
-        "job": job.pk,
-        "status": job.status,
-        "stage": _stage_text(job),
-        "step": job.progress_step,
-        "total": job.progress_total,
-        "eta": job.eta_seconds,
-        "preview": job.preview or None,
-        "error": job.error,
-        "url": reverse("job_detail", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk}),
-        "video": None,
-    }
-    video = (
-        Video.objects.filter(job_id=job.pk).first() if job.status == Job.Status.SUCCEEDED else None
-    )
-    if video is not None:
-        state["video"] = {
-            "url": file_url(video.file.name),
-            "poster": file_url(video.poster.name),
-            "download": reverse(
-                "video_download", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk}
+    return job_states([job])[0]
+
+
+def job_states(jobs: Sequence[Job]) -> list[dict[str, Any]]:
+    """job_state of many jobs, with a query per queue and one for their videos (a batch's
+    launch announces hundreds of rows)."""
+    finished = [job.pk for job in jobs if job.status == Job.Status.SUCCEEDED]
+    videos = {video.job_id: video for video in Video.objects.filter(job_id__in=finished)}
+    stages = _stage_texts(jobs)
+    states = []
+    for job in jobs:
+        state: dict[str, Any] = {
+            "job": job.pk,
+            "status": job.status,
+            "stage": stages[job.pk],
+            "step": job.progress_step,
+            "total": job.progress_total,
+            "eta": job.eta_seconds,
+            "preview": job.preview or None,
+            "error": job.error,
+            "url": reverse(
+                "job_detail", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk}
             ),
-            "duration": video.duration,
-            "width": video.width,
-            "height": video.height,
-            "captions": file_url(video.captions.name) if video.captions else None,
+            "video": None,
         }
-    return state
+        video = videos.get(job.pk)
+        if video is not None:
+            state["video"] = {
+                "url": file_url(video.file.name),
+                "poster": file_url(video.poster.name),
+                "download": reverse(
+                    "video_download", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk}
+                ),
+                "duration": video.duration,
+                "width": video.width,
+                "height": video.height,
+                "captions": file_url(video.captions.name) if video.captions else None,
+            }
+        states.append(state)
+    return states
 
 
-def _stage_text(job: Job) -> str:
-    """The stage; for a queued job, how many jobs its queue will run first."""
-    if job.status != Job.Status.QUEUED:
-        return job.stage
-    ahead = Job.objects.filter(
-        queue=job.queue,
-        status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
-        created_at__lt=job.created_at,
-    ).count()
-    return f"{job.stage} · {ahead} job{'s' if ahead != 1 else ''} ahead" if ahead else job.stage
+def _stage_texts(jobs: Sequence[Job]) -> dict[int, str]:
+    """Each job's stage; for a queued job, how many jobs its queue will run first."""
+    texts = {job.pk: job.stage for job in jobs}
+    queued: dict[str, list[Job]] = {}
+    for job in jobs:
+        if job.status == Job.Status.QUEUED:
+            queued.setdefault(job.queue, []).append(job)
+    for queue, waiting in queued.items():
+        first = min(job.created_at for job in waiting)
+        last = max(job.created_at for job in waiting)
+        active = Job.objects.filter(queue=queue, status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+        before = active.filter(created_at__lt=first).count()
+        between = sorted(
+            active.filter(created_at__gte=first, created_at__lt=last).values_list(
+                "created_at", flat=True
+            )
+        )
+        for job in waiting:
+            ahead = before + bisect.bisect_left(between, job.created_at)
+            if ahead:
+                texts[job.pk] = f"{job.stage} · {ahead} job{'s' if ahead != 1 else ''} ahead"
+    return texts
 
 
 def preview_data_url(image: Image.Image) -> str:

@@ -1633,9 +1633,10 @@ def _broadcast_state(job: Job) -> None:
 
 def _broadcast_states(jobs: list[Job]) -> None:
     """Every job's state, in one pass over the channel layer (a batch's launch sends hundreds)."""
+    states = selectors.job_states(jobs)
     live.send(
-        (group, {"type": "job.status", **selectors.job_state(job)})
-        for job in jobs
+        (group, {"type": "job.status", **state})
+        for job, state in zip(jobs, states, strict=True)
         for group in (selectors.job_group(job.pk), selectors.workspace_group(job.workspace_id))
     )
 
