@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, ImageOps
 
@@ -1066,7 +1067,7 @@ def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -
     try:
         request = _video_request(job, workdir)
         reporter = _ProgressReporter(job=job, worker=worker)
-        shared = _shared_generation(job)
+        shared = _shared_generation(job) or _wait_for_shared_footage(job, reporter)
         if shared is not None:
             result = _result_from_generation(
                 job, shared, workdir=workdir, reporter=reporter, footage=footage
@@ -1346,6 +1347,43 @@ def _shared_generation(job: Job) -> Generation | None:
     if not (job.overlays and job.generation_key):
         return None
     return Generation.objects.filter(workspace_id=job.workspace_id, key=job.generation_key).first()
+
+
+FOOTAGE_POLL_SECONDS = 1.0
+
+
+def _wait_for_shared_footage(job: Job, reporter: _ProgressReporter) -> Generation | None:
+    """If another worker is already making this job's footage, wait for it instead of
+    making it twice; None when this job should make it.
+
+    Of the running jobs that share a generation key and find no footage, the one that
+    started first (then the lowest id) makes it and the others wait. A maker that stops
+    without storing footage (failed, cancelled, its worker gone) hands the turn on. The
+    waiting job keeps its lease and still honours a cancel.
+    """
+    if not (job.overlays and job.generation_key):
+        return None
+    started = Job.objects.filter(pk=job.pk).values_list("started_at", flat=True).get()
+    while True:
+        maker = (
+            Job.objects.filter(
+                workspace_id=job.workspace_id,
+                generation_key=job.generation_key,
+                status=Job.Status.RUNNING,
+                lease_expires_at__gt=timezone.now(),
+            )
+            .exclude(overlays={})  # only jobs with overlays store their footage
+            .filter(Q(started_at__lt=started) | Q(started_at=started, pk__lt=job.pk))
+            .order_by("started_at", "pk")
+            .first()
+        )
+        if maker is None:
+            return _shared_generation(job)
+        reporter(0, 0, stage=f"waiting for job {maker.pk}'s footage")  # at most 40 characters
+        time.sleep(FOOTAGE_POLL_SECONDS)
+        found = _shared_generation(job)
+        if found is not None:
+            return found
 
 
 def _result_from_generation(

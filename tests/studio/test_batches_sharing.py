@@ -295,3 +295,71 @@ def test_a_row_another_worker_holds_is_left_to_it(
     assert [job.status for job in jobs] == ["succeeded", "succeeded", "running"]
     assert jobs[2].lease_owner == "other-host:7" and jobs[2].attempts == 1
     assert not Video.objects.filter(job=held).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_with_the_same_request_make_the_footage_once(
+    workspace, user, greeting, asset, no_queue, in_memory_layer
+):
+    """Worker 1 is making the footage when worker 2 starts a job of the same request:
+    worker 2 waits (saying so) and reuses it, instead of generating it again."""
+    import threading
+    import time
+
+    first = services.template_submit(
+        template=greeting,
+        workspace=workspace,
+        user=user,
+        values={"first_name": "Ana"},
+        image=asset,
+        seed=5,
+    )
+    second = services.template_submit(
+        template=greeting,
+        workspace=workspace,
+        user=user,
+        values={"first_name": "Bo"},
+        image=asset,
+        seed=5,
+    )
+    assert first.generation_key == second.generation_key
+    real = services._run_pipeline
+    making = threading.Event()
+    stages: list[str] = []
+
+    def slow_pipeline(*args, **kwargs):
+        making.set()
+        time.sleep(2.5)  # long enough for the second worker to find it running
+        return real(*args, **kwargs)
+
+    def watch():
+        while not making.is_set() or Job.objects.filter(pk=second.pk, status="queued").exists():
+            time.sleep(0.05)
+        for _ in range(40):
+            stages.append(Job.objects.get(pk=second.pk).stage)
+            time.sleep(0.05)
+
+    def run(job_id, worker):
+        try:
+            services.job_run(job_id=job_id, worker=worker)
+        finally:
+            from django import db
+
+            db.connections.close_all()
+
+    with mock.patch("studio.services._run_pipeline", side_effect=slow_pipeline) as pipeline:
+        one = threading.Thread(target=run, args=(first.pk, "host-1:1"))
+        one.start()
+        assert making.wait(30)
+        two = threading.Thread(target=run, args=(second.pk, "host-2:1"))
+        watcher = threading.Thread(target=watch)
+        two.start()
+        watcher.start()
+        for thread in (one, two, watcher):
+            thread.join(60)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("succeeded", "succeeded"), (first.error, second.error)
+    assert pipeline.call_count == 1 and Generation.objects.count() == 1
+    assert second.details["shared_generation"] == first.generation_key
+    assert f"waiting for job {first.pk}'s footage" in stages
