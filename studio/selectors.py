@@ -219,6 +219,8 @@ def batch_generations(*, batch: Batch) -> int:
     """How many distinct generations a draft batch needs: rows whose filled prompts are the
     same share one (the batch uses one seed for all its rows; see services.batch_launch)."""
     template = batch.template
+    if template.mode == Template.Mode.AVATAR:
+        return batch.rows.count()  # each row's script is spoken and lip-synced on its own
     texts = [template.prompt, template.negative_prompt]
     used = set(placeholders.names_in(*texts))
     keys = {
@@ -231,6 +233,8 @@ def batch_generations(*, batch: Batch) -> int:
 def batch_estimate_seconds(*, template: Template, generations: int) -> float:
     """The GPU time of a batch: one job's time for each distinct generation. Overlays and
     encoding run per row too, but on the CPU, in a fraction of that."""
+    if template.mode == Template.Mode.AVATAR:
+        return _avatar_seconds_estimate(template) * generations
     engine = template.engine or default_engine(template.mode, engine_settings()) or ""  # type: ignore[arg-type]
     per_job = job_seconds_estimate(
         engine=engine,
@@ -240,6 +244,23 @@ def batch_estimate_seconds(*, template: Template, generations: int) -> float:
         steps=template.steps,
     )
     return per_job * generations
+
+
+def _avatar_seconds_estimate(template: Template) -> float:
+    """A talking head's time: the last ones of that size here, else its length at the speed
+    measured in bench/avatar_lipsync.py (about 0.65 s of work per second of video)."""
+    recent = Job.objects.filter(
+        mode=Job.Mode.AVATAR,
+        width=template.width,
+        height=template.height,
+        status=Job.Status.SUCCEEDED,
+        started_at__isnull=False,
+        finished_at__isnull=False,
+    ).order_by("-finished_at")[:20]
+    durations = [job.run_seconds for job in recent if job.run_seconds is not None]
+    if durations:
+        return sum(durations) / len(durations)
+    return 2.0 + 0.65 * template.num_frames / max(template.fps, 1)
 
 
 def batch_progress(*, batch: Batch) -> dict[str, Any]:

@@ -324,6 +324,7 @@ def test_a_talking_head_batch_speaks_each_rows_script(
     page = draft.content.decode()
     assert "<dt>Script</dt><dd>Hi Ana! I&#x27;m Bo from Acme. Call us</dd>" in page
     assert "Launch 2 videos" in page
+    assert "shared" not in page  # each row's script is spoken on its own
     with django_capture_on_commit_callbacks(execute=True):
         member_client.post(reverse("batch_launch", args=[workspace.pk, batch.pk]))
     jobs = list(Job.objects.filter(batch_rows__batch=batch).order_by("pk"))
