@@ -368,9 +368,23 @@ def overlay_preview(
     if spec.empty:
         return []
     width, height = template.width, template.height
+    presenter = (
+        Avatar.objects.filter(workspace=workspace, image=image).first()
+        if image is not None and template.mode == Template.Mode.AVATAR
+        else None
+    )
     if image is not None:
         with image.file.open("rb") as handle, Image.open(handle) as source:
-            backdrop = ImageOps.fit(source.convert("RGB"), (width, height))
+            photo = ImageOps.exif_transpose(source).convert("RGB")
+        if presenter is not None and presenter.face_box:
+            # Framed around the face, as the talking head will be.
+            from generation.avatar import face
+
+            found = face.Face(box=tuple(presenter.face_box), landmarks=np.zeros((478, 2)))
+            array = face.frame_portrait(np.asarray(photo), found, width=width, height=height)
+            backdrop = Image.fromarray(array)
+        else:
+            backdrop = ImageOps.fit(photo, (width, height))
     else:
         backdrop = Image.new("RGB", (width, height), (38, 42, 56))
     frames = np.repeat(np.asarray(backdrop)[None], template.num_frames, axis=0)  # (T, H, W, 3)

@@ -54,6 +54,12 @@ def test_a_talking_head_batch_speaks_each_row(
     page.fill("input[name=password]", "a-long-passphrase")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server_url}/")
+    # The template's own form asks for the presenter, from the workspace's avatars.
+    page.get_by_role("link", name="Templates").first.click()
+    page.get_by_role("link", name="Talking-head sales intro").first.click()
+    page.wait_for_selector("#template-form select[name=avatar]")
+    assert page.inner_text("#template-form select[name=avatar]").strip() == "Sam"
+    shot(page, "0-template")
     page.goto(f"{live_server_url}/w/{workspace.pk}/batches/new/")
 
     # 1. No presenter picked: the error is next to the field.
