@@ -150,6 +150,21 @@ def avatar_create(
         )
 
 
+def avatar_rename(*, avatar: Avatar, name: str) -> Avatar:
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the avatar a name.", code="name_required")
+    avatar.name = name[:100]
+    avatar.save(update_fields=["name"])
+    return avatar
+
+
+def avatar_delete(*, avatar: Avatar) -> None:
+    """Remove an avatar from the library. Its videos, and jobs still queued with it, keep the
+    portrait (an upload of the workspace's)."""
+    avatar.delete()
+
+
 @dataclass(frozen=True)
 class AvatarParams:
     """A validated request from the avatar script editor (see forms.AvatarVideoForm)."""

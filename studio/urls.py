@@ -45,6 +45,11 @@ urlpatterns = [
     path("w/<int:workspace_id>/brand/", views.brand_kit, name="brand_kit"),
     path("w/<int:workspace_id>/avatars/", views.avatar_library, name="avatar_library"),
     path(
+        "w/<int:workspace_id>/avatars/<int:avatar_id>/",
+        views.avatar_edit,
+        name="avatar_edit",
+    ),
+    path(
         "w/<int:workspace_id>/avatars/new-video/", views.avatar_video_new, name="avatar_video_new"
     ),
     path("w/<int:workspace_id>/avatars/voice/", views.avatar_voice_preview, name="avatar_voice"),

@@ -607,6 +607,27 @@ def avatar_library(request: HttpRequest, workspace_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@login_required
+def avatar_edit(request: HttpRequest, workspace_id: int, avatar_id: int) -> HttpResponse:
+    """Rename an avatar (``name``) or remove it from the library (``delete``)."""
+    membership = _membership(request, workspace_id)
+    avatar = selectors.avatar_get(workspace=membership.workspace, avatar_id=avatar_id)
+    if not membership.can_edit:
+        return HttpResponseForbidden("Viewers cannot change avatars.")
+    if "delete" in request.POST:
+        services.avatar_delete(avatar=avatar)
+        messages.success(request, f"{avatar.name} was removed; its videos are kept.")
+    else:
+        try:
+            services.avatar_rename(avatar=avatar, name=request.POST.get("name", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Avatar renamed.")
+    return redirect("avatar_library", workspace_id=workspace_id)
+
+
 @login_required
 def avatar_video_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
     """The script editor: pick an avatar and a voice, hear it, and make the talking head."""

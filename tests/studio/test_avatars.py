@@ -334,3 +334,46 @@ def test_a_talking_head_batch_speaks_each_rows_script(
     ]
     assert {job.mode for job in jobs} == {"avatar"} and {j.avatar_id for j in jobs} == {avatar.pk}
     assert no_queue.call_count == 2 and not no_queue.together.called
+
+
+# Renaming and removing ------------------------------------------------------------------------
+
+
+def test_an_avatar_is_renamed_and_an_empty_name_refused(member_client, workspace, avatar):
+    url = reverse("avatar_edit", args=[workspace.pk, avatar.pk])
+    response = member_client.post(url, {"name": "  Sam  "}, follow=True)
+    avatar.refresh_from_db()
+    assert avatar.name == "Sam" and "Avatar renamed." in response.content.decode()
+    response = member_client.post(url, {"name": "   "}, follow=True)
+    avatar.refresh_from_db()
+    assert avatar.name == "Sam" and "Give the avatar a name." in response.content.decode()
+
+
+def test_removing_an_avatar_keeps_its_videos(member_client, workspace, avatar, no_queue):
+    """The library loses it; a talking head made with it keeps its portrait and its job."""
+    member_client.post(
+        reverse("avatar_video_new", args=[workspace.pk]), _script_form(avatar, script="Hi.")
+    )
+    job = Job.objects.get()
+    response = member_client.post(
+        reverse("avatar_edit", args=[workspace.pk, avatar.pk]), {"delete": "1"}, follow=True
+    )
+    assert "was removed; its videos are kept" in response.content.decode()
+    assert not Avatar.objects.exists()
+    job.refresh_from_db()
+    assert job.avatar_id is None and Asset.objects.filter(pk=job.image_id).exists()
+    assert 'id="no-avatars"' in response.content.decode()
+
+
+def test_viewers_and_other_workspaces_cannot_change_avatars(client, workspace, avatar, other_user):
+    url = reverse("avatar_edit", args=[workspace.pk, avatar.pk])
+    client.force_login(other_user)
+    assert client.post(url, {"delete": "1"}).status_code == 404  # not a member: no such page
+    Membership.objects.create(workspace=workspace, user=other_user, role=Membership.Role.VIEWER)
+    assert client.post(url, {"delete": "1"}).status_code == 403
+    assert client.post(url, {"name": "Mine"}).status_code == 403
+    elsewhere = services.workspace_create(name="Elsewhere", owner=other_user)
+    assert (
+        client.post(reverse("avatar_edit", args=[elsewhere.pk, avatar.pk]), {"delete": "1"})
+    ).status_code == 404
+    assert Avatar.objects.get().name == "Maya"
