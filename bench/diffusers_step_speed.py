@@ -1,27 +1,44 @@
-"""GPU benchmark: seconds per denoising step for Wan at 832x480x81, plain diffusers vs the project.
+"""GPU benchmark: seconds per denoising step for Wan at 832x480x81, plain diffusers vs the project,
+and the Fast preset end to end against the plain 50-step pipeline.
 
     .venv/bin/python bench/diffusers_step_speed.py [--model 1.3b|14b|both] [--steps 8]
-        [--options "compile;attention=_native_cudnn"] [--peak-tflops 800] [--json results.jsonl]
+        [--options "compile;attention=_native_cudnn"] [--peak-tflops 800]
+        [--reference-steps 50] [--run-reference] [--lora-rank 32] [--json results.jsonl]
+    .venv/bin/python bench/diffusers_step_speed.py --smoke   # the same code on the CPU, seconds
 
 Builds the real-size architectures from their published configs with random weights on the GPU
 (a step's speed does not depend on the weights): the Wan 2.1 1.3B transformer, and one 14B
 transformer (the size of each Wan 2.2 A14B expert, and of Wan 2.1 14B), in bf16, beside the
 real-size Wan VAE in float32. The text encoder is a one-layer UMT5 of the real width (4096) so
-prompts go through the same code; it runs once per video and is not part of a step.
+prompts go through the same code; it runs once per video and is not part of a step (it makes
+the end-to-end times a little shorter than with the real 24-layer encoder, on both sides).
 
-For each model, in one run:
+For each model, in one run, with the same weights, seed and prompt:
 
-* plain: ``WanPipeline`` called directly, the way diffusers' docs do;
+* plain: ``WanPipeline`` called directly, the way diffusers' docs do, at guidance 5;
 * project: the same pipeline inside the project's engine (``DiffusersVideoEngine``), which adds a
   latent preview and a progress call per step, with the model options given by ``--options`` in
   REELSMITH_MODELS' syntax (compile, attention=BACKEND, first-block-cache=THRESHOLD, ...), applied
-  by the same code a worker uses.
+  by the same code a worker uses. The options also carry ``fast-lora=FILE``: a random LoRA of
+  rank ``--lora-rank`` on every attention projection, of the model's real shapes, loaded as a
+  worker loads it (switched off for this Quality run, as on a worker that offers Fast);
+* fast: the engine again with ``VideoRequest(preset="fast")``, at the preset's defaults (4 steps,
+  guidance 1, so one transformer pass a step), with the LoRA switched on;
+* fast vs reference: the Fast run's end-to-end seconds against the plain pipeline's at
+  ``--reference-steps`` (50) with guidance; target 10x or more. The reference is estimated from
+  the plain run (its end-to-end seconds plus the missing steps at its median step time: every
+  step at one size does the same work) unless ``--run-reference`` runs all its steps. The line
+  says which.
 
-Each reports seconds per step (the median gap between step callbacks, after a warm-up run),
-the FLOP floor per step (two transformer passes with guidance, FLOPs counted from the config at
-this size, at ``--peak-tflops``), the ratio of the two, peak GPU memory, and the preview's cost
-as a share of a step. Without CUDA it prints one line and exits with status 2: nothing here is
-meaningful on a CPU.
+Each step row reports seconds per step (the median gap between step callbacks, after a warm-up
+run), the FLOP floor per step (the transformer passes of a step, FLOPs counted from the config at
+this size, at ``--peak-tflops``), the ratio of the two, the run's end-to-end seconds, peak GPU
+memory, and for the project's run the preview's cost as a share of a step.
+
+``--smoke`` runs all of this on the CPU in float32, with a two-layer transformer, the engine
+tests' tiny VAE and 64x64x9 clips, so the script can be checked where there is no GPU; its
+figures mean nothing. Without ``--smoke`` and without CUDA it prints one line and exits with
+status 2: nothing here is meaningful on a CPU.
 """
 
 from __future__ import annotations
@@ -31,15 +48,19 @@ import itertools
 import json
 import statistics
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-WIDTH, HEIGHT, FRAMES = 832, 480, 81
+PROMPT = "a red ball bounces on green grass"
 TEXT_TOKENS = 512  # Wan pads prompts to 512 tokens
 GUIDANCE = 5.0  # > 1, so each step runs the transformer twice (with and without the prompt)
+FAST_TARGET = 10.0  # the Fast preset end to end, this many times faster than the reference
+WARM_UP_STEPS = 2
 
 # transformer/config.json of Wan-AI/Wan2.1-T2V-1.3B-Diffusers and Wan-AI/Wan2.1-T2V-14B-Diffusers
 # (each Wan 2.2 A14B expert has the 14B layout).
@@ -59,75 +80,150 @@ CONFIGS = {
     "1.3b": {**COMMON, "num_attention_heads": 12, "ffn_dim": 8960, "num_layers": 30},
     "14b": {**COMMON, "num_attention_heads": 40, "ffn_dim": 13824, "num_layers": 40},
 }
+# --smoke: the same layout, two layers of two 16-wide heads (rotary positions split a head in
+# three parts), reading a 32-wide text encoder.
+TINY = {
+    **COMMON,
+    "attention_head_dim": 16,
+    "text_dim": 32,
+    "num_attention_heads": 2,
+    "ffn_dim": 32,
+    "num_layers": 2,
+    "rope_max_seq_len": 32,
+}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where the models run, in what precision, and the clip they make."""
+
+    device: str  # "cuda" or "cpu"
+    dtype: str  # the transformer's and text encoder's torch dtype; the VAE stays float32
+    width: int
+    height: int
+    frames: int
+    configs: dict[str, dict[str, Any]]  # model name -> WanTransformer3DModel config
+    tiny_vae: bool  # the engine tests' tiny VAE instead of Wan 2.1's real one
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}x{self.frames}"
+
+
+GPU = Setup("cuda", "bfloat16", 832, 480, 81, CONFIGS, tiny_vae=False)
+SMOKE = Setup("cpu", "float32", 64, 64, 9, {"tiny": TINY}, tiny_vae=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     import torch
 
-    if not torch.cuda.is_available():
+    setup = SMOKE if args.smoke else GPU
+    if setup.device == "cuda" and not torch.cuda.is_available():
         print("diffusers_step_speed: no CUDA GPU here (torch sees none); nothing was measured.")
         return 2
-    torch.backends.cuda.matmul.allow_tf32 = True
-    names = list(CONFIGS) if args.model == "both" else [args.model]
+    if setup.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+    names = list(setup.configs) if args.smoke or args.model == "both" else [args.model]
     for name in names:
-        for result in measure(name, args):
-            print(_line(result))
+        for result in measure(name, setup, args):
+            print(_line(result), flush=True)
             if args.json:
                 with Path(args.json).open("a") as out:
                     out.write(json.dumps(result) + "\n")
     return 0
 
 
-def measure(name: str, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Plain and project runs of one model, with the same weights, seed and inputs."""
-    import torch
-
+def measure(name: str, setup: Setup, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Plain, project and Fast runs of one model, and Fast against the plain reference."""
     from generation.engines import options
+    from generation.testing import build_random_wan_lora
 
-    pipe = build_pipeline(CONFIGS[name])
-    floor = 2 * forward_flops(CONFIGS[name]) / (args.peak_tflops * 1e12)
-    common = {"model": name, "size": f"{WIDTH}x{HEIGHT}x{FRAMES}", "floor_s_per_step": floor}
+    config = setup.configs[name]
+    pipe = build_pipeline(config, setup)
+    common = {"model": name, "size": setup.size}
 
-    plain = time_plain(pipe, args.steps)
-    results = [{**common, "run": "plain diffusers", **plain}]
+    plain = time_plain(pipe, setup, args.steps)
+    rows = [
+        {**common, "run": "plain diffusers", "steps": args.steps, "guidance": GUIDANCE, **plain}
+    ]
+    if args.run_reference:
+        reference_s, how = _plain_run(pipe, setup, args.reference_steps, []), "run"
+    else:
+        missing = args.reference_steps - args.steps
+        reference_s = plain["end_to_end_s"] + missing * plain["s_per_step"]
+        how = (
+            f"estimated: the {args.steps}-step run's {plain['end_to_end_s']:.2f} s "
+            f"+ {missing} x {plain['s_per_step']:.3f} s"
+        )
 
-    model_options = options.parse_options([o for o in args.options.split(";") if o.strip()])
-    options.apply(pipe, model_options)
-    project = time_project(pipe, args.steps)
-    label = "project engine" + (f" ({args.options})" if model_options else "")
-    results.append({**common, "run": label, **project})
-    for result in results:
-        result["ratio_to_floor"] = result["s_per_step"] / floor
-    del pipe
-    torch.cuda.empty_cache()
-    return results
+    user_options = [o for o in args.options.split(";") if o.strip()]
+    with tempfile.TemporaryDirectory() as folder:
+        lora = build_random_wan_lora(
+            config, Path(folder) / "fast.safetensors", rank=args.lora_rank, dtype=setup.dtype
+        )
+        model_options = options.parse_options([*user_options, f"fast-lora={lora}"])
+        engine = project_engine(pipe, setup, model_options)  # loads the LoRA: the file may go
+
+    project = time_engine(engine, setup, steps=args.steps, guidance=GUIDANCE)
+    project["preview_share"] = preview_seconds(setup) / project["s_per_step"]
+    label = "project engine" + (f" ({args.options})" if user_options else "")
+    rows.append({**common, "run": label, "steps": args.steps, "guidance": GUIDANCE, **project})
+
+    fast_defaults = options.preset_defaults(model_options, "fast")
+    steps, guidance = int(fast_defaults["steps"]), float(fast_defaults["guidance"])
+    fast = time_engine(engine, setup, steps=steps, guidance=guidance, preset="fast")
+    label = f"project engine, Fast preset, LoRA rank {args.lora_rank}"
+    rows.append({**common, "run": label, "steps": steps, "guidance": guidance, **fast})
+
+    for row in rows:
+        row["floor_s_per_step"] = floor_seconds(config, setup, row["guidance"], args.peak_tflops)
+        row["ratio_to_floor"] = row["s_per_step"] / row["floor_s_per_step"]
+    rows.append(
+        {
+            **common,
+            "run": "fast vs reference",
+            "reference_steps": args.reference_steps,
+            "reference_guidance": GUIDANCE,
+            "reference_s": reference_s,
+            "reference_how": how,
+            "fast_s": fast["end_to_end_s"],
+            "speedup": reference_s / fast["end_to_end_s"],
+            "target": FAST_TARGET,
+        }
+    )
+    del pipe, engine
+    _free_memory(setup.device)
+    return rows
 
 
-def build_pipeline(config: dict[str, Any]) -> Any:
-    """A real-size WanPipeline with random weights: bf16 transformer, float32 VAE, on the GPU."""
+def build_pipeline(config: dict[str, Any], setup: Setup) -> Any:
+    """A WanPipeline with random weights on ``setup.device``: the transformer and text encoder
+    in ``setup.dtype``, the VAE in float32."""
     import torch
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
     from diffusers import WanTransformer3DModel as Transformer
     from transformers import UMT5Config, UMT5EncoderModel
 
-    from generation.testing import tiny_tokenizer
+    from generation.testing import _tiny_wan_vae, tiny_tokenizer
 
     torch.manual_seed(0)
     tokenizer = tiny_tokenizer()
-    with torch.device("cuda"):
+    width = config["text_dim"]  # the text encoder's output feeds the transformer's text_dim
+    heads = max(1, width // 64)
+    with torch.device(setup.device):
         previous = torch.get_default_dtype()
-        torch.set_default_dtype(torch.bfloat16)  # 14B parameters are made in bf16 directly
+        torch.set_default_dtype(getattr(torch, setup.dtype))  # 14B parameters made in bf16 directly
         try:
             transformer = Transformer(**config)
             text_encoder = UMT5EncoderModel(
                 UMT5Config(
                     vocab_size=len(tokenizer),
-                    d_model=4096,
-                    d_kv=64,
+                    d_model=width,
+                    d_kv=width // heads,
                     d_ff=1024,
                     num_layers=1,
-                    num_heads=64,
+                    num_heads=heads,
                     pad_token_id=0,
                     eos_token_id=1,
                     decoder_start_token_id=0,
@@ -135,7 +231,9 @@ def build_pipeline(config: dict[str, Any]) -> Any:
             )
         finally:
             torch.set_default_dtype(previous)
-        vae = AutoencoderKLWan()  # the default config is Wan 2.1's real VAE
+        # The default config is Wan 2.1's real VAE; the tiny one has its 16 channels and 8x / 4x
+        # compression in a few thousand weights.
+        vae = _tiny_wan_vae() if setup.tiny_vae else AutoencoderKLWan()
     pipe = WanPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder,
@@ -147,48 +245,45 @@ def build_pipeline(config: dict[str, Any]) -> Any:
     return pipe
 
 
-def time_plain(pipe: Any, steps: int) -> dict[str, float]:
+def time_plain(pipe: Any, setup: Setup, steps: int) -> dict[str, Any]:
     """WanPipeline as diffusers' docs call it, timing its steps with a synchronising callback."""
+    stamps: list[float] = []
+    _plain_run(pipe, setup, WARM_UP_STEPS, stamps)  # kernels, allocator, cuDNN choices
+    _reset_peak_memory(setup.device)
+    seconds = _plain_run(pipe, setup, steps, stamps)
+    return _timings(stamps, seconds, setup.device)
+
+
+def _plain_run(pipe: Any, setup: Setup, steps: int, stamps: list[float]) -> float:
+    """One plain call of ``steps`` steps at guidance; returns its seconds, stamps each step."""
     import torch
 
-    stamps: list[float] = []
-
     def on_step_end(pipe: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-        torch.cuda.synchronize()
+        _synchronize(setup.device)
         stamps.append(time.perf_counter())
         return {}
 
-    def run(num_steps: int) -> float:
-        stamps.clear()
-        started = time.perf_counter()
-        pipe(
-            prompt="a red ball bounces on green grass",
-            height=HEIGHT,
-            width=WIDTH,
-            num_frames=FRAMES,
-            num_inference_steps=num_steps,
-            guidance_scale=GUIDANCE,
-            generator=torch.Generator("cuda").manual_seed(0),
-            output_type="np",
-            callback_on_step_end=on_step_end,
-        )
-        torch.cuda.synchronize()
-        return time.perf_counter() - started
-
-    run(2)  # warm-up: kernels, allocator, cuDNN choices
-    torch.cuda.reset_peak_memory_stats()
-    seconds = run(steps)
-    return _timings(stamps, seconds)
+    stamps.clear()
+    started = time.perf_counter()
+    pipe(
+        prompt=PROMPT,
+        height=setup.height,
+        width=setup.width,
+        num_frames=setup.frames,
+        num_inference_steps=steps,
+        guidance_scale=GUIDANCE,
+        generator=torch.Generator(setup.device).manual_seed(0),
+        output_type="np",
+        callback_on_step_end=on_step_end,
+    )
+    _synchronize(setup.device)
+    return time.perf_counter() - started
 
 
-def time_project(pipe: Any, steps: int) -> dict[str, float]:
-    """The same pipeline through the project's engine: previews and progress each step."""
-    import torch
-
-    from generation.engines import families
-    from generation.engines.base import latent_preview
+def project_engine(pipe: Any, setup: Setup, model_options: dict[str, str]) -> Any:
+    """The project's engine around ``pipe``, its options set up in a worker's order."""
+    from generation.engines import families, options
     from generation.engines.diffusers_video import WAN21_PREVIEW, DiffusersVideoEngine
-    from generation.types import VideoRequest
 
     model = families.ModelFolder(
         path=Path("random-weights"),
@@ -199,7 +294,20 @@ def time_project(pipe: Any, steps: int) -> dict[str, float]:
         max_frames=81,
         fps=16,
     )
-    engine = DiffusersVideoEngine(model, {"text-to-video": pipe}, "cuda", WAN21_PREVIEW)
+    # As diffusers_video.load does after from_pretrained (the pipeline is on its device already).
+    options.load_lora(pipe, model_options)
+    options.apply(pipe, model_options)
+    return DiffusersVideoEngine(
+        model, {"text-to-video": pipe}, setup.device, WAN21_PREVIEW, model_options
+    )
+
+
+def time_engine(
+    engine: Any, setup: Setup, *, steps: int, guidance: float, preset: str = "quality"
+) -> dict[str, Any]:
+    """A warm-up and a timed ``engine.generate``: previews and progress each step."""
+    from generation.types import VideoRequest
+
     stamps: list[float] = []
 
     def on_progress(step: int, total: int, preview: Any = None, stage: str = "") -> None:
@@ -208,40 +316,57 @@ def time_project(pipe: Any, steps: int) -> dict[str, float]:
     def run(num_steps: int) -> float:
         stamps.clear()
         request = VideoRequest(
-            prompt="a red ball bounces on green grass",
-            width=WIDTH,
-            height=HEIGHT,
-            num_frames=FRAMES,
+            prompt=PROMPT,
+            width=setup.width,
+            height=setup.height,
+            num_frames=setup.frames,
             fps=16,
             steps=num_steps,
-            guidance=GUIDANCE,
+            guidance=guidance,
+            preset=preset,
         )
         started = time.perf_counter()
         engine.generate(request, on_progress)
-        torch.cuda.synchronize()
+        _synchronize(setup.device)
         return time.perf_counter() - started
 
-    run(2)  # warm-up, and with the compile option the compilation itself
-    torch.cuda.reset_peak_memory_stats()
+    run(WARM_UP_STEPS)  # warm-up, and with the compile option the compilation itself
+    _reset_peak_memory(setup.device)
     seconds = run(steps)
-    result = _timings(stamps, seconds)
+    return _timings(stamps, seconds, setup.device)
 
-    # The preview's own cost: the same projection on a latent of this size, timed alone.
-    latent_frames = (FRAMES - 1) // 4 + 1
-    latents = torch.randn(1, 16, latent_frames, HEIGHT // 8, WIDTH // 8, device="cuda")
-    torch.cuda.synchronize()
+
+def preview_seconds(setup: Setup) -> float:
+    """The preview's own cost: the engine's projection on a latent of this size, timed alone."""
+    import torch
+
+    from generation.engines.base import latent_preview
+    from generation.engines.diffusers_video import WAN21_PREVIEW
+
+    latent_frames = (setup.frames - 1) // 4 + 1
+    shape = (1, 16, latent_frames, setup.height // 8, setup.width // 8)  # (B, C, T, h, w)
+    latents = torch.randn(*shape, device=setup.device)
+    _synchronize(setup.device)
     started = time.perf_counter()
     for _ in range(20):
         latent_preview(latents, *WAN21_PREVIEW)
-    preview_s = (time.perf_counter() - started) / 20
-    result["preview_share"] = preview_s / result["s_per_step"]
-    return result
+    return (time.perf_counter() - started) / 20
 
 
-def forward_flops(config: dict[str, Any]) -> float:
-    """FLOPs of one transformer pass at 832x480x81: matmuls and attention, 2 FLOPs per MAC."""
+def floor_seconds(
+    config: dict[str, Any], setup: Setup, guidance: float, peak_tflops: float
+) -> float:
+    """A step's FLOP floor: one transformer pass, two with guidance (diffusers' CFG is > 1)."""
+    passes = 2 if guidance > 1.0 else 1
+    return passes * forward_flops(config, setup) / (peak_tflops * 1e12)
+
+
+def forward_flops(config: dict[str, Any], setup: Setup) -> float:
+    """FLOPs of one transformer pass at ``setup``'s size: matmuls and attention, 2 per MAC."""
     dim = config["num_attention_heads"] * config["attention_head_dim"]
-    tokens = ((FRAMES - 1) // 4 + 1) * (HEIGHT // 16) * (WIDTH // 16)  # 21 x 30 x 52
+    _, patch_h, patch_w = config["patch_size"]
+    latent_frames = (setup.frames - 1) // 4 + 1
+    tokens = latent_frames * (setup.height // 8 // patch_h) * (setup.width // 8 // patch_w)
     self_attention = 2 * 4 * tokens * dim * dim + 2 * 2 * tokens * tokens * dim  # qkvo + QK^T, AV
     cross_attention = 2 * 2 * (tokens + TEXT_TOKENS) * dim * dim  # q, o on video; k, v on text
     cross_attention += 2 * 2 * tokens * TEXT_TOKENS * dim  # QK^T and AV against 512 text tokens
@@ -249,38 +374,95 @@ def forward_flops(config: dict[str, Any]) -> float:
     return float(config["num_layers"] * (self_attention + cross_attention + feed_forward))
 
 
-def _timings(stamps: list[float], seconds: float) -> dict[str, float]:
-    import torch
-
+def _timings(stamps: list[float], seconds: float, device: str) -> dict[str, Any]:
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     return {
-        "s_per_step": statistics.median(gaps),
+        "s_per_step": statistics.median(gaps) if gaps else float("nan"),  # one step: no gap
         "end_to_end_s": seconds,
-        "peak_gb": torch.cuda.max_memory_allocated() / 1024**3,
+        "peak_gb": _peak_memory_gb(device),
     }
 
 
+def _synchronize(device: str) -> None:
+    """Wait for the GPU's queued work, so a clock reading is the work's end; a CPU has none."""
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _reset_peak_memory(device: str) -> None:
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _peak_memory_gb(device: str) -> float | None:
+    """Peak GPU memory since the last reset; None on a CPU, where torch does not track it."""
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.cuda.max_memory_allocated() / 1024**3
+    return None
+
+
+def _free_memory(device: str) -> None:
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
+
+
 def _line(result: dict[str, Any]) -> str:
+    head = f"{result['model']:>5} {result['size']}  "
+    if "speedup" in result:
+        met = "met" if result["speedup"] >= result["target"] else "NOT met"
+        return (
+            f"{head}Fast vs plain {result['reference_steps']} steps: "
+            f"{result['fast_s']:.2f} s vs {result['reference_s']:.2f} s "
+            f"({result['reference_how']})  x{result['speedup']:.2f} faster  "
+            f"(target >= {result['target']:g}: {met})"
+        )
     share = (
         f"  preview {result['preview_share']:.1%} of a step" if "preview_share" in result else ""
     )
+    peak = "-" if result["peak_gb"] is None else f"{result['peak_gb']:.1f} GB"
+    run = f"{result['run']}, {result['steps']} steps, guidance {result['guidance']:g}"
     return (
-        f"{result['model']:>5} {result['size']}  {result['run']:<40} "
-        f"{result['s_per_step']:.3f} s/step  floor {result['floor_s_per_step']:.3f}  "
-        f"x{result['ratio_to_floor']:.2f}  end-to-end {result['end_to_end_s']:.1f} s  "
-        f"peak {result['peak_gb']:.1f} GB{share}"
+        f"{head}{run:<56} "
+        f"{result['s_per_step']:.3f} s/step  floor {result['floor_s_per_step']:.3g}  "
+        f"x{result['ratio_to_floor']:.2f}  end-to-end {result['end_to_end_s']:.2f} s  "
+        f"peak {peak}{share}"
     )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=[*CONFIGS, "both"], default="both")
+    parser.add_argument(
+        "--model", choices=[*CONFIGS, "both"], default="both", help="ignored with --smoke"
+    )
     parser.add_argument("--steps", type=int, default=8, help="timed denoising steps per run")
     parser.add_argument(
         "--options", default="", help="model options for the project's run, e.g. compile;vae-tiling"
     )
     parser.add_argument("--peak-tflops", type=float, default=800.0, help="bf16 peak of the GPU")
-    parser.add_argument("--json", help="append one JSON object per run to this file")
+    parser.add_argument(
+        "--reference-steps",
+        type=int,
+        default=50,
+        help="the plain pipeline's steps that the Fast preset is compared with",
+    )
+    parser.add_argument(
+        "--run-reference",
+        action="store_true",
+        help="run the reference's steps rather than estimate them from --steps (minutes on 14B)",
+    )
+    parser.add_argument("--lora-rank", type=int, default=32, help="the Fast preset LoRA's rank")
+    parser.add_argument("--json", help="append one JSON object per row to this file")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny model on the CPU: checks the code, not speed"
+    )
     return parser
 
 

@@ -11,6 +11,7 @@ a second.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -350,4 +351,38 @@ def build_tiny_lora(model: Path, out: Path, seed: int = 0) -> Path:
     pipe.transformer.add_adapter(config)
     layers = get_peft_model_state_dict(pipe.transformer)
     type(pipe).save_lora_weights(out.parent, transformer_lora_layers=layers, weight_name=out.name)
+    return out
+
+
+def build_random_wan_lora(
+    transformer_config: Mapping[str, Any],
+    out: Path,
+    *,
+    rank: int = 32,
+    seed: int = 0,
+    dtype: str = "float32",
+) -> Path:
+    """Write a random LoRA for a Wan transformer of ``transformer_config`` to ``out``.
+
+    The layout ``build_tiny_lora`` writes (rank ``rank`` on each block's self- and
+    cross-attention q, k, v and out projections, diffusers' key names), but made from the config
+    alone, so a LoRA the size of a published 14B one needs no 14B model in memory. ``dtype`` is
+    the stored weights' torch dtype name, e.g. "bfloat16".
+    """
+    import torch
+    from safetensors.torch import save_file
+
+    generator = torch.Generator().manual_seed(seed)
+    dim = transformer_config["num_attention_heads"] * transformer_config["attention_head_dim"]
+    weights: dict[str, torch.Tensor] = {}
+    for block in range(transformer_config["num_layers"]):
+        for attention in ("attn1", "attn2"):
+            for projection in ("to_q", "to_k", "to_v", "to_out.0"):  # each is dim -> dim
+                name = f"transformer.blocks.{block}.{attention}.{projection}"
+                # Scaled so the adapter adds about a tenth of the layer's own output.
+                down = torch.randn(rank, dim, generator=generator) / dim**0.5  # (r, dim)
+                up = torch.randn(dim, rank, generator=generator) * 0.1 / rank**0.5  # (dim, r)
+                weights[f"{name}.lora_A.weight"] = down.to(getattr(torch, dtype))
+                weights[f"{name}.lora_B.weight"] = up.to(getattr(torch, dtype))
+    save_file(weights, str(out), metadata={"format": "pt"})
     return out
