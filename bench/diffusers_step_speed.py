@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         for result in measure(name, setup, args):
             print(_line(result), flush=True)
             if args.json:
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
                 with Path(args.json).open("a") as out:
                     out.write(json.dumps(result) + "\n")
     return 0

@@ -31,7 +31,7 @@ def bench() -> Iterator[ModuleType]:
 
 def test_the_smoke_run_prints_every_row_and_writes_them_as_json(bench, tmp_path, capsys):
     """Plain, project (and its preview share), Fast, Fast vs reference: printed and saved."""
-    results = tmp_path / "speed.jsonl"
+    results = tmp_path / "results" / "speed.jsonl"  # a folder the run makes
     code = bench.main(["--smoke", "--steps", "3", "--lora-rank", "4", "--json", str(results)])
     lines = capsys.readouterr().out.strip().splitlines()
     assert code == 0
