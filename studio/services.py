@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -1137,13 +1137,17 @@ def jobs_run(*, job_ids: list[int], worker: str) -> None:
         generation = Generation.objects.get(workspace_id=workspace_id, key=key)
         alone = [pk for pk in remaining if keys[pk] != (workspace_id, key)]
         together = [pk for pk in remaining if keys[pk] == (workspace_id, key)]
-        threads = max(1, settings.ROW_THREADS)
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reelsmith-row") as pool:
+        with _SharedRows(worker=worker, generation=generation, footage=footage) as rows:
+            # Pipelined: while the rows of one chunk are drawn, the last one's are stored.
+            drawing: tuple[list[Job], list[Future[VideoResult | Exception]]] | None = None
             for start in range(0, len(together), SHARED_ROW_CHUNK):
-                chunk = together[start : start + SHARED_ROW_CHUNK]
-                _shared_rows_run(
-                    chunk, worker=worker, generation=generation, footage=footage, pool=pool
-                )
+                leased = rows.lease(together[start : start + SHARED_ROW_CHUNK])
+                started = (leased, [rows.pool.submit(rows.draw, job) for job in leased])
+                if drawing is not None:
+                    rows.finish(*drawing)
+                drawing = started
+            if drawing is not None:
+                rows.finish(*drawing)
         for pk in alone:
             job_run(job_id=pk, worker=worker, footage=footage)
 
@@ -1151,62 +1155,77 @@ def jobs_run(*, job_ids: list[int], worker: str) -> None:
 SHARED_ROW_CHUNK = 8  # rows leased and stored in one transaction each
 
 
-def _shared_rows_run(
-    job_ids: list[int],
-    *,
-    worker: str,
-    generation: Generation,
-    footage: SharedFootage,
-    pool: ThreadPoolExecutor,
-) -> None:
-    """Lease a few rows that reuse ``generation``, draw their overlays, store their videos."""
-    now = timezone.now()
-    with transaction.atomic():
-        jobs = list(Job.objects.select_for_update().filter(pk__in=job_ids).order_by("pk"))
-        decisions = {job.pk: _take_lease(job, worker=worker, now=now) for job in jobs}
-        changed = [job for job in jobs if decisions[job.pk] is not None]
-        Job.objects.bulk_update(changed, _LEASE_FIELDS)
-    _broadcast_states(changed)
-    leased = [job for job in jobs if decisions[job.pk] == "run"]
-    if not leased:
-        return
-    source, frames, fps = footage.get(generation)
-    workdir = Path(tempfile.mkdtemp(prefix="reelsmith-rows-"))
-    try:
-        workspaces = Workspace.objects.in_bulk({job.workspace_id for job in leased})
-        brands = {
-            pk: selectors.brand_values(workspace=workspace, workdir=workdir)
-            for pk, workspace in workspaces.items()
-        }
+class _SharedRows:
+    """Rows of one message that reuse ``generation``: leased a chunk at a time, drawn and
+    encoded on ROW_THREADS threads (which touch no database), stored a chunk at a time."""
 
-        def draw(job: Job) -> VideoResult | Exception:
-            try:
-                spec = overlays.OverlaySpec.from_dict(job.overlays)
-                drawn = overlays.apply(frames, fps=fps, spec=spec, brand=brands[job.workspace_id])
-                output = workdir / f"reelsmith-{job.pk}.mp4"
-                render.write_mp4(
-                    drawn, output, fps, preset=render.OVERLAY_PRESET, audio_from=source
-                )
-                return VideoResult(
-                    output=output,
-                    poster=render.write_poster(drawn, output.with_suffix(".jpg")),
-                    engine=generation.engine,
-                    num_frames=len(drawn),
-                    fps=fps,
-                    width=generation.width,
-                    height=generation.height,
-                    seed=job.seed,
-                    seconds=0.0,
-                    details={**generation.details, "shared_generation": generation.key},
-                )
-            except Exception as exc:
-                logger.exception("job %s: its overlays could not be drawn", job.pk)
-                return exc
+    def __init__(self, *, worker: str, generation: Generation, footage: SharedFootage) -> None:
+        self.worker = worker
+        self.generation = generation
+        self.source, self.frames, self.fps = footage.get(generation)
+        self.workdir = Path(tempfile.mkdtemp(prefix="reelsmith-rows-"))
+        self.brands: dict[int, overlays.Brand] = {}
+        self.pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.ROW_THREADS), thread_name_prefix="reelsmith-row"
+        )
 
-        outcomes = list(pool.map(draw, leased))
-        _shared_rows_finish(leased, outcomes, worker=worker, generation=generation)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    def __enter__(self) -> _SharedRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def lease(self, job_ids: list[int]) -> list[Job]:
+        """Take the lease on the rows that may run, in one transaction; end the cancelled."""
+        now = timezone.now()
+        with transaction.atomic():
+            jobs = list(Job.objects.select_for_update().filter(pk__in=job_ids).order_by("pk"))
+            decisions = {job.pk: _take_lease(job, worker=self.worker, now=now) for job in jobs}
+            changed = [job for job in jobs if decisions[job.pk] is not None]
+            Job.objects.bulk_update(changed, _LEASE_FIELDS)
+        _broadcast_states(changed)
+        leased = [job for job in jobs if decisions[job.pk] == "run"]
+        missing = {job.workspace_id for job in leased} - set(self.brands)
+        for pk, workspace in Workspace.objects.in_bulk(missing).items():
+            self.brands[pk] = selectors.brand_values(workspace=workspace, workdir=self.workdir)
+        return leased
+
+    def draw(self, job: Job) -> VideoResult | Exception:
+        """One row's overlays over the footage, encoded with its sound; on a pool thread."""
+        generation = self.generation
+        try:
+            spec = overlays.OverlaySpec.from_dict(job.overlays)
+            drawn = overlays.apply(
+                self.frames, fps=self.fps, spec=spec, brand=self.brands[job.workspace_id]
+            )
+            output = self.workdir / f"reelsmith-{job.pk}.mp4"
+            render.write_mp4(
+                drawn, output, self.fps, preset=render.OVERLAY_PRESET, audio_from=self.source
+            )
+            return VideoResult(
+                output=output,
+                poster=render.write_poster(drawn, output.with_suffix(".jpg")),
+                engine=generation.engine,
+                num_frames=len(drawn),
+                fps=self.fps,
+                width=generation.width,
+                height=generation.height,
+                seed=job.seed,
+                seconds=0.0,
+                details={**generation.details, "shared_generation": generation.key},
+            )
+        except Exception as exc:
+            logger.exception("job %s: its overlays could not be drawn", job.pk)
+            return exc
+
+    def finish(self, leased: list[Job], drawing: list[Future[VideoResult | Exception]]) -> None:
+        outcomes = [future.result() for future in drawing]
+        _shared_rows_finish(leased, outcomes, worker=self.worker, generation=self.generation)
+        for outcome in outcomes:  # stored now; the chunk's files are not needed any more
+            if isinstance(outcome, VideoResult):
+                outcome.output.unlink(missing_ok=True)
+                outcome.poster.unlink(missing_ok=True)
 
 
 _LEASE_FIELDS = [

@@ -333,18 +333,23 @@ def test_two_workers_with_the_same_request_make_the_footage_once(
         return real(*args, **kwargs)
 
     def watch():
-        while not making.is_set() or Job.objects.filter(pk=second.pk, status="queued").exists():
-            time.sleep(0.05)
-        for _ in range(40):
-            stages.append(Job.objects.get(pk=second.pk).stage)
-            time.sleep(0.05)
+        from django import db
+
+        try:
+            while not making.is_set() or Job.objects.filter(pk=second.pk, status="queued").exists():
+                time.sleep(0.05)
+            for _ in range(40):
+                stages.append(Job.objects.get(pk=second.pk).stage)
+                time.sleep(0.05)
+        finally:
+            db.connections.close_all()  # each thread has its own connection
 
     def run(job_id, worker):
+        from django import db
+
         try:
             services.job_run(job_id=job_id, worker=worker)
         finally:
-            from django import db
-
             db.connections.close_all()
 
     with mock.patch("studio.services._run_pipeline", side_effect=slow_pipeline) as pipeline:
