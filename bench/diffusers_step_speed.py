@@ -434,7 +434,7 @@ def _line(result: dict[str, Any]) -> str:
     peak = "-" if result["peak_gb"] is None else f"{result['peak_gb']:.1f} GB"
     run = f"{result['run']}, {result['steps']} steps, guidance {result['guidance']:g}"
     return (
-        f"{head}{run:<56} "
+        f"{head}{run:<63} "
         f"{result['s_per_step']:.3f} s/step  floor {result['floor_s_per_step']:.3g}  "
         f"x{result['ratio_to_floor']:.2f}  end-to-end {result['end_to_end_s']:.2f} s  "
         f"peak {peak}{share}"
