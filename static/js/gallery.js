@@ -21,8 +21,10 @@ if (live) {
       if (bar && message.total) bar.value = message.step / message.total;
       const img = tile.querySelector("img");
       if (img && message.preview) img.src = message.preview;
-    } else if (message.type === "job.status") {
+    } else if (message.type === "job.status" || message.type === "snapshot") {
       // A job started, finished or was added: fetch the page again, at most once a second.
+      // The snapshot (on every connection) too: jobs that finished between this page's
+      // rendering and the socket's opening are in no message and in no snapshot of active jobs.
       clearTimeout(reloadTimer);
       reloadTimer = setTimeout(async () => {
         const response = await fetch(location.href, { credentials: "same-origin" });
