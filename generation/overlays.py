@@ -350,6 +350,14 @@ def apply_to_mp4(source: Path, output: Path, *, spec: OverlaySpec, brand: Brand)
     """Overlay a finished MP4 and write the result to ``output``, with its sound if it has
     any; returns the new frames."""
     frames, fps = read_frames(source)
+    return write_overlaid(frames, fps, output, spec=spec, brand=brand, source=source)
+
+
+def write_overlaid(
+    frames: np.ndarray, fps: int, output: Path, *, spec: OverlaySpec, brand: Brand, source: Path
+) -> np.ndarray:
+    """Draw the overlays on ``source``'s decoded frames and encode them to ``output`` with
+    ``source``'s sound (a talking head's voice is copied as it is); returns the new frames."""
     result = apply(frames, fps=fps, spec=spec, brand=brand)
     render.write_mp4(result, output, fps, preset=render.OVERLAY_PRESET, audio_from=source)
     return result

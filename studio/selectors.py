@@ -200,19 +200,19 @@ def job_seconds_estimate(
 ) -> float:
     """How long one job takes, from the last finished jobs of that engine and size here, else
     a rough guess from its frames and steps."""
+    recent = _recent_run_seconds(engine=engine, width=width, height=height, num_frames=num_frames)
+    if recent is not None:
+        return recent
+    return 2.0 + num_frames * max(steps, 1) * DEFAULT_SECONDS_PER_FRAME_STEP
+
+
+def _recent_run_seconds(**match: Any) -> float | None:
+    """The mean run time of the last 20 succeeded jobs matching ``match``, if any."""
     recent = Job.objects.filter(
-        engine=engine,
-        width=width,
-        height=height,
-        num_frames=num_frames,
-        status=Job.Status.SUCCEEDED,
-        started_at__isnull=False,
-        finished_at__isnull=False,
+        **match, status=Job.Status.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False
     ).order_by("-finished_at")[:20]
     durations = [job.run_seconds for job in recent if job.run_seconds is not None]
-    if durations:
-        return sum(durations) / len(durations)
-    return 2.0 + num_frames * max(steps, 1) * DEFAULT_SECONDS_PER_FRAME_STEP
+    return sum(durations) / len(durations) if durations else None
 
 
 def batch_generations(*, batch: Batch) -> int:
@@ -249,17 +249,9 @@ def batch_estimate_seconds(*, template: Template, generations: int) -> float:
 def _avatar_seconds_estimate(template: Template) -> float:
     """A talking head's time: the last ones of that size here, else its length at the speed
     measured in bench/avatar_lipsync.py (about 0.65 s of work per second of video)."""
-    recent = Job.objects.filter(
-        mode=Job.Mode.AVATAR,
-        width=template.width,
-        height=template.height,
-        status=Job.Status.SUCCEEDED,
-        started_at__isnull=False,
-        finished_at__isnull=False,
-    ).order_by("-finished_at")[:20]
-    durations = [job.run_seconds for job in recent if job.run_seconds is not None]
-    if durations:
-        return sum(durations) / len(durations)
+    recent = _recent_run_seconds(mode=Job.Mode.AVATAR, width=template.width, height=template.height)
+    if recent is not None:
+        return recent
     return 2.0 + 0.65 * template.num_frames / max(template.fps, 1)
 
 
@@ -525,10 +517,14 @@ def _stage_texts(jobs: Sequence[Job]) -> dict[int, str]:
         last = max(job.created_at for job in waiting)
         active = Job.objects.filter(queue=queue, status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
         before = active.filter(created_at__lt=first).count()
-        between = sorted(
-            active.filter(created_at__gte=first, created_at__lt=last).values_list(
-                "created_at", flat=True
+        between = (
+            sorted(
+                active.filter(created_at__gte=first, created_at__lt=last).values_list(
+                    "created_at", flat=True
+                )
             )
+            if last > first
+            else []
         )
         for job in waiting:
             ahead = before + bisect.bisect_left(between, job.created_at)

@@ -1196,12 +1196,14 @@ class _SharedRows:
         generation = self.generation
         try:
             spec = overlays.OverlaySpec.from_dict(job.overlays)
-            drawn = overlays.apply(
-                self.frames, fps=self.fps, spec=spec, brand=self.brands[job.workspace_id]
-            )
             output = self.workdir / f"reelsmith-{job.pk}.mp4"
-            render.write_mp4(
-                drawn, output, self.fps, preset=render.OVERLAY_PRESET, audio_from=self.source
+            drawn = overlays.write_overlaid(
+                self.frames,
+                self.fps,
+                output,
+                spec=spec,
+                brand=self.brands[job.workspace_id],
+                source=self.source,
             )
             return VideoResult(
                 output=output,
@@ -1430,7 +1432,9 @@ def _result_from_generation(
 ) -> VideoResult:
     if footage is not None:
         # Already fetched and decoded for an earlier job of this message: nothing to report.
-        output, poster = footage.get(generation)[0], workdir / "unused.jpg"
+        output, poster = footage.get(generation)[0], workdir / f"reelsmith-{job.pk}.jpg"
+        with generation.poster.open("rb") as src, poster.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
     else:
         reporter(0, 1, stage="reusing shared footage")
         output = workdir / f"reelsmith-{job.pk}.mp4"
@@ -1504,9 +1508,7 @@ def _apply_overlays(
     else:
         source = result.output
         frames, fps = overlays.read_frames(source)
-    drawn = overlays.apply(frames, fps=fps, spec=spec, brand=brand)
-    # A talking head's voice is copied over as it is.
-    render.write_mp4(drawn, output, fps, preset=render.OVERLAY_PRESET, audio_from=source)
+    drawn = overlays.write_overlaid(frames, fps, output, spec=spec, brand=brand, source=source)
     poster = render.write_poster(drawn, output.with_suffix(".jpg"))
     return dataclasses.replace(result, output=output, poster=poster, num_frames=len(drawn))
 
