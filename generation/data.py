@@ -153,6 +153,22 @@ def frame_geometry(spec: ClipSpec, t: float) -> tuple[float, float, float, float
     return x, y, radius, degrees
 
 
+# The layout of a clip, as the model's layout planner predicts it: per frame the object's centre
+# (x, y, with the frame spanning -1..1), its bounding radius (in half frame widths) and its
+# rotation (in quarter turns, clockwise).
+LAYOUT_FIELDS = ("x", "y", "radius", "rotation")
+
+
+def clip_layout(spec: ClipSpec, frames: int = FRAMES) -> np.ndarray:
+    """The clip's per-frame layout as float32 (frames, 4), in the units of ``LAYOUT_FIELDS``."""
+    half = RESOLUTION / 2
+    rows = []
+    for i in range(frames):
+        x, y, radius, degrees = frame_geometry(spec, i / (frames - 1))
+        rows.append(((x - half) / half, (y - half) / half, radius / half, degrees / 90.0))
+    return np.asarray(rows, dtype=np.float32)
+
+
 def render_clip(spec: ClipSpec, frames: int = FRAMES, res: int = RESOLUTION) -> np.ndarray:
     """The clip as uint8 (frames, res, res, 3)."""
     fg = np.array(OBJECT_RGB[spec.colour], dtype=np.float32)

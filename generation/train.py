@@ -101,6 +101,27 @@ PRESETS = {
         eval_guidance=3.0,
         device="cpu",
     ),
+    # A layout planner and a layout field in place of the conditioning field: the words say
+    # where the object is in each frame (planner) and what it looks like there (field).
+    "cpu-layout": TrainConfig(
+        model=DenoiserConfig(
+            channels=(32, 64, 128), frame_noise_correlation=0.75, layout_channels=64
+        ),
+        steps=2500,
+        batch=8,
+        lr=1.5e-3,
+        warmup=200,
+        ema=0.998,
+        caption_drop=0.15,
+        uncond_drop=0.1,
+        object_emphasis=8.0,
+        focus=0.6,
+        eval_every=500,
+        eval_clips=32,
+        eval_steps=10,
+        eval_guidance=3.0,
+        device="cpu",
+    ),
     "gpu": TrainConfig(
         model=DenoiserConfig(channels=(64, 128, 256), cond_dim=256, field_channels=128),
         steps=30000,
@@ -121,7 +142,12 @@ PRESETS = {
     # For tests: a few seconds.
     "tiny": TrainConfig(
         model=DenoiserConfig(
-            channels=(16, 16, 32), embed_dim=8, cond_dim=32, heads=2, field_channels=8
+            channels=(16, 16, 32),
+            embed_dim=8,
+            cond_dim=32,
+            heads=2,
+            layout_channels=8,
+            layout_out=4,
         ),
         steps=2,
         batch=2,
@@ -143,17 +169,23 @@ PRESETS = {
 
 def training_batch(
     rng: np.random.Generator, config: TrainConfig
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Clips (B, 3, T, H, W) in [-1, 1] and their caption's attribute indices (B, 5)."""
-    clips, indices = [], []
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Clips (B, 3, T, H, W) in [-1, 1], their caption's attribute indices (B, 5) and their
+    true layouts (B, T, 4)."""
+    clips, indices, layouts = [], [], []
     for _ in range(config.batch):
         sample_ = data.training_sample(rng, drop=config.caption_drop)
         clips.append(data.render_clip(sample_.spec, config.model.frames, config.model.resolution))
+        layouts.append(data.clip_layout(sample_.spec, config.model.frames))
         if rng.random() < config.uncond_drop:
             indices.append([0] * 5)
         else:
             indices.append(attribute_indices(understand(sample_.caption)))
-    return uint8_to_clips(torch.from_numpy(np.stack(clips))), torch.tensor(indices)
+    return (
+        uint8_to_clips(torch.from_numpy(np.stack(clips))),
+        torch.tensor(indices),
+        torch.from_numpy(np.stack(layouts)),
+    )
 
 
 def training_loss(
@@ -163,8 +195,14 @@ def training_loss(
     generator: torch.Generator,
     object_emphasis: float = 0.0,
     focus: float = 0.0,
+    layout: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Rectified-flow loss in the preconditioned output space (EDM weighting)."""
+    """Rectified-flow loss in the preconditioned output space (EDM weighting).
+
+    A model with a layout planner is also trained to plan: the denoiser sees the clip's true
+    layout (B, T, 4), as a layout-conditioned model is trained, and the planner learns to
+    predict it from the caption's words.
+    """
     b = clips.shape[0]
     device = clips.device
     # Noise levels: uniform, or with ``focus`` mostly drawn around t = 0.6, where colour, shape
@@ -177,13 +215,17 @@ def training_loss(
     t = t.clamp(min=1e-3)
     noise = video_noise(tuple(clips.shape), model.config.frame_noise_correlation, generator, device)
     noisy = (1 - t)[:, None, None, None, None] * clips + t[:, None, None, None, None] * noise
-    estimate = model(noisy, t, attributes)
+    estimate = model(noisy, t, attributes, layout=layout)
     sd = model.config.sigma_data
     var = ((1 - t) * sd) ** 2 + t**2
     weight = var / (t * sd) ** 2  # 1 / c_out^2: unit weight on the network's own output
     per_pixel = (estimate - clips).pow(2) * object_weight(clips, object_emphasis)
     per_clip = per_pixel.mean(dim=(1, 2, 3, 4))
-    return (weight * per_clip).mean()
+    loss = (weight * per_clip).mean()
+    if model.planner is not None:
+        assert layout is not None
+        loss = loss + model.planner.loss(attributes, layout)
+    return loss
 
 
 def object_weight(clips: torch.Tensor, emphasis: float) -> torch.Tensor:
@@ -274,7 +316,7 @@ def train(
         for group in optimiser.param_groups:
             group["lr"] = lr
         # 2. A fresh batch, the loss, one step.
-        clips, attributes = training_batch(rng, config)
+        clips, attributes, layout = training_batch(rng, config)
         loss = training_loss(
             model,
             clips.to(config.device),
@@ -282,6 +324,7 @@ def train(
             generator,
             config.object_emphasis,
             config.focus,
+            layout.to(config.device),
         )
         optimiser.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]

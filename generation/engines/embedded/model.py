@@ -49,6 +49,11 @@ class DenoiserConfig:
     # Width of the conditioning field (0: none): a per-pixel MLP of the frame's conditioning
     # and the pixel's position, added to the stem's features (see ``ConditioningField``).
     field_channels: int = 0
+    # Width of the layout planner and the layout field (0: neither; see ``LayoutPlanner`` and
+    # ``LayoutField``), the field's output channels, and how many layouts the planner proposes.
+    layout_channels: int = 0
+    layout_out: int = 8
+    layout_hypotheses: int = 2
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -170,6 +175,132 @@ class ConditioningField(nn.Module):
         return self.mlp(xy + self.from_cond(cond)[:, :, None, None])
 
 
+LAYOUT_SIZE = 4  # per frame: centre x, centre y, radius, rotation (see ``data.LAYOUT_FIELDS``)
+PLANNED = ("shape", "size", "motion")  # the words a layout depends on
+
+
+class LayoutPlanner(nn.Module):
+    """Plans the object's layout in every frame from the prompt's words.
+
+    For each frame it predicts the object's centre, bounding radius and rotation from the
+    shape, size and motion embeddings and the frame's index ("a large box that moves right is
+    here at frame 5"). Colour and background do not move anything, so the planner does not read
+    them, and a held-out (colour, shape, motion) combination is planned like a seen one. Some
+    prompts have more than one right answer (a spin goes either way), so it proposes
+    ``hypotheses`` layouts with a probability each and is trained winner-takes-most; sampling
+    draws one of the likely ones with the seed.
+    """
+
+    def __init__(self, embed_dim: int, hidden: int, frames: int, hypotheses: int) -> None:
+        super().__init__()
+        self.frames, self.hypotheses = frames, hypotheses
+        self.words = nn.ModuleList(
+            [nn.Embedding(len(ATTRIBUTES[name]) + 1, embed_dim) for name in PLANNED]
+        )
+        self.frame_embedding = nn.Embedding(frames, embed_dim)
+        self.mlp = nn.Sequential(
+            nn.Linear(len(PLANNED) * embed_dim + embed_dim, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hypotheses * LAYOUT_SIZE),
+        )
+        self.choice = nn.Sequential(
+            nn.Linear(len(PLANNED) * embed_dim, hidden), nn.SiLU(), nn.Linear(hidden, hypotheses)
+        )
+
+    def forward(self, attributes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layouts (B, K, T, 4) and their logits (B, K) for attribute indices (B, 5)."""
+        columns = [list(ATTRIBUTES).index(name) for name in PLANNED]
+        words = torch.cat(
+            [emb(attributes[:, i]) for i, emb in zip(columns, self.words, strict=True)], dim=1
+        )  # (B, 3e)
+        b, frames = words.shape[0], self.frames
+        per_frame = torch.cat(
+            [
+                words[:, None].expand(-1, frames, -1),
+                self.frame_embedding.weight[None].expand(b, -1, -1),
+            ],
+            dim=2,
+        )  # (B, T, 4e)
+        layouts = self.mlp(per_frame).view(b, frames, self.hypotheses, LAYOUT_SIZE)
+        return layouts.transpose(1, 2), self.choice(words)
+
+    def loss(self, attributes: torch.Tensor, layout: torch.Tensor) -> torch.Tensor:
+        """Winner-takes-most regression to the true layout (B, T, 4), plus the choice's loss."""
+        layouts, logits = self(attributes)
+        errors = (layouts - layout[:, None]).pow(2).mean(dim=(2, 3))  # (B, K)
+        winner = errors.argmin(dim=1)
+        k = self.hypotheses
+        weights = F.one_hot(winner, k).float() * 0.95 + (0.05 / k if k > 1 else 0.05)
+        return (weights * errors).sum(dim=1).mean() + 0.1 * F.cross_entropy(logits, winner)
+
+    @torch.no_grad()
+    def plan(self, attributes: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """One layout (B, T, 4) per prompt: a likely hypothesis drawn with ``generator``."""
+        layouts, logits = self(attributes)
+        probs = logits.softmax(dim=1)
+        probs = torch.where(probs >= 0.2, probs, torch.zeros_like(probs))  # never an unlikely one
+        pick = torch.multinomial(probs, 1, generator=generator)[:, 0]  # (B,)
+        return layouts[torch.arange(len(pick)), pick]
+
+
+class LayoutField(nn.Module):
+    """Features for every pixel of every frame from the planned layout and the prompt's words.
+
+    Each pixel's position is moved into the object's own frame (centred on the planned
+    centre, divided by the planned radius, rotated back by the planned rotation); a per-pixel
+    MLP of those coordinates and the word embeddings then says what is there: inside or
+    outside a star, near its edge, which colour, which background. The shape is learned once,
+    in the object's frame, and the layout places it: motion and size come from the planner,
+    appearance from the field, and the denoiser refines the picture they make together.
+    """
+
+    def __init__(self, hidden: int, c_out: int, resolution: int) -> None:
+        super().__init__()
+        # Pixel centres, with the frame spanning -1..1 (as in ``data.clip_layout``).
+        grid = (torch.arange(resolution, dtype=torch.float32) + 0.5) / (resolution / 2) - 1
+        xy = torch.stack(torch.meshgrid(grid, grid, indexing="xy"))  # (2, S, S)
+        self.register_buffer("xy", xy, persistent=False)
+        self.register_buffer("freqs", (2.0 ** torch.arange(3)) * math.pi / 2, persistent=False)
+        self.words = nn.ModuleList(
+            [nn.Embedding(len(values) + 1, hidden) for values in ATTRIBUTES.values()]
+        )
+        self.from_position = nn.Linear(3 + 2 * 2 * 3, hidden)
+        self.mlp = nn.Sequential(
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, c_out),
+        )
+
+    def object_coordinates(self, layout: torch.Tensor) -> torch.Tensor:
+        """(B, T, S, S, 2): every pixel in the object's frame for a layout (B, T, 4)."""
+        xy = self.get_buffer("xy")
+        centre = layout[..., :2, None, None]  # (B, T, 2, 1, 1)
+        radius = layout[..., 2, None, None].clamp(min=0.05)  # (B, T, 1, 1)
+        turn = layout[..., 3, None, None] * (math.pi / 2)
+        d = (xy - centre) / radius[:, :, None]  # (B, T, 2, S, S)
+        cos, sin = turn.cos(), turn.sin()
+        u = torch.stack([d[:, :, 0] * cos + d[:, :, 1] * sin, d[:, :, 1] * cos - d[:, :, 0] * sin])
+        return u.permute(1, 2, 3, 4, 0)
+
+    def forward(self, layout: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
+        """(B*T, c_out, S, S) for a layout (B, T, 4) and attribute indices (B, 5)."""
+        u = self.object_coordinates(layout).clamp(-3, 3)  # (B, T, S, S, 2)
+        angles = u[..., None] * self.get_buffer("freqs")  # (B, T, S, S, 2, 3)
+        position = torch.cat(
+            [u, u.norm(dim=-1, keepdim=True), angles.sin().flatten(-2), angles.cos().flatten(-2)],
+            dim=-1,
+        )
+        words = sum(emb(attributes[:, i]) for i, emb in enumerate(self.words))  # (B, hidden)
+        h = self.from_position(position) + words[:, None, None, None, :]
+        out = self.mlp(h)  # (B, T, S, S, c_out)
+        return out.flatten(0, 1).permute(0, 3, 1, 2).contiguous()
+
+
 def _noise_embedding(t: torch.Tensor, dim: int = 64) -> torch.Tensor:
     half = dim // 2
     freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32) / half)
@@ -200,6 +331,15 @@ class TinyVideoUNet(nn.Module):
             if config.field_channels
             else None
         )
+        self.planner: LayoutPlanner | None = None
+        self.layout_field: LayoutField | None = None
+        head_extra = 0
+        if config.layout_channels:
+            lc, lo = config.layout_channels, config.layout_out
+            self.planner = LayoutPlanner(e, lc, frames, config.layout_hypotheses)
+            self.layout_field = LayoutField(lc, lo, config.resolution)
+            self.layout_in = nn.Conv2d(4 * lo, c0, 1)  # the field, unshuffled 2x2, into the stem
+            head_extra = lo
         self.enc0 = ResBlock(c0, c0, d)
         self.tmp0 = TemporalConv(c0, frames)
         self.down0 = nn.Conv2d(c0, c1, 3, stride=2, padding=1)
@@ -221,7 +361,7 @@ class TinyVideoUNet(nn.Module):
         # bit of per-pixel noise is a local job that the 2x2-unshuffled UNet learns slowly.
         hc = config.head_channels
         self.head = nn.Sequential(
-            nn.Conv2d(hc + 6, hc, 3, padding=1),
+            nn.Conv2d(hc + 6 + head_extra, hc, 3, padding=1),
             nn.SiLU(),
             nn.Conv2d(hc, hc, 3, padding=1),
             nn.SiLU(),
@@ -237,9 +377,29 @@ class TinyVideoUNet(nn.Module):
         stacked = torch.cat([per_clip[:, None].expand(-1, frames, -1), per_frame], dim=2)
         return self.cond_mlp(stacked.reshape(b * frames, -1))
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
-        """x: (B, 3, T, H, W) noisy clip; t: (B,) in [0, 1]; returns the clean-clip estimate."""
+    def layout_features(self, layout: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
+        """The layout field (B*T, layout_out, H, W): computed once per clip, reused every step."""
+        assert self.layout_field is not None, "this model has no layout field"
+        return self.layout_field(layout, attributes)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        attributes: torch.Tensor,
+        layout: torch.Tensor | None = None,
+        features: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """x: (B, 3, T, H, W) noisy clip; t: (B,) in [0, 1]; returns the clean-clip estimate.
+
+        A model with a layout field needs the clip's layout (B, T, 4), or its
+        ``layout_features`` when they were computed already.
+        """
         b, _, frames, h, w = x.shape
+        if self.layout_field is not None and features is None:
+            if layout is None:
+                raise ValueError("this model needs the clip's layout")
+            features = self.layout_features(layout, attributes)
         sd = self.config.sigma_data
         var = ((1 - t) * sd) ** 2 + t**2
         c_in = (1 / var.sqrt())[:, None, None, None, None]
@@ -252,6 +412,8 @@ class TinyVideoUNet(nn.Module):
         h0 = self.stem(F.pixel_unshuffle(frames_in, 2))  # (B*T, c0, H/2, W/2)
         if self.field is not None:
             h0 = h0 + self.field(cond)
+        if features is not None:
+            h0 = h0 + self.layout_in(F.pixel_unshuffle(features, 2))
         h0 = self.tmp0(self.enc0(h0, cond))
         h1 = self.tmp1(self.enc1(self.down0(h0), cond))  # (B*T, c1, H/4, W/4)
         m = self.mid1(self.down1(h1), cond)  # (B*T, c2, H/8, W/8)
@@ -267,7 +429,8 @@ class TinyVideoUNet(nn.Module):
         blur = F.avg_pool2d(noisy, 3, stride=1, padding=1, count_include_pad=False)
         t_frames = t.repeat_interleave(frames)[:, None, None, None].clamp(min=0.01)
         residual = ((noisy - blur) / t_frames).clamp(-4, 4)
-        out = self.head(torch.cat([up, frames_in[:, :3], residual], dim=1))  # (B*T, 3, H, W)
+        extra = [features] if features is not None else []
+        out = self.head(torch.cat([up, frames_in[:, :3], residual, *extra], dim=1))  # (B*T,3,H,W)
         out = out.view(b, frames, 3, h, w).transpose(1, 2)
         return c_skip * x + c_out * out
 
@@ -313,10 +476,16 @@ def sample(
     scheduler.set_timesteps(steps)
     guided = guidance != 1.0
     both = torch.cat([attributes, torch.zeros_like(attributes)]) if guided else attributes
+    features = None
+    if model.planner is not None:
+        # The layout is planned once from the prompt; both halves of guidance draw it, so
+        # guidance sharpens what the object looks like, not where it is.
+        layout = model.planner.plan(attributes, generator)
+        features = model.layout_features(torch.cat([layout, layout]) if guided else layout, both)
     for i, timestep in enumerate(scheduler.timesteps):
         sigma = float(scheduler.sigmas[i])
         inputs = torch.cat([x, x]) if guided else x
-        x0 = model(inputs, torch.full((inputs.shape[0],), sigma), both)
+        x0 = model(inputs, torch.full((inputs.shape[0],), sigma), both, features=features)
         if guided:
             x0_cond, x0_uncond = x0.chunk(2)
             x0 = x0_uncond + guidance * (x0_cond - x0_uncond)
