@@ -371,9 +371,33 @@ class TemplateEditForm(forms.Form):
         required=False, max_length=200, label="Lower third: company"
     )
     end_card_cta = forms.CharField(required=False, max_length=200, label="End card: call to action")
+    # Shown only when the template's engine offers more than Quality (see __init__).
+    preset = forms.ChoiceField(
+        choices=Job.Preset.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Fast: fewer steps with the model's few-step LoRA; a little less detail. "
+        "Every video made from this template, batches included, uses it.",
+    )
 
-    def __init__(self, *args: Any, template_fields: list[dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        template_fields: list[dict[str, Any]],
+        presets: tuple[str, ...] | list[str] = ("quality",),
+        current_preset: str = "quality",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # The engine's presets, and the template's own even when the engine no longer offers
+        # it (so the page shows what it is set to, and saving says why it is refused).
+        offered = {"quality", current_preset, *presets}
+        if offered == {"quality"}:
+            del self.fields["preset"]
+        else:
+            preset_widget = self.fields["preset"].widget
+            assert isinstance(preset_widget, forms.RadioSelect)
+            preset_widget.choices = [(v, lbl) for v, lbl in Job.Preset.choices if v in offered]
         # One group of inputs per field the placeholders make: its label, type, whether it
         # is required, and its maximum length. New placeholders get these once saved.
         self.template_fields = template_fields
@@ -431,7 +455,14 @@ class TemplateEditForm(forms.Form):
             "lower_third_name": overlays.get("lower_third", {}).get("name", ""),
             "lower_third_company": overlays.get("lower_third", {}).get("company", ""),
             "end_card_cta": overlays.get("end_card", {}).get("cta", ""),
+            "preset": template.preset,
         }
+
+    def preset_choice(self) -> str | None:
+        """The preset chosen, or None where the form does not offer one (keep the template's)."""
+        if "preset" not in self.fields:
+            return None
+        return str(self.cleaned_data.get("preset") or Job.Preset.QUALITY)
 
     def overlays(self, current: dict[str, Any]) -> dict[str, Any]:
         """The overlay settings: an overlay is on when its main text is given; other settings

@@ -566,6 +566,24 @@ def _template_check(template: Template) -> None:
     placeholders.check_known(_template_texts(template), template.fields)
 
 
+def _template_check_preset(engine_name: str, preset: str) -> None:
+    """Refuse a preset the template's engine does not offer, saying which ones it does."""
+    if preset == Job.Preset.QUALITY:
+        return
+    engine = next((e for e in selectors.engine_list() if e.name == engine_name), None)
+    offered = engine.presets if engine is not None else ("quality",)
+    if preset not in offered:
+        raise ValidationError(
+            "%(engine)s has no %(preset)s preset here; it offers %(offered)s.",
+            code="preset_unavailable",
+            params={
+                "engine": engine.label if engine is not None else engine_name,
+                "preset": Job.Preset(preset).label,
+                "offered": ", ".join(Job.Preset(p).label for p in offered),
+            },
+        )
+
+
 def template_fields_for(*, texts: list[str], fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The fields that the texts' placeholders need: existing definitions are kept, new
     placeholders get a required one-line text field, and unused definitions are dropped."""
@@ -621,11 +639,18 @@ def template_update(
     script: str,
     overlays: dict[str, Any],
     fields: list[dict[str, Any]] | None = None,
+    preset: str | None = None,
 ) -> Template:
     """Edit a workspace's template; its fields follow the placeholders its texts use, with
-    the definitions given in ``fields`` (else the current ones) for those that have one."""
+    the definitions given in ``fields`` (else the current ones) for those that have one.
+
+    ``preset`` (None keeps the current one) must be one the template's engine offers here.
+    """
     if template.is_builtin:
         raise ValueError("Built-in templates cannot be edited; save a copy to your workspace.")
+    if preset is not None and preset != template.preset:
+        _template_check_preset(template.engine, preset)
+        template.preset = preset
     template.name = name.strip()[:100]
     template.description = description
     template.prompt = prompt

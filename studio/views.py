@@ -471,10 +471,13 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
         raise Http404
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot edit templates.")
+    engine = next((e for e in selectors.engine_list() if e.name == template.engine), None)
     form = TemplateEditForm(
         request.POST or None,
         initial=TemplateEditForm.initial_for(template),
         template_fields=template.fields,
+        presets=engine.presets if engine is not None else ("quality",),
+        current_preset=template.preset,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -488,6 +491,7 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
                 script=data["script"],
                 overlays=form.overlays(template.overlays),
                 fields=form.field_specs(),
+                preset=form.preset_choice(),
             )
         except ValidationError as exc:
             for message in exc.messages:

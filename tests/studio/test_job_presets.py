@@ -169,3 +169,60 @@ def test_fast_and_quality_jobs_do_not_share_footage(workspace, user, fast_engine
     fast = services.job_submit(workspace=workspace, user=user, params=_params())
     quality = services.job_submit(workspace=workspace, user=user, params=_params(preset="quality"))
     assert fast.generation_key != quality.generation_key
+
+
+def _template(workspace: Any, user: Any, *, engine: str, preset: str) -> Any:
+    job = services.job_submit(
+        workspace=workspace, user=user, params=_params(engine="fast-wan", preset=preset)
+    )
+    template = services.template_create_from_job(job=job, user=user, name="Ball")
+    template.engine = engine
+    template.save()
+    return template
+
+
+def test_the_template_form_sets_the_preset_that_its_batches_use(
+    member_client, workspace, user, fast_engines, no_queue
+):
+    """A template of an engine with Fast offers the choice; its fills and batch rows follow it."""
+    template = _template(workspace, user, engine="fast-wan", preset="quality")
+    url = reverse("template_edit", args=[workspace.pk, template.pk])
+    html = member_client.get(url).content.decode()
+    assert 'name="preset" value="fast"' in html
+    response = member_client.post(
+        url, {"name": "Ball", "prompt": template.prompt, "preset": "fast"}
+    )
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.preset == "fast"
+    params, _ = services.template_params(template=template, values={})
+    assert params.preset == "fast"
+
+
+def test_a_template_cannot_be_set_to_a_preset_its_engine_does_not_offer(
+    member_client, workspace, user, fast_engines, no_queue
+):
+    """Without a LoRA the page offers no choice (a posted one is ignored), and the service
+    refuses Fast, saying what the engine offers, without changing the template."""
+    from django.core.exceptions import ValidationError
+
+    template = _template(workspace, user, engine="plain-wan", preset="quality")
+    url = reverse("template_edit", args=[workspace.pk, template.pk])
+    assert 'name="preset"' not in member_client.get(url).content.decode()
+    response = member_client.post(url, {"name": "Renamed", "prompt": "a ball", "preset": "fast"})
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.preset == "quality" and template.name == "Renamed"
+    with pytest.raises(ValidationError, match="no Fast preset here; it offers Quality"):
+        services.template_update(
+            template=template,
+            name="Again",
+            description="",
+            prompt="a ball",
+            negative_prompt="",
+            script="",
+            overlays={},
+            preset="fast",
+        )
+    template.refresh_from_db()
+    assert template.preset == "quality" and template.name == "Renamed"
