@@ -386,9 +386,22 @@ class TemplateEditForm(forms.Form):
         template_fields: list[dict[str, Any]],
         presets: tuple[str, ...] | list[str] = ("quality",),
         current_preset: str = "quality",
+        voices: list[Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if voices is not None:  # a talking-head template: who speaks the script, how fast
+            self.fields["voice"] = forms.ChoiceField(
+                choices=[("", "The first voice that can speak here")]
+                + [
+                    (v.name, v.label if v.available else f"{v.label} (unavailable: {v.reason})")
+                    for v in voices
+                ],
+                required=False,
+            )
+            self.fields["speed"] = forms.TypedChoiceField(
+                choices=AVATAR_SPEEDS, coerce=float, label="Voice speed"
+            )
         # The engine's presets, and the template's own even when the engine no longer offers
         # it (so the page shows what it is set to, and saving says why it is refused).
         offered = {"quality", current_preset, *presets}
@@ -456,7 +469,15 @@ class TemplateEditForm(forms.Form):
             "lower_third_company": overlays.get("lower_third", {}).get("company", ""),
             "end_card_cta": overlays.get("end_card", {}).get("cta", ""),
             "preset": template.preset,
+            "voice": template.voice,
+            "speed": _speed_choice(template.speed),
         }
+
+    def voice_choice(self) -> tuple[str | None, float | None]:
+        """The voice and speed chosen, or None where the form does not offer them."""
+        if "voice" not in self.fields:
+            return None, None
+        return str(self.cleaned_data.get("voice") or ""), float(self.cleaned_data["speed"])
 
     def preset_choice(self) -> str | None:
         """The preset chosen, or None where the form does not offer one (keep the template's)."""
@@ -480,6 +501,11 @@ class TemplateEditForm(forms.Form):
         if data["end_card_cta"]:
             overlays["end_card"] = {**current.get("end_card", {}), "cta": data["end_card_cta"]}
         return overlays
+
+
+def _speed_choice(speed: float) -> str:
+    """The speed choice nearest to ``speed`` (templates keep any speed the service accepts)."""
+    return min((v for v, _ in AVATAR_SPEEDS), key=lambda v: abs(float(v) - speed))
 
 
 class ColorInput(forms.TextInput):

@@ -281,6 +281,8 @@ class Template(models.Model):
     prompt = models.TextField()
     negative_prompt = models.TextField(blank=True)
     script = models.TextField(blank=True)  # what a talking head says (avatar templates)
+    voice = models.CharField(max_length=40, blank=True)  # blank: the first voice that speaks here
+    speed = models.FloatField(default=1.0)  # of the voice (avatar templates)
     motion = models.CharField(max_length=20, default="auto")
     aspect = models.CharField(max_length=5, choices=Aspect.choices, default=Aspect.LANDSCAPE)
     width = models.PositiveIntegerField()

@@ -617,6 +617,10 @@ def template_create_from_job(*, job: Job, user: User, name: str) -> Template:
         preset=job.preset,
         overlays=job.template.overlays if job.template else {},
     )
+    if job.mode == Job.Mode.AVATAR:
+        # A talking head's recipe is its script and voice; the presenter is picked per use.
+        template.script, template.voice, template.speed = job.script, job.voice, job.speed
+        template.prompt = job.template.prompt if job.template else "a presenter facing the camera"
     template.fields = template_fields_for(texts=_template_texts(template), fields=[])
     _template_check(template)
     template.save()
@@ -640,17 +644,33 @@ def template_update(
     overlays: dict[str, Any],
     fields: list[dict[str, Any]] | None = None,
     preset: str | None = None,
+    voice: str | None = None,
+    speed: float | None = None,
 ) -> Template:
     """Edit a workspace's template; its fields follow the placeholders its texts use, with
     the definitions given in ``fields`` (else the current ones) for those that have one.
 
-    ``preset`` (None keeps the current one) must be one the template's engine offers here.
+    ``preset`` (None keeps the current one) must be one the template's engine offers here;
+    ``voice`` ("" for the default voice) and ``speed`` are a talking head's (None keeps them).
     """
     if template.is_builtin:
         raise ValueError("Built-in templates cannot be edited; save a copy to your workspace.")
     if preset is not None and preset != template.preset:
         _template_check_preset(template.engine, preset)
         template.preset = preset
+    if voice is not None and voice != template.voice:
+        if voice:
+            from generation.avatar import tts
+
+            try:
+                tts.check_voice(voice)
+            except (ValueError, tts.VoiceUnavailable) as exc:
+                raise ValidationError(str(exc), code="voice_unavailable") from None
+        template.voice = voice
+    if speed is not None:
+        if not 0.5 <= speed <= 2.0:
+            raise ValidationError("The voice's speed must be from 0.5 to 2.0.", code="bad_speed")
+        template.speed = speed
     template.name = name.strip()[:100]
     template.description = description
     template.prompt = prompt
@@ -756,6 +776,8 @@ def template_make_preview(
                 avatar.AvatarRequest(
                     image_path=image_path,
                     script=params.prompt,
+                    voice=template.voice or None,
+                    speed=template.speed,
                     fps=params.fps,
                     width=params.width,
                     height=params.height,
@@ -885,8 +907,8 @@ def _template_avatar_submit(
     variants: int,
     send: bool,
 ) -> Job:
-    """The talking-head jobs of a filled template: the workspace's default voice at normal
-    speed, captions as a file (burned-in captions would cover the lower third)."""
+    """The talking-head jobs of a filled template: its voice (else the first that speaks here)
+    at its speed, captions as a file (burned-in captions would cover the lower third)."""
     from generation.avatar import tts
 
     if avatar.workspace_id != workspace.pk:
@@ -900,8 +922,8 @@ def _template_avatar_submit(
                 avatar=avatar,
                 params=AvatarParams(
                     script=params.prompt,
-                    voice=tts.default_voice(),
-                    speed=1.0,
+                    voice=template.voice or tts.default_voice(),
+                    speed=template.speed,
                     captions="file",
                     width=params.width,
                     height=params.height,

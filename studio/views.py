@@ -478,9 +478,11 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
         template_fields=template.fields,
         presets=engine.presets if engine is not None else ("quality",),
         current_preset=template.preset,
+        voices=selectors.voice_list() if template.mode == Template.Mode.AVATAR else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        voice, speed = form.voice_choice()
         try:
             services.template_update(
                 template=template,
@@ -492,10 +494,13 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
                 overlays=form.overlays(template.overlays),
                 fields=form.field_specs(),
                 preset=form.preset_choice(),
+                voice=voice,
+                speed=speed,
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            # The error goes next to its field where the form has one.
+            field = {"voice_unavailable": "voice", "bad_speed": "speed"}.get(exc.code or "")
+            form.add_error(field if field in form.fields else None, exc)
         else:
             messages.success(request, "Template saved.")
             return redirect("template_edit", workspace_id=workspace_id, template_id=template.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from PIL import Image
 from skimage import data
 
 from studio import services
-from studio.models import Asset, Avatar, Job, Membership, Video, Workspace
+from studio.models import Asset, Avatar, Job, Membership, Template, Video, Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -377,3 +378,83 @@ def test_viewers_and_other_workspaces_cannot_change_avatars(client, workspace, a
         client.post(reverse("avatar_edit", args=[elsewhere.pk, avatar.pk]), {"delete": "1"})
     ).status_code == 404
     assert Avatar.objects.get().name == "Maya"
+
+
+def test_a_talking_head_template_keeps_its_voice_and_speed(
+    member_client, workspace, user, avatar, no_queue
+):
+    """Saved from a talking head, a template keeps its script, voice and speed; its edit
+    page changes them, and the videos it makes (a batch row is made the same way) use them."""
+    job = services.avatar_job_submit(
+        workspace=workspace,
+        user=user,
+        avatar=avatar,
+        params=services.AvatarParams(
+            script="Hi Ana, thanks for your time.",
+            voice="espeak-en-gb",
+            speed=1.2,
+            captions="file",
+            width=64,
+            height=64,
+        ),
+        send=False,
+    )
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    response = member_client.post(
+        reverse("template_save_from_job", args=[workspace.pk, job.pk]), {"name": "Thanks"}
+    )
+    assert response.status_code == 302
+    template = Template.objects.get(workspace=workspace)
+    assert (template.mode, template.script, template.voice, template.speed) == (
+        "avatar",
+        "Hi Ana, thanks for your time.",
+        "espeak-en-gb",
+        1.2,
+    )
+
+    url = reverse("template_edit", args=[workspace.pk, template.pk])
+    html = member_client.get(url).content.decode()
+    assert 'name="voice"' in html and 'name="speed"' in html
+    inputs = {
+        "name": "Thanks",
+        "prompt": template.prompt,
+        "script": "Hi {first_name}, thanks for your time.",
+        "voice": "espeak-en-us-f",
+        "speed": "0.8",
+    }
+    response = member_client.post(url, inputs)
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert (template.voice, template.speed) == ("espeak-en-us-f", 0.8)
+    assert [f["name"] for f in template.fields] == ["first_name"]
+
+    made = services.template_submit(
+        template=template,
+        workspace=workspace,
+        user=user,
+        values={"first_name": "Ana"},
+        avatar=avatar,
+    )
+    assert (made.voice, made.speed, made.script) == (
+        "espeak-en-us-f",
+        0.8,
+        "Hi Ana, thanks for your time.",
+    )
+
+
+def test_a_template_voice_that_cannot_speak_is_refused_by_its_field(
+    member_client, workspace, user, avatar, no_queue
+):
+    """A voice unknown here is refused next to the voice field, and nothing changes."""
+    template = _sales_intro()
+    template.pk, template.workspace = None, workspace  # a workspace's own copy
+    template.save()
+    url = reverse("template_edit", args=[workspace.pk, template.pk])
+    response = member_client.post(
+        url,
+        {"name": template.name, "prompt": template.prompt, "script": "Hi!", "voice": "nobody"},
+    )
+    assert response.status_code == 400
+    assert re.search(r'id="error-voice">[^<]*nobody', response.content.decode())
+    template.refresh_from_db()
+    assert (template.voice, template.script) == ("", _sales_intro().script)
