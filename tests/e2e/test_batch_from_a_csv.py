@@ -3,8 +3,6 @@ of personalized videos downloaded. Screenshots land under artifacts/e2e/."""
 
 from __future__ import annotations
 
-import time
-import zipfile
 from typing import Any
 
 import pytest
@@ -12,16 +10,10 @@ import pytest
 from studio import services
 from studio.models import Generation, Job, Template
 from tests.conftest import make_png
-from tests.live import ARTIFACTS
+from tests.e2e.helpers import download_zip, launch_and_wait, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = ARTIFACTS / "e2e"
 BAD_CSV = "first_name,company\nAna,Acme\n,Beta\n"
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_csv_with_a_bad_row_is_fixed_launched_and_downloaded(
@@ -94,20 +86,11 @@ def test_a_csv_with_a_bad_row_is_fixed_launched_and_downloaded(
     shot(page, "batch-2-preview")
 
     # 4. Launch, and watch both rows finish.
-    page.get_by_role("button", name="Launch").click()
-    page.wait_for_selector("#batch-progress")
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and "2 done" not in page.inner_text("#batch-progress"):
-        time.sleep(0.5)
-    assert "2 done" in page.inner_text("#batch-progress"), page.inner_text("#batch-progress")
+    launch_and_wait(page, rows=2, seconds=180)
     shot(page, "batch-3-done")
 
     # 5. The ZIP holds one video per row, named from the chosen column.
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="ZIP").click()
-    path = tmp_path / "videos.zip"
-    download_info.value.save_as(str(path))
-    names = sorted(zipfile.ZipFile(path).namelist())
+    names = sorted(download_zip(page, tmp_path).namelist())
     assert names == ["Ana.mp4", "Bo.mp4", "results.csv"]
 
     # 6. The two rows differ only in their lower thirds: the worker generated the footage once.

@@ -11,15 +11,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_png
-from tests.live import ARTIFACTS
+from tests.e2e.helpers import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = ARTIFACTS / "e2e"
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_sign_in_make_an_image_to_video_and_find_it_in_the_gallery(

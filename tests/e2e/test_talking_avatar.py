@@ -13,15 +13,9 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from tests.live import ARTIFACTS
+from tests.e2e.helpers import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = ARTIFACTS / "e2e"
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"avatar-{name}.png"), full_page=True)
 
 
 def test_upload_a_portrait_hear_the_voice_make_it_talk_and_find_it(
@@ -46,7 +40,7 @@ def test_upload_a_portrait_hear_the_voice_make_it_talk_and_find_it(
     page.click("#avatar-form button[type=submit]")
     page.wait_for_selector("#error-image")
     assert "No face was found" in page.inner_text("#error-image")
-    shot(page, "1-refused")
+    shot(page, "avatar-1-refused")
 
     # 2. It accepts a portrait and draws the face's box over it.
     page.fill("input[name=name]", "Maya")
@@ -56,7 +50,7 @@ def test_upload_a_portrait_hear_the_voice_make_it_talk_and_find_it(
     box = page.eval_on_selector("#avatars .face-box", "e => e.getBoundingClientRect().toJSON()")
     photo = page.eval_on_selector("#avatars img", "e => e.getBoundingClientRect().toJSON()")
     assert 0.1 < box["width"] / photo["width"] < 0.3  # the face, not the whole photo
-    shot(page, "2-library")
+    shot(page, "avatar-2-library")
 
     # 3. The script editor plays the voice before generating.
     page.get_by_role("link", name="Make it talk").click()
@@ -64,7 +58,7 @@ def test_upload_a_portrait_hear_the_voice_make_it_talk_and_find_it(
     page.fill("textarea[name=script]", "Hi Ana! I'm Maya from Acme. Thanks for your time.")
     page.click("#play-voice")
     page.wait_for_function("document.getElementById('voice-audio').duration > 1", timeout=30_000)
-    shot(page, "3-editor")
+    shot(page, "avatar-3-editor")
     page.click("#avatar-video-form button[type=submit]")
     page.wait_for_url("**/jobs/*/")
 
@@ -83,7 +77,7 @@ def test_upload_a_portrait_hear_the_voice_make_it_talk_and_find_it(
             if state["preview"]:
                 previews.add(state["preview"])
             if len(values) == 3:
-                shot(page, "4-progress")
+                shot(page, "avatar-4-progress")
         if state["status"] == "succeeded":
             break
         time.sleep(0.05)
@@ -98,10 +92,10 @@ def test_upload_a_portrait_hear_the_voice_make_it_talk_and_find_it(
     )
     page.evaluate("document.getElementById('video').play()")
     page.wait_for_function("document.getElementById('video').currentTime > 1.0", timeout=10_000)
-    shot(page, "5-video")
+    shot(page, "avatar-5-video")
 
     # 6. It is in the gallery.
     page.get_by_role("link", name="Gallery").click()
     page.wait_for_selector(".tile video.hover-play")
     assert "Hi Ana!" in page.inner_text("#gallery")
-    shot(page, "6-gallery")
+    shot(page, "avatar-6-gallery")

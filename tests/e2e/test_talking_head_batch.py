@@ -5,8 +5,6 @@ Screenshots land under artifacts/e2e/talking-batch-*.png."""
 from __future__ import annotations
 
 import io
-import time
-import zipfile
 from typing import Any
 
 import av
@@ -17,10 +15,9 @@ from skimage import data
 
 from studio import services
 from studio.models import Template
-from tests.live import ARTIFACTS
+from tests.e2e.helpers import SHOTS, download_zip, launch_and_wait, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = ARTIFACTS / "e2e"
 CSV = (
     "first_name,sender_name,company,cta\nAna,Sam,Northwind,Book a demo\nLee,Sam,Northwind,Call us\n"
 )
@@ -38,11 +35,6 @@ def builtin_templates() -> None:
         ("0013_talking_head_template", "describe"),
     ):
         getattr(importlib.import_module(f"studio.migrations.{name}"), function)(apps, None)
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"talking-batch-{name}.png"), full_page=True)
 
 
 def test_a_talking_head_batch_speaks_each_row(
@@ -74,7 +66,7 @@ def test_a_talking_head_batch_speaks_each_row(
     page.get_by_role("link", name="Talking-head sales intro").first.click()
     page.wait_for_selector("#template-form select[name=avatar]")
     assert page.inner_text("#template-form select[name=avatar]").strip() == "Sam"
-    shot(page, "0-template")
+    shot(page, "talking-batch-0-template")
     page.goto(f"{live_server_url}/w/{workspace.pk}/batches/new/")
 
     # 1. No presenter picked: the error is next to the field.
@@ -89,23 +81,14 @@ def test_a_talking_head_batch_speaks_each_row(
     page.click("#batch-form button[type=submit]")
     page.wait_for_selector("#batch-preview")
     assert "Hi Ana! I'm Sam from Northwind. Book a demo" in page.inner_text("#batch-preview")
-    shot(page, "1-draft")
+    shot(page, "talking-batch-1-draft")
 
     # 3. Launch; both rows finish.
-    page.get_by_role("button", name="Launch").click()
-    page.wait_for_selector("#batch-progress")
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and "2 done" not in page.inner_text("#batch-progress"):
-        time.sleep(0.5)
-    assert "2 done" in page.inner_text("#batch-progress"), page.inner_text("#batch-progress")
-    shot(page, "2-done")
+    launch_and_wait(page, rows=2, seconds=240)
+    shot(page, "talking-batch-2-done")
 
     # 4. Each video has its voice, and the lower third is drawn over the presenter.
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="ZIP").click()
-    path = tmp_path / "videos.zip"
-    download_info.value.save_as(str(path))
-    archive = zipfile.ZipFile(path)
+    archive = download_zip(page, tmp_path)
     videos = sorted(name for name in archive.namelist() if name.endswith(".mp4"))
     assert len(videos) == 2
     heard = []
