@@ -105,9 +105,9 @@ PRESETS = {
     # where the object is in each frame (planner) and what it looks like there (field).
     "cpu-layout": TrainConfig(
         model=DenoiserConfig(
-            channels=(32, 64, 128), frame_noise_correlation=0.75, layout_channels=64
+            channels=(32, 64, 128), frame_noise_correlation=0.9, layout_channels=64
         ),
-        steps=2500,
+        steps=5000,
         batch=8,
         lr=1.5e-3,
         warmup=200,
@@ -115,7 +115,7 @@ PRESETS = {
         caption_drop=0.15,
         uncond_drop=0.1,
         object_emphasis=8.0,
-        focus=0.6,
+        focus=0.5,
         eval_every=500,
         eval_clips=32,
         eval_steps=10,
