@@ -169,16 +169,23 @@ def clip_layout(spec: ClipSpec, frames: int = FRAMES) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
-def render_clip(spec: ClipSpec, frames: int = FRAMES, res: int = RESOLUTION) -> np.ndarray:
-    """The clip as uint8 (frames, res, res, 3)."""
+def clip_coverage(spec: ClipSpec, frames: int = FRAMES, res: int = RESOLUTION) -> np.ndarray:
+    """The object's antialiased coverage in every frame, float32 (frames, res, res) in 0..1."""
+    return np.stack(
+        [coverage(spec.shape, *frame_geometry(spec, i / (frames - 1)), res) for i in range(frames)]
+    )
+
+
+def compose(spec: ClipSpec, alpha: np.ndarray) -> np.ndarray:
+    """The clip (uint8, (frames, res, res, 3)) that ``clip_coverage`` gives for ``spec``."""
     fg = np.array(OBJECT_RGB[spec.colour], dtype=np.float32)
     bg = np.array(BACKGROUND_RGB[spec.background], dtype=np.float32)
-    out = np.empty((frames, res, res, 3), dtype=np.uint8)
-    for i in range(frames):
-        x, y, radius, degrees = frame_geometry(spec, i / (frames - 1))
-        alpha = coverage(spec.shape, x, y, radius, degrees, res)[..., None]  # (H, W, 1)
-        out[i] = np.rint(bg * (1 - alpha) + fg * alpha).astype(np.uint8)
-    return out
+    return np.rint(bg * (1 - alpha[..., None]) + fg * alpha[..., None]).astype(np.uint8)
+
+
+def render_clip(spec: ClipSpec, frames: int = FRAMES, res: int = RESOLUTION) -> np.ndarray:
+    """The clip as uint8 (frames, res, res, 3)."""
+    return compose(spec, clip_coverage(spec, frames, res))
 
 
 def sample_spec(

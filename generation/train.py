@@ -59,6 +59,9 @@ class TrainConfig:
     eval_steps: int  # Euler steps when sampling for evaluation
     eval_guidance: float
     device: str
+    # Weight of the layout field's auxiliary loss: its first channel learns to draw the
+    # object's coverage, which the renderer knows (0: no such loss).
+    coverage_weight: float = 0.0
 
 
 PRESETS = {
@@ -121,6 +124,7 @@ PRESETS = {
         eval_steps=10,
         eval_guidance=3.0,
         device="cpu",
+        coverage_weight=1.0,
     ),
     "gpu": TrainConfig(
         model=DenoiserConfig(channels=(64, 128, 256), cond_dim=256, field_channels=128),
@@ -163,28 +167,43 @@ PRESETS = {
         eval_steps=2,
         eval_guidance=3.0,
         device="cpu",
+        coverage_weight=1.0,
     ),
 }
 
 
-def training_batch(
-    rng: np.random.Generator, config: TrainConfig
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Clips (B, 3, T, H, W) in [-1, 1], their caption's attribute indices (B, 5) and their
-    true layouts (B, T, 4)."""
-    clips, indices, layouts = [], [], []
+@dataclass(frozen=True)
+class Batch:
+    clips: torch.Tensor  # (B, 3, T, H, W) in [-1, 1]
+    attributes: torch.Tensor  # (B, 5): the caption's attribute indices
+    layout: torch.Tensor  # (B, T, 4): the true per-frame layout (data.LAYOUT_FIELDS)
+    coverage: torch.Tensor  # (B, T, H, W): the object's true coverage, 0..1
+
+    def to(self, device: str) -> Batch:
+        return Batch(
+            *(t.to(device) for t in (self.clips, self.attributes, self.layout, self.coverage))
+        )
+
+
+def training_batch(rng: np.random.Generator, config: TrainConfig) -> Batch:
+    """A fresh batch of rendered clips with their captions' conditioning and their truth."""
+    clips, indices, layouts, coverages = [], [], [], []
+    frames, res = config.model.frames, config.model.resolution
     for _ in range(config.batch):
         sample_ = data.training_sample(rng, drop=config.caption_drop)
-        clips.append(data.render_clip(sample_.spec, config.model.frames, config.model.resolution))
-        layouts.append(data.clip_layout(sample_.spec, config.model.frames))
+        alpha = data.clip_coverage(sample_.spec, frames, res)
+        clips.append(data.compose(sample_.spec, alpha))
+        coverages.append(alpha)
+        layouts.append(data.clip_layout(sample_.spec, frames))
         if rng.random() < config.uncond_drop:
             indices.append([0] * 5)
         else:
             indices.append(attribute_indices(understand(sample_.caption)))
-    return (
-        uint8_to_clips(torch.from_numpy(np.stack(clips))),
-        torch.tensor(indices),
-        torch.from_numpy(np.stack(layouts)),
+    return Batch(
+        clips=uint8_to_clips(torch.from_numpy(np.stack(clips))),
+        attributes=torch.tensor(indices),
+        layout=torch.from_numpy(np.stack(layouts)),
+        coverage=torch.from_numpy(np.stack(coverages)),
     )
 
 
@@ -196,12 +215,16 @@ def training_loss(
     object_emphasis: float = 0.0,
     focus: float = 0.0,
     layout: torch.Tensor | None = None,
+    coverage: torch.Tensor | None = None,
+    coverage_weight: float = 0.0,
 ) -> torch.Tensor:
     """Rectified-flow loss in the preconditioned output space (EDM weighting).
 
     A model with a layout planner is also trained to plan: the denoiser sees the clip's true
     layout (B, T, 4), as a layout-conditioned model is trained, and the planner learns to
-    predict it from the caption's words.
+    predict it from the caption's words. With ``coverage_weight``, the layout field's first
+    channel is also trained to be the object's coverage (B, T, H, W): the shape is learned
+    from the renderer's own mask, not only through the denoiser.
     """
     b = clips.shape[0]
     device = clips.device
@@ -215,7 +238,11 @@ def training_loss(
     t = t.clamp(min=1e-3)
     noise = video_noise(tuple(clips.shape), model.config.frame_noise_correlation, generator, device)
     noisy = (1 - t)[:, None, None, None, None] * clips + t[:, None, None, None, None] * noise
-    estimate = model(noisy, t, attributes, layout=layout)
+    features = None
+    if model.layout_field is not None:
+        assert layout is not None, "a model with a layout field is trained on true layouts"
+        features = model.layout_features(layout, attributes)
+    estimate = model(noisy, t, attributes, features=features)
     sd = model.config.sigma_data
     var = ((1 - t) * sd) ** 2 + t**2
     weight = var / (t * sd) ** 2  # 1 / c_out^2: unit weight on the network's own output
@@ -225,6 +252,9 @@ def training_loss(
     if model.planner is not None:
         assert layout is not None
         loss = loss + model.planner.loss(attributes, layout)
+    if features is not None and coverage is not None and coverage_weight > 0:
+        drawn = features[:, 0]  # (B*T, H, W)
+        loss = loss + coverage_weight * (drawn - coverage.flatten(0, 1)).pow(2).mean()
     return loss
 
 
@@ -316,15 +346,17 @@ def train(
         for group in optimiser.param_groups:
             group["lr"] = lr
         # 2. A fresh batch, the loss, one step.
-        clips, attributes, layout = training_batch(rng, config)
+        batch = training_batch(rng, config).to(config.device)
         loss = training_loss(
             model,
-            clips.to(config.device),
-            attributes.to(config.device),
+            batch.clips,
+            batch.attributes,
             generator,
             config.object_emphasis,
             config.focus,
-            layout.to(config.device),
+            batch.layout,
+            batch.coverage,
+            config.coverage_weight,
         )
         optimiser.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]

@@ -47,12 +47,19 @@ def test_the_loss_goes_down_on_a_repeated_batch() -> None:
     config = train.PRESETS["tiny"]
     model = TinyVideoUNet(config.model)
     batch = train.training_batch(np.random.default_rng(0), replace(config, batch=4))
-    clips, attributes, layout = batch
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
 
     def loss() -> torch.Tensor:
         generator = torch.Generator().manual_seed(0)
-        return train.training_loss(model, clips, attributes, generator, layout=layout)
+        return train.training_loss(
+            model,
+            batch.clips,
+            batch.attributes,
+            generator,
+            layout=batch.layout,
+            coverage=batch.coverage,
+            coverage_weight=1.0,
+        )
 
     first = float(loss().detach())
     for _ in range(15):
