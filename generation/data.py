@@ -170,10 +170,15 @@ def clip_layout(spec: ClipSpec, frames: int = FRAMES) -> np.ndarray:
 
 
 def clip_coverage(spec: ClipSpec, frames: int = FRAMES, res: int = RESOLUTION) -> np.ndarray:
-    """The object's antialiased coverage in every frame, float32 (frames, res, res) in 0..1."""
-    return np.stack(
-        [coverage(spec.shape, *frame_geometry(spec, i / (frames - 1)), res) for i in range(frames)]
-    )
+    """The object's antialiased coverage in every frame, float32 (frames, res, res) in 0..1.
+
+    Placements are in pixels of a ``RESOLUTION`` frame; another ``res`` scales them."""
+    k = res / RESOLUTION
+    rows = []
+    for i in range(frames):
+        x, y, radius, degrees = frame_geometry(spec, i / (frames - 1))
+        rows.append(coverage(spec.shape, x * k, y * k, radius * k, degrees, res))
+    return np.stack(rows)
 
 
 def compose(spec: ClipSpec, alpha: np.ndarray) -> np.ndarray:
@@ -309,6 +314,8 @@ TEMPLATES = [
     "the {colour} {shape} {motion} against a {bg} backdrop",
     "{size} {colour} {shape} {motion}",
 ]
+# The template fields of the attributes the evaluator scores.
+SCORED = ("colour", "shape", "motion", "bg")
 HELD_OUT_TEMPLATES = [
     "{bg} background with a {size} {shape} in {colour} that {motion}",
     "Watch the {shape}, which is {colour} and {size}, as it {motion} over a {bg} backdrop",
@@ -318,14 +325,24 @@ HELD_OUT_TEMPLATES = [
 
 
 def caption(
-    spec: ClipSpec, rng: np.random.Generator, held_out: bool = False, drop: float = 0.0
+    spec: ClipSpec,
+    rng: np.random.Generator,
+    held_out: bool = False,
+    drop: float = 0.0,
+    complete: bool = False,
 ) -> str:
-    """A caption for ``spec``; each attribute is left out with probability ``drop``."""
+    """A caption for ``spec``; each attribute is left out with probability ``drop``.
+
+    ``complete``: only templates that state every attribute the evaluator scores (a clip
+    cannot be marked wrong for a background its prompt never asked for)."""
     motions = HELD_OUT_MOTION_PHRASES if held_out else MOTION_PHRASES
     shapes = HELD_OUT_SHAPE_PHRASES if held_out else SHAPE_PHRASES
     sizes = HELD_OUT_SIZE_PHRASES if held_out else SIZE_PHRASES
     bgs = HELD_OUT_BACKGROUND_PHRASES if held_out else BACKGROUND_PHRASES
-    template = str(rng.choice(HELD_OUT_TEMPLATES if held_out else TEMPLATES))
+    templates = HELD_OUT_TEMPLATES if held_out else TEMPLATES
+    if complete:
+        templates = [t for t in templates if all(f"{{{k}}}" in t.lower() for k in SCORED)]
+    template = str(rng.choice(templates))
     words = {
         "size": str(rng.choice(sizes[spec.size])),
         "colour": spec.colour,
@@ -366,7 +383,7 @@ def evaluation_set(split: str, count: int, seed: int = 0) -> list[TrainingSample
     """Prompts with known truth: ``seen``, ``held_out_combos`` or ``held_out_phrasings``.
 
     Combinations are cycled in a fixed shuffled order so that a small ``count`` still covers
-    many of them.
+    many of them. Every prompt states the colour, shape, motion and background that are scored.
     """
     rng = np.random.default_rng(
         seed + {"seen": 1, "held_out_combos": 2, "held_out_phrasings": 3}[split]
@@ -377,6 +394,6 @@ def evaluation_set(split: str, count: int, seed: int = 0) -> list[TrainingSample
     for k in range(count):
         colour, shape, motion = combos[int(order[k % len(combos)])]
         spec = sample_spec(rng, colour, shape, motion)
-        text = caption(spec, rng, held_out=(split == "held_out_phrasings"))
+        text = caption(spec, rng, held_out=(split == "held_out_phrasings"), complete=True)
         samples.append(TrainingSample(spec, text))
     return samples

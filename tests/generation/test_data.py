@@ -63,3 +63,15 @@ def test_shapes_stay_inside_the_frame() -> None:
         border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
         bg = np.array(data.BACKGROUND_RGB[spec.background])
         assert np.abs(border.astype(int) - bg).max() < 16  # at most a faint antialiased edge
+
+
+def test_every_evaluation_prompt_states_what_is_scored() -> None:
+    """A clip is never marked wrong for an attribute its prompt did not ask for."""
+    from generation.engines.embedded.vocabulary import understand
+
+    for split in ("seen", "held_out_combos", "held_out_phrasings"):
+        for sample in data.evaluation_set(split, 100):
+            understood = understand(sample.caption)
+            said = (understood["colour"], understood["shape"], understood["motion"])
+            assert said == (sample.spec.colour, sample.spec.shape, sample.spec.motion)
+            assert understood["background"] == sample.spec.background, sample.caption

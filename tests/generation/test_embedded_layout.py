@@ -89,3 +89,13 @@ def test_a_spin_is_planned_both_ways_over_seeds() -> None:
         float(planner.plan(attributes, torch.Generator().manual_seed(s))[0, 0, 3]) for s in range(8)
     }
     assert turns == {1.0}
+
+
+def test_a_larger_native_size_draws_the_same_clip_finer() -> None:
+    """At 64x64 (the GPU recipe) the object is where it is at 32x32, at twice the pixels."""
+    spec = data.sample_spec(np.random.default_rng(2), "red", "star", "right", "black", "large")
+    small, large = data.clip_coverage(spec, res=32), data.clip_coverage(spec, res=64)
+    assert large.shape == (16, 64, 64)
+    pooled = large.reshape(16, 32, 2, 32, 2).mean(axis=(2, 4))
+    assert np.abs(pooled - small).mean() < 0.02
+    assert abs(large.sum() / 4 - small.sum()) < 0.05 * small.sum()  # antialiasing differs

@@ -114,16 +114,3 @@ def test_focused_noise_levels_sit_mostly_above_the_middle() -> None:
     generator = torch.Generator().manual_seed(0)
     train.training_loss(model, clips, attributes, generator, focus=1.0, layout=layout)
     assert sum(t > 0.5 for t in seen) > 0.6 * len(seen)
-
-
-def test_the_conditioning_field_depends_on_the_prompt_and_the_pixel() -> None:
-    """The field gives different features for different attributes and different positions."""
-    torch.manual_seed(0)
-    model = TinyVideoUNet(replace(train.PRESETS["tiny"].model, layout_channels=0, field_channels=8))
-    assert model.field is not None
-    t = torch.full((2,), 0.9)
-    red, blue = torch.tensor([[1, 1, 1, 1, 1]]), torch.tensor([[1, 3, 1, 1, 1]])
-    fields = model.field(model.conditioning(t, torch.cat([red, blue])))  # (2*T, C, S, S)
-    frames = model.config.frames
-    assert not torch.allclose(fields[0], fields[frames])
-    assert not torch.allclose(fields[0, :, 0, 0], fields[0, :, -1, -1])

@@ -26,7 +26,7 @@ WEIGHTS = Path(__file__).parent / "weights" / "embedded-v1.safetensors"
 # Ten Euler steps are as good as twenty on this model's evaluator scores (docs/embedded-model.md);
 # the engine honours whatever the request asks for.
 RECOMMENDED_STEPS = 10
-RECOMMENDED_GUIDANCE = 3.0
+RECOMMENDED_GUIDANCE = 2.0
 PREVIEW_SIZE = 128
 MAX_SIDE = 2048
 MAX_FRAMES = 256

@@ -46,14 +46,16 @@ class DenoiserConfig:
     # so the model only has to learn how frames differ, not to make them agree.
     frame_noise_correlation: float = 0.0
     sigma_data: float = 0.5  # assumed std of clean pixels, for preconditioning
-    # Width of the conditioning field (0: none): a per-pixel MLP of the frame's conditioning
-    # and the pixel's position, added to the stem's features (see ``ConditioningField``).
-    field_channels: int = 0
     # Width of the layout planner and the layout field (0: neither; see ``LayoutPlanner`` and
     # ``LayoutField``), the field's output channels, and how many layouts the planner proposes.
     layout_channels: int = 0
     layout_out: int = 8
     layout_hypotheses: int = 2
+    # Angular harmonics of each pixel's direction from the object's centre that the layout
+    # field sees (cos/sin of k * angle, k = 1..n): the outline of a star, triangle or square
+    # is a short Fourier series in that angle, which Cartesian features alone make an MLP
+    # assemble slowly (0: none).
+    layout_angles: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -140,41 +142,6 @@ class SpaceTimeAttention(nn.Module):
         return x + y
 
 
-class ConditioningField(nn.Module):
-    """Features for every pixel from its position and the frame's conditioning vector.
-
-    FiLM can only scale and shift whole channels, so "this pixel is inside a large star that is
-    at the left edge in frame 3, and it is yellow" has to be assembled by several layers from
-    coordinate channels, which a CPU budget does not teach. A small MLP applied per pixel to
-    (Fourier features of x and y, the frame's conditioning) can say it directly: it is an
-    implicit, prompt-conditioned picture of the clip that the UNet then refines.
-    """
-
-    def __init__(self, cond_dim: int, channels: int, c_out: int, size: int) -> None:
-        super().__init__()
-        grid = torch.linspace(-1, 1, size)
-        xy = torch.stack(torch.meshgrid(grid, grid, indexing="xy"))  # (2, S, S)
-        freqs = (2.0 ** torch.arange(4)) * math.pi / 2  # (4,)
-        angles = xy[:, None] * freqs[None, :, None, None]  # (2, 4, S, S)
-        fourier = torch.cat([angles.sin(), angles.cos()]).reshape(16, size, size)
-        self.register_buffer("fourier", torch.cat([xy, fourier])[None], persistent=False)
-        self.from_cond = nn.Linear(cond_dim, channels)
-        self.from_xy = nn.Conv2d(18, channels, 1)
-        self.mlp = nn.Sequential(
-            nn.SiLU(),
-            nn.Conv2d(channels, channels, 1),
-            nn.SiLU(),
-            nn.Conv2d(channels, channels, 1),
-            nn.SiLU(),
-            nn.Conv2d(channels, c_out, 1),
-        )
-
-    def forward(self, cond: torch.Tensor) -> torch.Tensor:
-        # cond: (B*T, cond_dim) -> (B*T, c_out, S, S)
-        xy = self.from_xy(self.get_buffer("fourier"))  # (1, C, S, S)
-        return self.mlp(xy + self.from_cond(cond)[:, :, None, None])
-
-
 LAYOUT_SIZE = 4  # per frame: centre x, centre y, radius, rotation (see ``data.LAYOUT_FIELDS``)
 PLANNED = ("shape", "size", "motion")  # the words a layout depends on
 
@@ -256,8 +223,9 @@ class LayoutField(nn.Module):
     appearance from the field, and the denoiser refines the picture they make together.
     """
 
-    def __init__(self, hidden: int, c_out: int, resolution: int) -> None:
+    def __init__(self, hidden: int, c_out: int, resolution: int, angles: int = 0) -> None:
         super().__init__()
+        self.angles = angles
         # Pixel centres, with the frame spanning -1..1 (as in ``data.clip_layout``).
         grid = (torch.arange(resolution, dtype=torch.float32) + 0.5) / (resolution / 2) - 1
         xy = torch.stack(torch.meshgrid(grid, grid, indexing="xy"))  # (2, S, S)
@@ -266,7 +234,7 @@ class LayoutField(nn.Module):
         self.words = nn.ModuleList(
             [nn.Embedding(len(values) + 1, hidden) for values in ATTRIBUTES.values()]
         )
-        self.from_position = nn.Linear(3 + 2 * 2 * 3, hidden)
+        self.from_position = nn.Linear(3 + 2 * 2 * 3 + 2 * angles, hidden)
         self.mlp = nn.Sequential(
             nn.SiLU(),
             nn.Linear(hidden, hidden),
@@ -291,10 +259,17 @@ class LayoutField(nn.Module):
         """(B*T, c_out, S, S) for a layout (B, T, 4) and attribute indices (B, 5)."""
         u = self.object_coordinates(layout).clamp(-3, 3)  # (B, T, S, S, 2)
         angles = u[..., None] * self.get_buffer("freqs")  # (B, T, S, S, 2, 3)
-        position = torch.cat(
-            [u, u.norm(dim=-1, keepdim=True), angles.sin().flatten(-2), angles.cos().flatten(-2)],
-            dim=-1,
-        )
+        parts = [
+            u,
+            u.norm(dim=-1, keepdim=True),
+            angles.sin().flatten(-2),
+            angles.cos().flatten(-2),
+        ]
+        if self.angles:
+            k = torch.arange(1, self.angles + 1, dtype=u.dtype, device=u.device)
+            turns = torch.atan2(u[..., 1], u[..., 0])[..., None] * k  # (B, T, S, S, n)
+            parts += [turns.sin(), turns.cos()]
+        position = torch.cat(parts, dim=-1)
         words = sum(emb(attributes[:, i]) for i, emb in enumerate(self.words))  # (B, hidden)
         h = self.from_position(position) + words[:, None, None, None, :]
         out = self.mlp(h)  # (B, T, S, S, c_out)
@@ -326,18 +301,13 @@ class TinyVideoUNet(nn.Module):
             "coords", torch.stack(torch.meshgrid(grid, grid, indexing="xy"))[None], persistent=False
         )
         self.stem = nn.Conv2d(5 * 4, c0, 3, padding=1)  # RGB + (x, y), unshuffled 2x2
-        self.field = (
-            ConditioningField(d, config.field_channels, c0, config.resolution // 2)
-            if config.field_channels
-            else None
-        )
         self.planner: LayoutPlanner | None = None
         self.layout_field: LayoutField | None = None
         head_extra = 0
         if config.layout_channels:
             lc, lo = config.layout_channels, config.layout_out
             self.planner = LayoutPlanner(e, lc, frames, config.layout_hypotheses)
-            self.layout_field = LayoutField(lc, lo, config.resolution)
+            self.layout_field = LayoutField(lc, lo, config.resolution, config.layout_angles)
             self.layout_in = nn.Conv2d(4 * lo, c0, 1)  # the field, unshuffled 2x2, into the stem
             head_extra = lo
         self.enc0 = ResBlock(c0, c0, d)
@@ -410,8 +380,6 @@ class TinyVideoUNet(nn.Module):
         coords = self.get_buffer("coords")  # (1, 2, H, W)
         frames_in = torch.cat([frames_in, coords.expand(b * frames, -1, -1, -1)], dim=1)
         h0 = self.stem(F.pixel_unshuffle(frames_in, 2))  # (B*T, c0, H/2, W/2)
-        if self.field is not None:
-            h0 = h0 + self.field(cond)
         if features is not None:
             h0 = h0 + self.layout_in(F.pixel_unshuffle(features, 2))
         h0 = self.tmp0(self.enc0(h0, cond))
