@@ -34,7 +34,10 @@ def _row(name: str, result: dict[str, float]) -> str:
 
 
 def accuracy(eng: embedded_engine.EmbeddedEngine, clips: int, steps: int, guidance: float) -> None:
-    print(f"\naccuracy: {clips} clips per split, {steps} Euler steps, guidance {guidance}")
+    print(
+        f"\naccuracy: {clips} clips per split, {steps} Euler steps, guidance {guidance}, "
+        f"starting noise {embedded_engine.NOISE_CORRELATION:.0%} shared by all frames"
+    )
     print(f"{'split':<34}" + "".join(f"{c:>11}" for c in COLUMNS))
     for split in SPLITS:
         samples = data.evaluation_set(split, clips, seed=100)
@@ -54,6 +57,7 @@ def accuracy(eng: embedded_engine.EmbeddedEngine, clips: int, steps: int, guidan
                 steps=steps,
                 guidance=guidance,
                 generator=generator,
+                noise_correlation=embedded_engine.NOISE_CORRELATION,
             )
             generated += [c.numpy() for c in clips_to_uint8(batch)]
         print(

@@ -99,3 +99,15 @@ def test_a_larger_native_size_draws_the_same_clip_finer() -> None:
     pooled = large.reshape(16, 32, 2, 32, 2).mean(axis=(2, 4))
     assert np.abs(pooled - small).mean() < 0.02
     assert abs(large.sum() / 4 - small.sum()) < 0.05 * small.sum()  # antialiasing differs
+
+
+def test_shared_starting_noise_is_the_same_in_every_frame() -> None:
+    """Correlation 1 gives one noise for all frames; 0.9 keeps a tenth of it per frame."""
+    from generation.engines.embedded.model import video_noise
+
+    same = video_noise((2, 3, 16, 8, 8), 1.0, torch.Generator().manual_seed(0))
+    assert torch.equal(same[:, :, :1].expand_as(same), same)
+    mixed = video_noise((64, 3, 16, 8, 8), 0.9, torch.Generator().manual_seed(0))
+    own = mixed - mixed.mean(dim=2, keepdim=True)
+    assert 0.05 < float(own.var()) < 0.15  # about (1 - 0.9) * 15/16
+    assert abs(float(mixed.var()) - 1.0) < 0.05

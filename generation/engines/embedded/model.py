@@ -429,17 +429,22 @@ def sample(
     generator: torch.Generator,
     callback_on_step_end: StepCallback | None = None,
     shift: float = 1.0,
+    noise_correlation: float | None = None,
 ) -> torch.Tensor:
     """Clips (B, 3, T, H, W) in [-1, 1] for attribute indices (B, 5).
 
     Classifier-free guidance runs the conditional and unconditional (all attributes 0) halves
     in one batched forward pass. ``callback_on_step_end(i, steps, x0_estimate)`` is called after
-    each Euler step with the current clean-clip estimate.
+    each Euler step with the current clean-clip estimate. ``noise_correlation``: the share of
+    the starting noise common to all frames (default: the share the model was trained with);
+    1.0 starts every frame from the same noise, so what the denoiser leaves of it is the same
+    in every frame and does not flicker.
     """
     cfg = model.config
     b = attributes.shape[0]
     shape = (b, 3, cfg.frames, cfg.resolution, cfg.resolution)
-    x = video_noise(shape, cfg.frame_noise_correlation, generator)
+    correlation = cfg.frame_noise_correlation if noise_correlation is None else noise_correlation
+    x = video_noise(shape, correlation, generator)
     scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=shift)
     scheduler.set_timesteps(steps)
     guided = guidance != 1.0
