@@ -33,6 +33,7 @@ def builtin_templates() -> None:
     for name, function in (
         ("0005_builtin_templates", "add_builtins"),
         ("0013_talking_head_template", "describe"),
+        ("0015_builtin_prompts", "forwards"),
     ):
         getattr(importlib.import_module(f"studio.migrations.{name}"), function)(apps, None)
 
