@@ -392,11 +392,7 @@ class TemplateEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         if voices is not None:  # a talking-head template: who speaks the script, how fast
             self.fields["voice"] = forms.ChoiceField(
-                choices=[("", "The first voice that can speak here")]
-                + [
-                    (v.name, v.label if v.available else f"{v.label} (unavailable: {v.reason})")
-                    for v in voices
-                ],
+                choices=[("", "The first voice that can speak here"), *_voice_choices(voices)],
                 required=False,
             )
             self.fields["speed"] = forms.TypedChoiceField(
@@ -501,6 +497,13 @@ class TemplateEditForm(forms.Form):
         if data["end_card_cta"]:
             overlays["end_card"] = {**current.get("end_card", {}), "cta": data["end_card_cta"]}
         return overlays
+
+
+def _voice_choices(voices: list[Any]) -> list[tuple[str, str]]:
+    """A choice per voice; one that cannot speak here says why."""
+    return [
+        (v.name, v.label if v.available else f"{v.label} (unavailable: {v.reason})") for v in voices
+    ]
 
 
 def _speed_choice(speed: float) -> str:
@@ -726,10 +729,7 @@ class AvatarVideoForm(forms.Form):
         avatar_field.queryset = avatars
         voice_field = self.fields["voice"]
         assert isinstance(voice_field, forms.ChoiceField)
-        voice_field.choices = [
-            (v.name, v.label if v.available else f"{v.label} (unavailable: {v.reason})")
-            for v in voices
-        ]
+        voice_field.choices = _voice_choices(voices)
         self.available_voices = {v.name for v in voices if v.available}
         voice_field.initial = next((v.name for v in voices if v.available), "")
 

@@ -55,6 +55,12 @@ def engine_list() -> list[EngineInfo]:
     return list_engines(engine_settings())
 
 
+def engine_presets(name: str) -> tuple[str, ...]:
+    """The presets the engine called ``name`` offers here (Quality only when it is unknown)."""
+    engine = next((e for e in engine_list() if e.name == name), None)
+    return tuple(engine.presets) if engine is not None else ("quality",)
+
+
 # Membership ---------------------------------------------------------------------------------
 
 

@@ -570,14 +570,13 @@ def _template_check_preset(engine_name: str, preset: str) -> None:
     """Refuse a preset the template's engine does not offer, saying which ones it does."""
     if preset == Job.Preset.QUALITY:
         return
-    engine = next((e for e in selectors.engine_list() if e.name == engine_name), None)
-    offered = engine.presets if engine is not None else ("quality",)
+    offered = selectors.engine_presets(engine_name)
     if preset not in offered:
         raise ValidationError(
             "%(engine)s has no %(preset)s preset here; it offers %(offered)s.",
             code="preset_unavailable",
             params={
-                "engine": engine.label if engine is not None else engine_name,
+                "engine": engine_name,
                 "preset": Job.Preset(preset).label,
                 "offered": ", ".join(Job.Preset(p).label for p in offered),
             },

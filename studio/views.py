@@ -471,12 +471,11 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
         raise Http404
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot edit templates.")
-    engine = next((e for e in selectors.engine_list() if e.name == template.engine), None)
     form = TemplateEditForm(
         request.POST or None,
         initial=TemplateEditForm.initial_for(template),
         template_fields=template.fields,
-        presets=engine.presets if engine is not None else ("quality",),
+        presets=selectors.engine_presets(template.engine),
         current_preset=template.preset,
         voices=selectors.voice_list() if template.mode == Template.Mode.AVATAR else None,
     )
