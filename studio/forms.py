@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
-from generation import overlays
+from generation import limits, overlays
 from generation.engines import EngineInfo
 from studio import placeholders
 from studio.models import Avatar, BrandKit, Job, Membership, Project, Template, Workspace
@@ -52,6 +52,7 @@ class EngineSelect(forms.Select):
         if engine is not None:
             option["attrs"]["data-modes"] = " ".join(engine.modes)
             option["attrs"]["data-presets"] = " ".join(engine.presets)
+            option["attrs"]["data-max-frames"] = engine.max_frames
             if engine.fast_steps is not None:  # filled in by the page when Fast is picked
                 option["attrs"]["data-fast-steps"] = engine.fast_steps
                 option["attrs"]["data-fast-guidance"] = engine.fast_guidance
@@ -95,12 +96,16 @@ class JobForm(forms.Form):
     size = forms.ChoiceField(
         choices=[("small", "Small"), ("medium", "Medium"), ("large", "Large")], initial="medium"
     )
-    num_frames = forms.IntegerField(min_value=1, max_value=257, initial=16, label="Frames")
-    fps = forms.IntegerField(min_value=1, max_value=60, initial=8, label="Frames per second")
-    steps = forms.IntegerField(min_value=1, max_value=200, initial=20)
-    guidance = forms.FloatField(min_value=0, max_value=30, initial=5.0)
+    num_frames = forms.IntegerField(
+        min_value=1, max_value=limits.MAX_FRAMES, initial=16, label="Frames"
+    )
+    fps = forms.IntegerField(
+        min_value=1, max_value=limits.MAX_FPS, initial=8, label="Frames per second"
+    )
+    steps = forms.IntegerField(min_value=1, max_value=limits.MAX_STEPS, initial=20)
+    guidance = forms.FloatField(min_value=0, max_value=limits.MAX_GUIDANCE, initial=5.0)
     seed = forms.IntegerField(
-        min_value=0, max_value=2**32 - 1, required=False, help_text="Blank for a random seed."
+        min_value=0, max_value=limits.MAX_SEED, required=False, help_text="Blank for a random seed."
     )
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
     new_project = forms.CharField(max_length=100, required=False, label="or a new project")
@@ -129,11 +134,11 @@ class JobForm(forms.Form):
 
     def clean_prompt(self) -> str:
         prompt: str = self.cleaned_data["prompt"]
-        if len(prompt) > settings.PROMPT_MAX_CHARS:
+        if len(prompt) > limits.MAX_PROMPT_CHARS:
             raise ValidationError(
                 "The prompt is %(length)s characters long; the limit is %(limit)s.",
                 code="prompt_too_long",
-                params={"length": f"{len(prompt):,}", "limit": f"{settings.PROMPT_MAX_CHARS:,}"},
+                params={"length": f"{len(prompt):,}", "limit": f"{limits.MAX_PROMPT_CHARS:,}"},
             )
         return prompt
 
@@ -182,6 +187,19 @@ class JobForm(forms.Form):
                         "offered": ", ".join(
                             Job.Preset(p).label for p in self.engines[name].presets
                         ),
+                    },
+                ),
+            )
+        frames = data.get("num_frames")
+        if name and frames and frames > self.engines[name].max_frames:
+            self.add_error(
+                "num_frames",
+                ValidationError(
+                    "%(label)s makes at most %(max)s frames; ask for fewer.",
+                    code="too_many_frames",
+                    params={
+                        "label": self.engines[name].label,
+                        "max": self.engines[name].max_frames,
                     },
                 ),
             )
@@ -315,7 +333,7 @@ class TemplateFillForm(forms.Form):
         self.fields["variants"] = forms.IntegerField(
             required=False,
             min_value=1,
-            max_value=4,
+            max_value=limits.MAX_VARIANTS,
             initial=template.variants,
             label="Variants",
             help_text="A/B: make this many versions with different seeds.",
@@ -719,7 +737,7 @@ class AvatarVideoForm(forms.Form):
     captions = forms.ChoiceField(choices=AVATAR_CAPTIONS, initial="file")
     aspect = forms.ChoiceField(choices=[(a, a) for a in ASPECTS], initial="1:1")
     seed = forms.IntegerField(
-        min_value=0, max_value=2**32 - 1, required=False, help_text="Blank for random blinks."
+        min_value=0, max_value=limits.MAX_SEED, required=False, help_text="Blank for random blinks."
     )
 
     def __init__(self, *args: Any, avatars: Any, voices: list[Any], **kwargs: Any) -> None:
@@ -768,4 +786,4 @@ class VoicePreviewForm(forms.Form):
 
     script = forms.CharField(strip=True)
     voice = forms.CharField(max_length=40)
-    speed = forms.FloatField(min_value=0.5, max_value=2.0)
+    speed = forms.FloatField(min_value=limits.MIN_SPEED, max_value=limits.MAX_SPEED)

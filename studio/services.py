@@ -31,7 +31,15 @@ from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, ImageOps
 
-from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
+from generation import (
+    Cancelled,
+    EngineUnavailable,
+    VideoRequest,
+    VideoResult,
+    limits,
+    overlays,
+    render,
+)
 from generation.engines import check_engine_request, default_engine, get_engine_info
 from studio import live, placeholders, selectors
 from studio.batches import ParsedCsv
@@ -667,8 +675,12 @@ def template_update(
                 raise ValidationError(str(exc), code="voice_unavailable") from None
         template.voice = voice
     if speed is not None:
-        if not 0.5 <= speed <= 2.0:
-            raise ValidationError("The voice's speed must be from 0.5 to 2.0.", code="bad_speed")
+        if not limits.MIN_SPEED <= speed <= limits.MAX_SPEED:
+            raise ValidationError(
+                "The voice's speed must be from %(low)s to %(high)s.",
+                code="bad_speed",
+                params={"low": limits.MIN_SPEED, "high": limits.MAX_SPEED},
+            )
         template.speed = speed
     template.name = name.strip()[:100]
     template.description = description
@@ -695,11 +707,11 @@ def template_params(
     """
     values = placeholders.check_values(placeholders.check_fields(template.fields), values)
     prompt = placeholders.fill(template.prompt, values)
-    if len(prompt) > settings.PROMPT_MAX_CHARS:
+    if len(prompt) > limits.MAX_PROMPT_CHARS:
         raise ValidationError(
             "The filled prompt is %(length)s characters long; the limit is %(limit)s.",
             code="prompt_too_long",
-            params={"length": len(prompt), "limit": settings.PROMPT_MAX_CHARS},
+            params={"length": len(prompt), "limit": limits.MAX_PROMPT_CHARS},
         )
     overlays = placeholders.fill_all(template.overlays, values)
     if template.mode == Template.Mode.AVATAR:
@@ -751,9 +763,6 @@ def _template_avatar_params(
         guidance=0.0,
         seed=template.seed if seed is None else seed,
     )
-
-
-MAX_VARIANTS = 4
 
 
 def template_make_preview(
@@ -847,8 +856,8 @@ def template_submit(
     """Fill a template with a user's values and queue the job it describes; with variants,
     as many jobs of the same request with consecutive seeds, grouped under the first.
     ``send`` as for job_submit; ``avatar``: the presenter of a talking-head template."""
-    if not 1 <= variants <= MAX_VARIANTS:
-        raise ValueError(f"Make from 1 to {MAX_VARIANTS} variants.")
+    if not 1 <= variants <= limits.MAX_VARIANTS:
+        raise ValueError(f"Make from 1 to {limits.MAX_VARIANTS} variants.")
     params, overlays = template_params(template=template, values=values, seed=seed)
     if variants > 1 and params.seed is None:
         params = dataclasses.replace(params, seed=random_seed())

@@ -25,7 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from generation import EngineUnavailable
+from generation import EngineUnavailable, limits
 from generation.engines import default_engine
 from studio import batches, selectors, services
 from studio.forms import (
@@ -114,6 +114,7 @@ def job_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
             "form": form,
             "engines": engines,
             "sizes": SIZES,
+            "limits": limits.for_page(),
             "no_text_to_video": default_engine("text-to-video", settings) is None,
         },
         status=400 if form.is_bound and not form.is_valid() else 200,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-MAX_CHARS = 1000  # about a minute of speech: longer scripts belong in several videos
+from generation.limits import MAX_SCRIPT_CHARS
+
 # Letters of the Latin script (with accents), digits, spaces and everyday punctuation. The
 # voices speak English; anything else (emoji, other scripts, control characters) would be
 # skipped or spelled out, so it is refused with its name instead.
@@ -29,7 +30,7 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
-def check_script(text: str, *, max_chars: int = MAX_CHARS) -> str:
+def check_script(text: str, *, max_chars: int = MAX_SCRIPT_CHARS) -> str:
     """Return the normalised script, or raise ValueError saying what to change."""
     script = normalise(text)
     if not script:

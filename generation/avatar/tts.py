@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
+from generation.limits import MAX_SPEED, MIN_SPEED
 
 
 class VoiceUnavailable(RuntimeError):

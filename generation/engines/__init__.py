@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from types import ModuleType
 
+from generation import limits
 from generation.engines import camera, families, memory, options, wan
 from generation.engines.base import Engine, EngineInfo, EngineSettings, resolve_device
 from generation.types import EngineUnavailable, Mode, VideoRequest
@@ -191,8 +192,14 @@ def check_engine_request(name: str, request: VideoRequest, settings: EngineSetti
             f"The {name} engine has no {request.preset.title()} preset here; "
             f"it offers {', '.join(p.title() for p in offered)}."
         )
+    info = get_engine_info(name, settings)
+    if request.num_frames > info.max_frames:
+        raise ValueError(
+            f"The frame count is {request.num_frames}; {info.label} makes at most "
+            f"{info.max_frames} frames."
+        )
     if name in BUILT_IN:
-        return  # the built-in engines fit any request the pipelines' own checks pass
+        return  # beyond their frame count, the built-in engines fit what the checks pass
     try:
         model = families.detect(settings.model_paths.get(name, ""))
     except families.UnknownModel as exc:
@@ -316,6 +323,7 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
         presets=offered,
         fast_steps=int(fast["steps"]) if "fast" in offered else None,
         fast_guidance=float(fast["guidance"]) if "fast" in offered else None,
+        max_frames=model.max_frames,
     )
 
 
@@ -351,4 +359,5 @@ def _embedded_info() -> EngineInfo:
         queue="cpu",
         available=bool(available),
         reason="" if available else (reason or _EMBEDDED_MISSING),
+        max_frames=getattr(module, "MAX_FRAMES", limits.MAX_FRAMES),
     )

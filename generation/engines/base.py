@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from PIL import Image
 
+from generation import limits
 from generation.types import Mode, ProgressCallback, VideoRequest
 
 if TYPE_CHECKING:  # torch is imported where it is used, so listing engines stays light
@@ -30,6 +31,7 @@ class EngineInfo:
     presets: tuple[str, ...] = ("quality",)  # "fast" too where the operator set a few-step LoRA
     fast_steps: int | None = None  # the Fast preset's steps and guidance, for the editor to
     fast_guidance: float | None = None  # fill in when Fast is picked (None: no Fast preset)
+    max_frames: int = limits.MAX_FRAMES  # the longest clip it makes; the editor offers no more
 
 
 @dataclass(frozen=True)

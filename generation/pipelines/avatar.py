@@ -30,13 +30,19 @@ from PIL import Image
 
 from generation import render
 from generation.avatar import animate, captions, encode, face, script, tts, visemes
+from generation.limits import (
+    AVATAR_MAX_FPS,
+    AVATAR_MAX_SIDE,
+    AVATAR_MIN_FPS,
+    AVATAR_MIN_SIDE,
+    MAX_SPEED,
+    MIN_SPEED,
+)
 from generation.types import ProgressCallback, VideoResult, no_progress
 
 ENGINE = "avatar"
 CaptionMode = Literal["burn", "file", "none"]
 CAPTION_MODES: tuple[CaptionMode, ...] = ("burn", "file", "none")
-MIN_SIDE, MAX_SIDE = 256, 1280
-MIN_FPS, MAX_FPS = 12, 30
 TAIL_SECONDS = 0.4  # the face rests a moment after the last word
 PREVIEW_EVERY = 12  # frames between preview images sent to the progress callback
 
@@ -60,18 +66,21 @@ def check_inputs(request: AvatarRequest) -> str:
     """Raise ValueError with a message a user can act on; return the script as it will be read."""
     text = script.check_script(request.script)
     for name, side in (("width", request.width), ("height", request.height)):
-        if not MIN_SIDE <= side <= MAX_SIDE or side % 2:
+        if not AVATAR_MIN_SIDE <= side <= AVATAR_MAX_SIDE or side % 2:
             raise ValueError(
-                f"The {name} is {side} px; use an even number from {MIN_SIDE} to {MAX_SIDE}."
+                f"The {name} is {side} px; use an even number from {AVATAR_MIN_SIDE} "
+                f"to {AVATAR_MAX_SIDE}."
             )
-    if not MIN_FPS <= request.fps <= MAX_FPS:
-        raise ValueError(f"The frame rate is {request.fps}; use {MIN_FPS} to {MAX_FPS}.")
+    if not AVATAR_MIN_FPS <= request.fps <= AVATAR_MAX_FPS:
+        raise ValueError(
+            f"The frame rate is {request.fps}; use {AVATAR_MIN_FPS} to {AVATAR_MAX_FPS}."
+        )
     if request.captions not in CAPTION_MODES:
         raise ValueError(
             f"Captions are one of {', '.join(CAPTION_MODES)}, not '{request.captions}'."
         )
-    if not tts.MIN_SPEED <= request.speed <= tts.MAX_SPEED:
-        raise ValueError(f"The speed is {request.speed}; use {tts.MIN_SPEED} to {tts.MAX_SPEED}.")
+    if not MIN_SPEED <= request.speed <= MAX_SPEED:
+        raise ValueError(f"The speed is {request.speed}; use {MIN_SPEED} to {MAX_SPEED}.")
     tts.check_voice(request.voice or tts.default_voice())
     return text
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from generation.limits import (
+    MAX_FPS,
+    MAX_FRAMES,
+    MAX_GUIDANCE,
+    MAX_PROMPT_CHARS,
+    MAX_SEED,
+    MAX_SIDE,
+    MAX_STEPS,
+    MIN_SIDE,
+)
 from generation.types import VideoRequest
-
-MAX_PROMPT_CHARS = 2000
-MIN_SIDE, MAX_SIDE = 64, 1920  # pixels
-MAX_FRAMES = 257
-MAX_FPS = 60
-MAX_STEPS = 200
-MAX_GUIDANCE = 30.0
 
 
 def check_request(request: VideoRequest) -> None:
@@ -35,8 +38,8 @@ def check_request(request: VideoRequest) -> None:
         raise ValueError(
             f"The guidance is {request.guidance}; it must be between 0 and {MAX_GUIDANCE:g}."
         )
-    if not 0 <= request.seed < 2**32:
-        raise ValueError(f"The seed is {request.seed}; it must be between 0 and {2**32 - 1}.")
+    if not 0 <= request.seed <= MAX_SEED:
+        raise ValueError(f"The seed is {request.seed}; it must be between 0 and {MAX_SEED}.")
 
 
 def _check_range(what: str, value: int, low: int, high: int) -> None:

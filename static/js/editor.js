@@ -2,6 +2,7 @@
 // and say in words what the numbers mean (size, duration).
 const form = document.querySelector("form.editor");
 const sizes = JSON.parse(document.getElementById("sizes").textContent);
+const limits = JSON.parse(document.getElementById("limits").textContent);
 const $ = (name) => form.elements.namedItem(name);
 
 function mode() { return form.querySelector("input[name=mode]:checked")?.value || "text-to-video"; }
@@ -28,6 +29,8 @@ function syncMode() {
 // Quality alone there is nothing to choose, so the choice is hidden.
 function syncPresets() {
   const chosen = $("engine").selectedOptions[0];
+  // The engine's own longest clip (the embedded model's is shorter than the longest any makes).
+  $("num_frames").max = chosen?.dataset.maxFrames || limits.frames;
   const offered = (chosen?.dataset.presets || "quality").split(" ");
   const fieldset = document.getElementById("field-preset");
   for (const label of fieldset.querySelectorAll("label[data-preset]")) {
@@ -66,7 +69,8 @@ function syncNotes() {
   document.getElementById("duration-note").textContent =
     frames > 0 && fps > 0 ? `${(frames / fps).toFixed(1)} seconds of video` : "";
   const prompt = $("prompt").value;
-  document.getElementById("prompt-count").textContent = `${prompt.length} / 2000 characters`;
+  document.getElementById("prompt-count").textContent =
+    `${prompt.length} / ${limits.prompt_chars} characters`;
 }
 
 function showImage() {

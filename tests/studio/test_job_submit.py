@@ -148,3 +148,24 @@ def test_it_refuses_a_frame_count_the_model_cannot_make(
     with pytest.raises(ValueError, match="choose 13 or 17"):
         services.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
+
+
+def test_it_refuses_more_frames_than_a_built_in_engine_makes(workspace, user, no_queue):
+    """A built-in engine's own frame limit is checked at submit too, not first on a worker."""
+    params = services.JobParams(
+        mode="text-to-video",
+        engine="embedded",
+        prompt="a red ball",
+        negative_prompt="",
+        width=256,
+        height=256,
+        num_frames=257,
+        fps=8,
+        steps=2,
+        guidance=2.0,
+        seed=1,
+    )
+    with pytest.raises(ValueError, match=r"The frame count is 257; .* at most 256 frames"):
+        services.job_submit(workspace=workspace, user=user, params=params)
+    assert Job.objects.count() == 0
+    assert not no_queue.called

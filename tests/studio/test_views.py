@@ -84,6 +84,12 @@ def test_submitting_queues_a_job_and_opens_its_page(member_client, workspace, no
         ({"num_frames": "0"}, "num_frames", "greater than or equal to 1"),
         ({"fps": "500"}, "fps", "less than or equal to 60"),
         ({"engine": "wan2.1-t2v", "mode": "text-to-video"}, "engine", "cannot run here"),
+        # The embedded model makes at most 256 frames, one fewer than the longest any makes.
+        (
+            {"engine": "embedded", "mode": "text-to-video", "num_frames": "257"},
+            "num_frames",
+            "at most 256 frames",
+        ),
     ],
 )
 def test_bad_input_is_shown_next_to_its_field_and_queues_nothing(

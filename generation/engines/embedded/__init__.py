@@ -8,6 +8,7 @@ The registry imports this module lazily and calls ``is_available()`` and ``load(
 from __future__ import annotations
 
 from generation.engines.embedded.engine import (
+    MAX_FRAMES,
     RECOMMENDED_GUIDANCE,
     RECOMMENDED_STEPS,
     WEIGHTS,
@@ -19,6 +20,7 @@ from generation.engines.embedded.engine import (
 from generation.engines.embedded.vocabulary import understand
 
 __all__ = [
+    "MAX_FRAMES",
     "RECOMMENDED_GUIDANCE",
     "RECOMMENDED_STEPS",
     "WEIGHTS",

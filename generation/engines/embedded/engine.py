@@ -32,7 +32,7 @@ RECOMMENDED_GUIDANCE = 2.0
 NOISE_CORRELATION = 1.0
 PREVIEW_SIZE = 128
 MAX_SIDE = 2048
-MAX_FRAMES = 256
+MAX_FRAMES = 256  # the frames it resamples its native clip to, at most (see EngineInfo)
 
 _loaded: dict[Path, EmbeddedEngine] = {}
 _lock = threading.Lock()
@@ -134,13 +134,16 @@ class EmbeddedEngine:
 
 def _check_inputs(request: VideoRequest) -> None:
     if not (1 <= request.width <= MAX_SIDE and 1 <= request.height <= MAX_SIDE):
-        raise ValueError(f"width and height must be between 1 and {MAX_SIDE} pixels")
+        raise ValueError(f"The width and height must be between 1 and {MAX_SIDE} pixels.")
     if not 1 <= request.num_frames <= MAX_FRAMES:
-        raise ValueError(f"num_frames must be between 1 and {MAX_FRAMES}")
+        raise ValueError(
+            f"The frame count is {request.num_frames}; the embedded model makes 1 to "
+            f"{MAX_FRAMES} frames."
+        )
     if request.steps < 1:
-        raise ValueError("steps must be at least 1")
+        raise ValueError("The number of steps must be at least 1.")
     if request.guidance < 0:
-        raise ValueError("guidance must not be negative")
+        raise ValueError("The guidance must not be negative.")
 
 
 def _preview(x0: torch.Tensor) -> Image.Image:

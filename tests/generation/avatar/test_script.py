@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generation.avatar.script import MAX_CHARS, check_script
+from generation.avatar.script import check_script
+from generation.limits import MAX_SCRIPT_CHARS as MAX_CHARS
 
 
 def test_it_keeps_a_plain_script_and_makes_typographic_marks_plain():

@@ -1,0 +1,36 @@
+"""Every limit a request is held to, defined once.
+
+The pipelines' checks, the studio's forms and services, and the editor's page (through
+``json_script``) all read these; an engine's own, narrower limits (the embedded model's frame
+count, a model folder's frame rule) travel in its ``EngineInfo`` and are checked before a job
+is queued.
+"""
+
+from __future__ import annotations
+
+MAX_PROMPT_CHARS = 2000  # a prompt, a negative prompt, and a template's filled prompt
+MIN_SIDE, MAX_SIDE = 64, 1920  # pixels, either side of a text- or image-to-video request
+MAX_FRAMES = 257  # the longest clip any engine makes (LTX-Video's 8k + 1 frames)
+MAX_FPS = 60
+MAX_STEPS = 200
+MAX_GUIDANCE = 30.0
+MAX_SEED = 2**32 - 1
+
+MAX_VARIANTS = 4  # A/B versions of one template fill
+
+MAX_SCRIPT_CHARS = 1000  # about a minute of speech: longer scripts belong in several videos
+MIN_SPEED, MAX_SPEED = 0.5, 2.0  # a voice's speed, 1 is its natural pace
+AVATAR_MIN_SIDE, AVATAR_MAX_SIDE = 256, 1280  # pixels, even numbers
+AVATAR_MIN_FPS, AVATAR_MAX_FPS = 12, 30
+
+
+def for_page() -> dict[str, float | int]:
+    """The limits the editor's script needs, for ``json_script``."""
+    return {
+        "prompt_chars": MAX_PROMPT_CHARS,
+        "frames": MAX_FRAMES,
+        "fps": MAX_FPS,
+        "steps": MAX_STEPS,
+        "guidance": MAX_GUIDANCE,
+        "script_chars": MAX_SCRIPT_CHARS,
+    }
