@@ -69,7 +69,7 @@ def stack() -> Iterator[tuple[str, Client, Any]]:
     worker = live.start_worker("bench")
     try:
         user = User.objects.create_user(username="bench", password="a-long-passphrase")
-        workspace = services.workspace_ensure_personal(user=user)
+        workspace = services.workspaces.workspace_ensure_personal(user=user)
         client = Client()
         client.force_login(user)
         yield f"http://127.0.0.1:{port}", client, workspace

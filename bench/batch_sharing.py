@@ -29,7 +29,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from generation import overlays, render
-from studio import selectors
+from studio.brand import brand_values
 from studio.models import Batch, Generation, Job, Template
 
 ROWS = 100
@@ -167,7 +167,7 @@ def _stages(generation: Generation, job: Job) -> dict[str, float]:
             with stage("decode it (once per message)"):
                 frames, fps = overlays.read_frames(footage)
             with stage("read the brand kit"):
-                brand = selectors.brand_values(workspace=job.workspace, workdir=workdir)
+                brand = brand_values(workspace=job.workspace, workdir=workdir)
             with stage("draw the overlays"):
                 drawn = overlays.apply(frames, fps=fps, spec=spec, brand=brand)
             with stage(f"encode (H.264, {render.OVERLAY_PRESET})"):

@@ -13,7 +13,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from studio import selectors
+from studio import live, selectors
 from studio.models import Job, Workspace
 
 
@@ -44,11 +44,11 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         workspace = Workspace.objects.get(pk=workspace_id)
         if job_id is None:
             jobs = selectors.job_active_for_workspace(workspace=workspace)
-            return selectors.workspace_group(workspace_id), [selectors.job_state(j) for j in jobs]
+            return live.workspace_group(workspace_id), [selectors.job_state(j) for j in jobs]
         job = Job.objects.filter(workspace=workspace, pk=job_id).first()
         if job is None:
             return None
-        return selectors.job_group(job_id), [selectors.job_state(job)]
+        return live.job_group(job_id), [selectors.job_state(job)]
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Clients only listen; anything they send is ignored."""

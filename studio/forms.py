@@ -16,7 +16,7 @@ from generation import limits, overlays
 from generation.engines import EngineInfo
 from studio import placeholders
 from studio.models import Avatar, BrandKit, Job, Membership, Project, Template, Workspace
-from studio.services import AvatarParams, JobParams
+from studio.params import AvatarParams, JobParams
 
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 # Output sizes per aspect; every side a multiple of 16, which the video models need.

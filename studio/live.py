@@ -17,10 +17,15 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
+
+from studio import selectors
+
+if TYPE_CHECKING:
+    from studio.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +77,36 @@ def _background_loop() -> asyncio.AbstractEventLoop:
             thread.start()
             _loop, _loop_pid = loop, os.getpid()
         return _loop
+
+
+def job_group(job_id: int) -> str:
+    return f"job-{job_id}"
+
+
+def workspace_group(workspace_id: int) -> str:
+    return f"workspace-{workspace_id}"
+
+
+def broadcast_state(job: Job) -> None:
+    group_send(job.workspace_id, job.pk, {"type": "job.status", **selectors.job_state(job)})
+
+
+def broadcast_states(jobs: list[Job]) -> None:
+    """Every job's state, in one pass over the channel layer (a batch's launch sends hundreds)."""
+    states = selectors.job_states(jobs)
+    send(
+        (group, {"type": "job.status", **state})
+        for job, state in zip(jobs, states, strict=True)
+        for group in (job_group(job.pk), workspace_group(job.workspace_id))
+    )
+
+
+def group_send(workspace_id: int, job_id: int, message: dict[str, Any]) -> None:
+    """Send to the job's and the workspace's groups. Live updates are best effort: the row is
+    the truth, and a page that missed a message gets a snapshot when it reconnects."""
+    send(
+        [
+            (job_group(job_id), message),
+            (workspace_group(workspace_id), message),
+        ]
+    )

@@ -137,7 +137,7 @@ class Job(models.Model):
     # {"lower_third": {"name": ..., "company": ...}, "end_card": {"cta": ..., "seconds": ...}}
     overlays = models.JSONField(default=dict, blank=True)
     # Identical generation requests share footage: a hash of everything the engine sees
-    # (see services.generation_key), and the shared footage this job used, if any.
+    # (see params.generation_key), and the shared footage this job used, if any.
     generation_key = models.CharField(max_length=64, blank=True, db_index=True)
     generation = models.ForeignKey(
         "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"

@@ -3,28 +3,18 @@ every one of them is scoped by the user's workspace membership."""
 
 from __future__ import annotations
 
-import base64
 import bisect
-import io
-import shutil
-import tempfile
-import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import Any
 
-import numpy as np
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from PIL import Image, ImageOps
 
-from generation import overlays
-from generation.engines import EngineInfo, EngineSettings, default_engine, list_engines
-from studio import batches, placeholders
+from generation.engines import default_engine
+from studio import placeholders
+from studio.engines import engine_settings
 from studio.models import (
     Asset,
     Avatar,
@@ -38,28 +28,6 @@ from studio.models import (
     Video,
     Workspace,
 )
-
-PREVIEW_MAX_SIDE = 256
-
-
-def engine_settings() -> EngineSettings:
-    """The operator's engine settings (model paths and device may be overridden in settings)."""
-    return replace(
-        settings.ENGINE_SETTINGS,
-        model_paths=dict(settings.ENGINE_MODEL_PATHS),
-        device=settings.ENGINE_DEVICE,
-    )
-
-
-def engine_list() -> list[EngineInfo]:
-    return list_engines(engine_settings())
-
-
-def engine_presets(name: str) -> tuple[str, ...]:
-    """The presets the engine called ``name`` offers here (Quality only when it is unknown)."""
-    engine = next((e for e in engine_list() if e.name == name), None)
-    return tuple(engine.presets) if engine is not None else ("quality",)
-
 
 # Membership ---------------------------------------------------------------------------------
 
@@ -223,7 +191,7 @@ def _recent_run_seconds(**match: Any) -> float | None:
 
 def batch_generations(*, batch: Batch) -> int:
     """How many distinct generations a draft batch needs: rows whose filled prompts are the
-    same share one (the batch uses one seed for all its rows; see services.batch_launch)."""
+    same share one (the batch uses one seed for all its rows; see services.batches.batch_launch)."""
     template = batch.template
     if template.mode == Template.Mode.AVATAR:
         return batch.rows.count()  # each row's script is spoken and lip-synced on its own
@@ -288,116 +256,12 @@ def _average_row_seconds(rows: list[BatchRow]) -> float | None:
     return sum(durations) / len(durations) if durations else None
 
 
-def batch_results_csv(*, batch: Batch, link_for: Callable[[Job], str]) -> str:
-    """The results as CSV (row, status, link, error), safe to open in a spreadsheet."""
-    lines: list[list[object]] = [["row", "status", "link", "error"]]
-    for row in batch_rows(batch=batch):
-        job = row.job
-        status = job.status if job else "not launched"
-        link = link_for(job) if job else ""
-        lines.append([row.number, status, link, job.error if job else ""])
-    return batches.write_csv(lines)
-
-
-def batch_zip(*, batch: Batch, filename_column: str, results_csv: str) -> IO[bytes]:
-    """A ZIP of the batch's finished videos, named from a column's values, with the results.
-
-    Written to a temporary file (kept in memory while small) that the response streams;
-    videos are stored, not deflated: an MP4 is already compressed.
-    """
-    # The caller hands the file to the response, which closes it once sent.
-    archive: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=32 * 2**20)  # noqa: SIM115
-    used: set[str] = set()
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:
-        for row in batch_rows(batch=batch):
-            video = getattr(row.job, "video", None) if row.job else None
-            if video is None or row.job is None or row.job.status != Job.Status.SUCCEEDED:
-                continue
-            fallback = f"row-{row.number}"
-            stem = batches.safe_filename(row.cells.get(filename_column, ""), fallback=fallback)
-            name, n = f"{stem}.mp4", 2
-            while name in used:
-                name, n = f"{stem}-{n}.mp4", n + 1
-            used.add(name)
-            with video.file.open("rb") as mp4, zipped.open(name, "w") as entry:
-                shutil.copyfileobj(mp4, entry)
-        zipped.writestr("results.csv", results_csv, compress_type=zipfile.ZIP_DEFLATED)
-    archive.seek(0)
-    return archive
-
-
 # Brand kit ------------------------------------------------------------------------------------
 
 
 def brand_kit_for_workspace(*, workspace: Workspace) -> BrandKit:
     """The workspace's brand kit, or an unsaved one with the defaults if it has none yet."""
     return BrandKit.objects.filter(workspace=workspace).first() or BrandKit(workspace=workspace)
-
-
-def brand_values(*, workspace: Workspace, workdir: Path) -> overlays.Brand:
-    """The workspace's brand kit as the plain values generation/overlays.py takes; the logo
-    is copied into ``workdir`` (storage may be remote)."""
-    kit = brand_kit_for_workspace(workspace=workspace)
-    logo_path = None
-    if kit.logo:
-        logo_path = workdir / f"logo{Path(kit.logo.name).suffix}"
-        with kit.logo.open("rb") as src, logo_path.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-    return overlays.Brand(
-        primary=overlays.parse_color(kit.primary_color),
-        text=overlays.parse_color(kit.text_color),
-        accent=overlays.parse_color(kit.accent_color),
-        font=kit.font,
-        logo_path=logo_path,
-        lower_third_style=kit.lower_third_style,
-        end_card_style=kit.end_card_style,
-    )
-
-
-OVERLAY_PREVIEW_SIDE = 480
-
-
-def overlay_preview(
-    *, template: Template, filled: dict[str, Any], workspace: Workspace, image: Asset | None
-) -> list[str]:
-    """Stills of a filled template's overlays over its image (or a plain backdrop): one a
-    second in, one at the end of the footage, and the end card. JPEG data URLs."""
-    spec = overlays.OverlaySpec.from_dict(filled)
-    if spec.empty:
-        return []
-    width, height = template.width, template.height
-    presenter = (
-        Avatar.objects.filter(workspace=workspace, image=image).first()
-        if image is not None and template.mode == Template.Mode.AVATAR
-        else None
-    )
-    if image is not None:
-        with image.file.open("rb") as handle, Image.open(handle) as source:
-            photo = ImageOps.exif_transpose(source).convert("RGB")
-        if presenter is not None and presenter.face_box:
-            # Framed around the face, as the talking head will be.
-            from generation.avatar import face
-
-            found = face.Face(box=tuple(presenter.face_box), landmarks=np.zeros((478, 2)))
-            array = face.frame_portrait(np.asarray(photo), found, width=width, height=height)
-            backdrop = Image.fromarray(array)
-        else:
-            backdrop = ImageOps.fit(photo, (width, height))
-    else:
-        backdrop = Image.new("RGB", (width, height), (38, 42, 56))
-    frames = np.repeat(np.asarray(backdrop)[None], template.num_frames, axis=0)  # (T, H, W, 3)
-    with tempfile.TemporaryDirectory() as tmp:
-        brand = brand_values(workspace=workspace, workdir=Path(tmp))
-        out = overlays.apply(frames, fps=template.fps, spec=spec, brand=brand)
-    picks = sorted({min(template.fps, len(frames) - 1), len(frames) - 1, len(out) - 1})
-    stills = []
-    for index in picks:
-        still = Image.fromarray(out[index])
-        still.thumbnail((OVERLAY_PREVIEW_SIDE, OVERLAY_PREVIEW_SIDE))
-        buffer = io.BytesIO()
-        still.save(buffer, format="JPEG", quality=85)
-        stills.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
-    return stills
 
 
 def avatar_list_for_workspace(*, workspace: Workspace) -> QuerySet[Avatar]:
@@ -409,13 +273,6 @@ def avatar_get(*, workspace: Workspace, avatar_id: int) -> Avatar:
     if avatar is None:
         raise Http404("No such avatar in this workspace.")
     return avatar
-
-
-def voice_list() -> list[Any]:
-    """The avatar voices and whether each can speak on this server."""
-    from generation.avatar import tts
-
-    return tts.list_voices()
 
 
 def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
@@ -453,14 +310,6 @@ def file_owner(*, name: str) -> tuple[int | None, Video | Asset | BrandKit | Tem
 
 
 # Live state ---------------------------------------------------------------------------------
-
-
-def job_group(job_id: int) -> str:
-    return f"job-{job_id}"
-
-
-def workspace_group(workspace_id: int) -> str:
-    return f"workspace-{workspace_id}"
 
 
 def file_url(name: str) -> str:
@@ -537,12 +386,3 @@ def _stage_texts(jobs: Sequence[Job]) -> dict[int, str]:
             if ahead:
                 texts[job.pk] = f"{job.stage} · {ahead} job{'s' if ahead != 1 else ''} ahead"
     return texts
-
-
-def preview_data_url(image: Image.Image) -> str:
-    """A small JPEG of a preview frame, inline, so it needs no file and no second request."""
-    image = image.convert("RGB")
-    image.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -13,6 +13,6 @@ from studio import services
 @receiver(user_logged_in)
 def _ensure_workspace(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """A user with no workspace gets a personal one on first sign-in."""
-    workspace = services.workspace_ensure_personal(user=user)
+    workspace = services.workspaces.workspace_ensure_personal(user=user)
     if request is not None and hasattr(request, "session"):
         request.session["workspace_id"] = workspace.pk

@@ -27,7 +27,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from generation import EngineUnavailable, limits
 from generation.engines import default_engine
-from studio import batches, selectors, services
+from studio import batches, exports, previews, selectors, services
+from studio.engines import engine_list, engine_presets, engine_settings, voice_list
 from studio.forms import (
     SIZES,
     AvatarUploadForm,
@@ -59,7 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """The current workspace's dashboard (the last one visited, else the user's first)."""
     workspace_id = request.session.get("workspace_id")
     if not workspace_id or not selectors.is_member(user=request.user, workspace_id=workspace_id):
-        workspace_id = services.workspace_ensure_personal(user=request.user).pk  # type: ignore[arg-type]
+        workspace_id = services.workspaces.workspace_ensure_personal(user=request.user).pk  # type: ignore[arg-type]
     return workspace_dashboard(request, workspace_id)
 
 
@@ -88,7 +89,7 @@ def job_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace = membership.workspace
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
-    engines = selectors.engine_list()
+    engines = engine_list()
     projects = selectors.project_list_for_workspace(workspace=workspace)
     form = JobForm(
         request.POST or None,
@@ -104,7 +105,7 @@ def job_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
-    settings = selectors.engine_settings()
+    settings = engine_settings()
     return render(
         request,
         "studio/job_new.html",
@@ -147,16 +148,18 @@ def _submit(request: HttpRequest, form: JobForm, membership: Membership) -> Job:
     data = form.cleaned_data
     project = data.get("project")
     if data.get("new_project"):
-        project = services.project_get_or_create(workspace=workspace, name=data["new_project"])
+        project = services.workspaces.project_get_or_create(
+            workspace=workspace, name=data["new_project"]
+        )
     image = None
     if data["mode"] == Job.Mode.IMAGE_TO_VIDEO and data.get("image"):
-        image = services.asset_create(
+        image = services.uploads.asset_create(
             workspace=workspace,
             user=request.user,  # type: ignore[arg-type]
             upload=data["image"],
             image=form.image_info,
         )
-    return services.job_submit(
+    return services.jobs.job_submit(
         workspace=workspace,
         user=request.user,  # type: ignore[arg-type]
         params=form.to_params(),
@@ -200,7 +203,7 @@ def job_cancel(request: HttpRequest, workspace_id: int, job_id: int) -> HttpResp
     job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot cancel jobs.")
-    services.job_cancel(job=job)
+    services.jobs.job_cancel(job=job)
     return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
 
 
@@ -212,7 +215,7 @@ def job_rerun(request: HttpRequest, workspace_id: int, job_id: int) -> HttpRespo
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot make videos in this workspace.")
     try:
-        new_job = services.job_rerun(
+        new_job = services.jobs.job_rerun(
             job=job,
             user=request.user,  # type: ignore[arg-type]
             same_seed=request.POST.get("seed") != "new",
@@ -321,7 +324,7 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
     """Create a team workspace; its creator is its owner."""
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workspace = services.workspace_create(
+        workspace = services.workspaces.workspace_create(
             name=form.cleaned_data["name"],
             owner=request.user,  # type: ignore[arg-type]
         )
@@ -339,7 +342,7 @@ def members(request: HttpRequest, workspace_id: int) -> HttpResponse:
         if not is_owner:
             return HttpResponseForbidden("Only owners can add members.")
         if form.is_valid():
-            services.membership_add(
+            services.workspaces.membership_add(
                 workspace=membership.workspace,
                 user=form.cleaned_data["username"],
                 role=form.cleaned_data["role"],
@@ -370,7 +373,7 @@ def member_remove(request: HttpRequest, workspace_id: int, membership_id: int) -
     if membership.role != Membership.Role.OWNER and victim.pk != membership.pk:
         return HttpResponseForbidden("Only owners can remove other members.")
     try:
-        services.membership_remove(membership=victim)
+        services.workspaces.membership_remove(membership=victim)
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("members", workspace_id=workspace_id)
@@ -443,16 +446,16 @@ def template_use(request: HttpRequest, workspace_id: int, template_id: int) -> H
 def _submit_template(request: HttpRequest, form: TemplateFillForm, membership: Membership) -> Job:
     template = form.template
     # Check the values before storing the upload, so a bad row leaves nothing behind.
-    services.template_params(template=template, values=form.values())
+    services.templates.template_params(template=template, values=form.values())
     image = None
     if form.cleaned_data.get("image"):
-        image = services.asset_create(
+        image = services.uploads.asset_create(
             workspace=membership.workspace,
             user=request.user,  # type: ignore[arg-type]
             upload=form.cleaned_data["image"],
             image=form.image_info,
         )
-    return services.template_submit(
+    return services.templates.template_submit(
         template=template,
         workspace=membership.workspace,
         user=request.user,  # type: ignore[arg-type]
@@ -476,15 +479,15 @@ def template_edit(request: HttpRequest, workspace_id: int, template_id: int) -> 
         request.POST or None,
         initial=TemplateEditForm.initial_for(template),
         template_fields=template.fields,
-        presets=selectors.engine_presets(template.engine),
+        presets=engine_presets(template.engine),
         current_preset=template.preset,
-        voices=selectors.voice_list() if template.mode == Template.Mode.AVATAR else None,
+        voices=voice_list() if template.mode == Template.Mode.AVATAR else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         voice, speed = form.voice_choice()
         try:
-            services.template_update(
+            services.templates.template_update(
                 template=template,
                 name=data["name"],
                 description=data["description"],
@@ -530,7 +533,7 @@ def template_save_from_job(request: HttpRequest, workspace_id: int, job_id: int)
         messages.error(request, "Only a finished video can be saved as a template, with a name.")
         return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
     try:
-        template = services.template_create_from_job(
+        template = services.templates.template_create_from_job(
             job=job,
             user=request.user,  # type: ignore[arg-type]
             name=form.cleaned_data["name"],
@@ -556,7 +559,7 @@ def brand_kit(request: HttpRequest, workspace_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.brand_kit_update(
+        services.brand.brand_kit_update(
             workspace=membership.workspace,
             primary_color=data["primary_color"],
             text_color=data["text_color"],
@@ -591,7 +594,7 @@ def avatar_library(request: HttpRequest, workspace_id: int) -> HttpResponse:
     form = AvatarUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.avatar_create(
+            services.avatars.avatar_create(
                 workspace=workspace,
                 user=request.user,  # type: ignore[arg-type]
                 name=form.cleaned_data["name"],
@@ -625,11 +628,11 @@ def avatar_edit(request: HttpRequest, workspace_id: int, avatar_id: int) -> Http
     if not membership.can_edit:
         return HttpResponseForbidden("Viewers cannot change avatars.")
     if "delete" in request.POST:
-        services.avatar_delete(avatar=avatar)
+        services.avatars.avatar_delete(avatar=avatar)
         messages.success(request, f"{avatar.name} was removed; its videos are kept.")
     else:
         try:
-            services.avatar_rename(avatar=avatar, name=request.POST.get("name", ""))
+            services.avatars.avatar_rename(avatar=avatar, name=request.POST.get("name", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -647,11 +650,11 @@ def avatar_video_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
     avatars = selectors.avatar_list_for_workspace(workspace=workspace)
     initial = _avatar_initial(request, workspace)
     form = AvatarVideoForm(
-        request.POST or None, avatars=avatars, voices=selectors.voice_list(), initial=initial
+        request.POST or None, avatars=avatars, voices=voice_list(), initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.avatar_job_submit(
+            job = services.avatars.avatar_job_submit(
                 workspace=workspace,
                 user=request.user,  # type: ignore[arg-type]
                 avatar=form.cleaned_data["avatar"],
@@ -697,7 +700,7 @@ def avatar_voice_preview(request: HttpRequest, workspace_id: int) -> HttpRespons
         return JsonResponse({"error": "Type a script and choose a voice first."}, status=400)
     data = form.cleaned_data
     try:
-        wav = services.voice_preview(
+        wav = services.avatars.voice_preview(
             script=data["script"], voice=data["voice"], speed=data["speed"]
         )
     except (ValueError, RuntimeError) as exc:
@@ -762,7 +765,7 @@ def batch_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
             upload = form.cleaned_data.get("csv")
             image = None
             if form.cleaned_data.get("image"):
-                image = services.asset_create(
+                image = services.uploads.asset_create(
                     workspace=workspace,
                     user=request.user,  # type: ignore[arg-type]
                     upload=form.cleaned_data["image"],
@@ -770,7 +773,7 @@ def batch_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
                 )
             if template.mode == Template.Mode.AVATAR:
                 image = form.cleaned_data["avatar"].image  # the presenter's portrait
-            batch = services.batch_create(
+            batch = services.batches.batch_create(
                 workspace=workspace,
                 user=request.user,  # type: ignore[arg-type]
                 template=template,
@@ -808,14 +811,14 @@ def batch_detail(request: HttpRequest, workspace_id: int, batch_id: int) -> Http
     preview: dict[str, Any] | None = None
     if rows:
         try:
-            params, overlays = services.template_params(
+            params, overlays = services.templates.template_params(
                 template=batch.template, values=rows[0].values
             )
             preview = {
                 "row": rows[0].number,
                 "prompt": params.prompt,
                 "overlays": overlays,
-                "stills": selectors.overlay_preview(
+                "stills": previews.overlay_preview(
                     template=batch.template,
                     filled=overlays,
                     workspace=batch.workspace,
@@ -860,7 +863,7 @@ def batch_launch(request: HttpRequest, workspace_id: int, batch_id: int) -> Http
     if batch is None:
         return HttpResponseForbidden("Viewers cannot launch batches.")
     try:
-        services.batch_launch(batch=batch, user=request.user)  # type: ignore[arg-type]
+        services.batches.batch_launch(batch=batch, user=request.user)  # type: ignore[arg-type]
     except (ValueError, EngineUnavailable) as exc:
         messages.error(request, str(exc))
     return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
@@ -873,7 +876,7 @@ def batch_retry(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpR
     if batch is None:
         return HttpResponseForbidden("Viewers cannot retry rows.")
     try:
-        retried = services.batch_retry_failed(batch=batch, user=request.user)  # type: ignore[arg-type]
+        retried = services.batches.batch_retry_failed(batch=batch, user=request.user)  # type: ignore[arg-type]
     except (ValueError, EngineUnavailable) as exc:
         messages.error(request, str(exc))
     else:
@@ -889,7 +892,7 @@ def batch_cancel(request: HttpRequest, workspace_id: int, batch_id: int) -> Http
     batch = _batch_for_edit(request, workspace_id, batch_id)
     if batch is None:
         return HttpResponseForbidden("Viewers cannot cancel batches.")
-    cancelled = services.batch_cancel(batch=batch)
+    cancelled = services.batches.batch_cancel(batch=batch)
     messages.success(
         request, f"{cancelled} unfinished row{'s' if cancelled != 1 else ''} cancelled."
     )
@@ -913,7 +916,7 @@ def _results_csv(request: HttpRequest, batch: Batch) -> str:
             reverse("job_detail", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk})
         )
 
-    return selectors.batch_results_csv(batch=batch, link_for=link)
+    return exports.batch_results_csv(batch=batch, link_for=link)
 
 
 @require_GET
@@ -923,7 +926,7 @@ def batch_zip(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpRes
     membership = _membership(request, workspace_id)
     batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
     column = request.GET.get("name", batch.filename_column)
-    archive = selectors.batch_zip(
+    archive = exports.batch_zip(
         batch=batch,
         filename_column=column if column in batch.columns else "",
         results_csv=_results_csv(request, batch),

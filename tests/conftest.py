@@ -51,7 +51,7 @@ def other_user(django_user_model: Any) -> Any:
 def workspace(user: Any) -> Any:
     from studio import services
 
-    return services.workspace_ensure_personal(user=user)
+    return services.workspaces.workspace_ensure_personal(user=user)
 
 
 @pytest.fixture

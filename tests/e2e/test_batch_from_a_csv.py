@@ -21,7 +21,7 @@ def test_a_csv_with_a_bad_row_is_fixed_launched_and_downloaded(
 ) -> None:
     """Upload a CSV whose row 3 lacks a name, see the error there, fix it, launch, get the ZIP."""
     user = django_user_model.objects.create_user(username="maya", password="a-long-passphrase")
-    workspace = services.workspace_ensure_personal(user=user)
+    workspace = services.workspaces.workspace_ensure_personal(user=user)
     Template.objects.create(
         workspace=workspace,
         name="Storefront hello",

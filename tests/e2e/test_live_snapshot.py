@@ -25,7 +25,7 @@ def test_jobs_that_end_before_the_socket_opens_are_shown_ended(
     page: Any, live_server_url: str, django_user_model: Any
 ) -> None:
     user = django_user_model.objects.create_user(username="maya", password="a-long-passphrase")
-    workspace = services.workspace_ensure_personal(user=user)
+    workspace = services.workspaces.workspace_ensure_personal(user=user)
     template = Template.objects.create(
         workspace=workspace,
         name="Hello",
@@ -48,9 +48,11 @@ def test_jobs_that_end_before_the_socket_opens_are_shown_ended(
             (3, {"first_name": "Bo"}, {"first_name": "Bo"}),
         ],
     )
-    batch = services.batch_create(workspace=workspace, user=user, template=template, parsed=parsed)
-    with mock.patch("studio.services._enqueue_shared"), mock.patch("studio.services._enqueue"):
-        services.batch_launch(batch=batch, user=user)
+    batch = services.batches.batch_create(
+        workspace=workspace, user=user, template=template, parsed=parsed
+    )
+    with mock.patch("studio.queueing.enqueue_shared"), mock.patch("studio.queueing.enqueue"):
+        services.batches.batch_launch(batch=batch, user=user)
     jobs = Job.objects.filter(batch_rows__batch=batch)
     Job.objects.filter(pk=jobs.order_by("pk").first().pk).update(status=Job.Status.RUNNING)
 

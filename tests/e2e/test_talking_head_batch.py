@@ -47,13 +47,13 @@ def test_a_talking_head_batch_speaks_each_row(
 
     builtin_templates()
     user = django_user_model.objects.create_user(username="maya", password="a-long-passphrase")
-    workspace = services.workspace_ensure_personal(user=user)
+    workspace = services.workspaces.workspace_ensure_personal(user=user)
     buffer = io.BytesIO()
     Image.fromarray(data.astronaut()).save(buffer, format="PNG")
     upload = SimpleUploadedFile("sam.png", buffer.getvalue(), content_type="image/png")
     with Image.open(io.BytesIO(buffer.getvalue())) as image:
         image.load()
-        services.avatar_create(
+        services.avatars.avatar_create(
             workspace=workspace, user=user, name="Sam", upload=upload, image=image
         )
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from studio import services
+from studio import queueing
 from studio.models import Job, Video
-from studio.tasks import broker_task_ids
+from studio.queueing import broker_task_ids
 from tests import live
 from tests.integration.helpers import submit_camera_job, wait_for_job
 
@@ -24,10 +24,10 @@ def test_a_job_whose_message_vanished_is_sent_again_and_runs_once(
     job = submit_camera_job(client, workspace.pk)
     job.refresh_from_db()
     assert job.celery_task_id in (broker_task_ids() or set())
-    assert services.jobs_requeue_lost(in_broker=broker_task_ids(), grace_seconds=0) == []
+    assert queueing.jobs_requeue_lost(in_broker=broker_task_ids(), grace_seconds=0) == []
 
     live.flush_broker()  # what a restart without persistence does to the queues
-    assert services.jobs_requeue_lost(in_broker=broker_task_ids(), grace_seconds=0) == [job.pk]
+    assert queueing.jobs_requeue_lost(in_broker=broker_task_ids(), grace_seconds=0) == [job.pk]
     resent = Job.objects.get(pk=job.pk)
     assert resent.celery_task_id != job.celery_task_id
     assert resent.celery_task_id in (broker_task_ids() or set())

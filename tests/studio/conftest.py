@@ -7,19 +7,22 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from studio import services
+from studio import queueing, services
 from studio.models import Job, Video
+from studio.params import JobParams
 from tests.conftest import make_png
 
 
 @pytest.fixture
 def no_queue() -> Any:
-    """Unit tests check what is queued without a broker: the tasks' apply_async is recorded.
+    """Unit tests check what is queued without a broker: the tasks sent are recorded.
     Yields run_job's (one job per message); run_jobs's (jobs sent together) is ``.together``."""
-    with (
-        mock.patch("studio.tasks.run_job.apply_async") as apply_async,
-        mock.patch("studio.tasks.run_jobs.apply_async") as together,
-    ):
+    apply_async, together = mock.Mock(), mock.Mock()
+
+    def send_task(name: str, **options: Any) -> Any:
+        return (together if name == queueing.RUN_JOBS else apply_async)(**options)
+
+    with mock.patch("studio.queueing.send_task", side_effect=send_task):
         apply_async.return_value = mock.Mock(id="task-1")
         together.return_value = mock.Mock(id="task-together")
         apply_async.together = together
@@ -27,8 +30,8 @@ def no_queue() -> Any:
 
 
 @pytest.fixture
-def camera_params() -> services.JobParams:
-    return services.JobParams(
+def camera_params() -> JobParams:
+    return JobParams(
         mode="image-to-video",
         engine="camera-motion",
         prompt="slow zoom in on the product",
@@ -49,12 +52,14 @@ def asset(workspace: Any, user: Any) -> Any:
 
     upload = SimpleUploadedFile("product.png", make_png(), content_type="image/png")
     image = check_image(upload)
-    return services.asset_create(workspace=workspace, user=user, upload=upload, image=image)
+    return services.uploads.asset_create(workspace=workspace, user=user, upload=upload, image=image)
 
 
 @pytest.fixture
 def job(workspace: Any, user: Any, asset: Any, camera_params: Any, no_queue: Any) -> Job:
-    return services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    return services.jobs.job_submit(
+        workspace=workspace, user=user, params=camera_params, image=asset
+    )
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from skimage import data
 
 from studio import services
 from studio.models import Asset, Avatar, Job, Membership, Template, Video, Workspace
+from studio.params import AvatarParams
+from studio.worker import run as worker_run
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +145,7 @@ def test_a_bad_script_is_refused_by_its_field(
 def test_another_workspaces_avatar_cannot_be_used(
     member_client, workspace, avatar, other_user, no_queue
 ):
-    other = services.workspace_create(name="Theirs", owner=other_user)
+    other = services.workspaces.workspace_create(name="Theirs", owner=other_user)
     Avatar.objects.filter(pk=avatar.pk).update(workspace=other)
     response = member_client.post(
         reverse("avatar_video_new", args=[workspace.pk]), _script_form(avatar)
@@ -171,7 +173,7 @@ def test_a_talking_head_job_runs_to_a_video_with_captions(
         _script_form(avatar, script="Hello from Acme."),
     )
     job = Job.objects.get()
-    services.job_run(job_id=job.pk, worker="test@host:1")
+    worker_run.job_run(job_id=job.pk, worker="test@host:1")
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     video = Video.objects.get(job=job)
@@ -181,7 +183,7 @@ def test_a_talking_head_job_runs_to_a_video_with_captions(
     assert '<track kind="captions"' in page
     gallery = member_client.get(reverse("gallery", args=[workspace.pk])).content.decode()
     assert reverse("job_detail", args=[workspace.pk, job.pk]) in gallery
-    again = services.job_rerun(job=job, user=job.created_by, same_seed=True)
+    again = services.jobs.job_rerun(job=job, user=job.created_by, same_seed=True)
     assert (again.mode, again.script, again.seed) == ("avatar", job.script, job.seed)
 
 
@@ -260,7 +262,7 @@ def test_another_workspaces_avatar_cannot_present(
     member_client, workspace, avatar, other_user, no_queue
 ):
     """An avatar id from elsewhere is not a choice here."""
-    elsewhere = services.workspace_create(name="Elsewhere", owner=other_user)
+    elsewhere = services.workspaces.workspace_create(name="Elsewhere", owner=other_user)
     Avatar.objects.filter(pk=avatar.pk).update(workspace=elsewhere)
     response = member_client.post(
         reverse("template_use", args=[workspace.pk, _sales_intro().pk]),
@@ -282,7 +284,7 @@ def test_a_talking_head_from_a_template_keeps_its_voice_under_the_overlays(
         {**SALES_VALUES, "avatar": avatar.pk},
     )
     job = Job.objects.get()
-    services.job_run(job_id=job.pk, worker="test@host:1")
+    worker_run.job_run(job_id=job.pk, worker="test@host:1")
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     video = Video.objects.get(job=job)
@@ -373,7 +375,7 @@ def test_viewers_and_other_workspaces_cannot_change_avatars(client, workspace, a
     Membership.objects.create(workspace=workspace, user=other_user, role=Membership.Role.VIEWER)
     assert client.post(url, {"delete": "1"}).status_code == 403
     assert client.post(url, {"name": "Mine"}).status_code == 403
-    elsewhere = services.workspace_create(name="Elsewhere", owner=other_user)
+    elsewhere = services.workspaces.workspace_create(name="Elsewhere", owner=other_user)
     assert (
         client.post(reverse("avatar_edit", args=[elsewhere.pk, avatar.pk]), {"delete": "1"})
     ).status_code == 404
@@ -385,11 +387,11 @@ def test_a_talking_head_template_keeps_its_voice_and_speed(
 ):
     """Saved from a talking head, a template keeps its script, voice and speed; its edit
     page changes them, and the videos it makes (a batch row is made the same way) use them."""
-    job = services.avatar_job_submit(
+    job = services.avatars.avatar_job_submit(
         workspace=workspace,
         user=user,
         avatar=avatar,
-        params=services.AvatarParams(
+        params=AvatarParams(
             script="Hi Ana, thanks for your time.",
             voice="espeak-en-gb",
             speed=1.2,
@@ -428,7 +430,7 @@ def test_a_talking_head_template_keeps_its_voice_and_speed(
     assert (template.voice, template.speed) == ("espeak-en-us-f", 0.8)
     assert [f["name"] for f in template.fields] == ["first_name"]
 
-    made = services.template_submit(
+    made = services.templates.template_submit(
         template=template,
         workspace=workspace,
         user=user,

@@ -259,7 +259,9 @@ def test_a_viewer_can_follow_but_not_launch_retry_or_cancel(
     client, other_user, workspace, draft, no_queue
 ):
     """Viewers see the batch; every action is refused."""
-    services.membership_add(workspace=workspace, user=other_user, role=Membership.Role.VIEWER)
+    services.workspaces.membership_add(
+        workspace=workspace, user=other_user, role=Membership.Role.VIEWER
+    )
     client.force_login(other_user)
     assert client.get(reverse("batch_detail", args=[workspace.pk, draft.pk])).status_code == 200
     for name in ("batch_launch", "batch_retry", "batch_cancel"):
@@ -278,13 +280,13 @@ def test_another_user_gets_404_for_every_batch_url(client, other_user, workspace
         assert client.post(reverse(name, args=[ws, pk])).status_code == 404, name
     assert client.get(reverse("batch_list", args=[ws])).status_code == 404
     assert client.get(reverse("batch_new", args=[ws])).status_code == 404
-    theirs = services.workspace_ensure_personal(user=other_user)
+    theirs = services.workspaces.workspace_ensure_personal(user=other_user)
     assert client.get(reverse("batch_detail", args=[theirs.pk, pk])).status_code == 404
 
 
 def test_a_batch_cannot_use_another_workspaces_template(client, other_user, card_template):
     """The template select only accepts built-ins and the workspace's own."""
     client.force_login(other_user)
-    theirs = services.workspace_ensure_personal(user=other_user)
+    theirs = services.workspaces.workspace_ensure_personal(user=other_user)
     response = _post_new(client, theirs, card_template, csv_text=GOOD_CSV)
     assert response.status_code == 400 and not Batch.objects.exists()

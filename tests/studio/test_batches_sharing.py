@@ -9,10 +9,12 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from generation import render
+from generation import overlays, render
 from studio import selectors, services
 from studio.batches import ParsedCsv
 from studio.models import Batch, BatchRow, Generation, Job, Template, Video
+from studio.params import JobParams
+from studio.worker import run as worker_run
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +64,10 @@ def _batch(workspace: Any, user: Any, template: Template, asset: Any, names: lis
             (n, {"first_name": name}, {"first_name": name}) for n, name in enumerate(names, start=2)
         ],
     )
-    batch = services.batch_create(
+    batch = services.batches.batch_create(
         workspace=workspace, user=user, template=template, parsed=parsed, image=asset
     )
-    return services.batch_launch(batch=batch, user=user)
+    return services.batches.batch_launch(batch=batch, user=user)
 
 
 def test_rows_that_differ_only_in_overlays_have_one_generation_key(
@@ -82,12 +84,12 @@ def test_a_different_prompt_or_seed_makes_a_different_key(
     workspace, user, asset, camera_params, no_queue
 ):
     """The key covers everything the engine sees."""
-    a = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
-    b = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
-    other_seed = services.JobParams(**{**camera_params.__dict__, "seed": 8})
-    other_prompt = services.JobParams(**{**camera_params.__dict__, "prompt": "pan left"})
-    c = services.job_submit(workspace=workspace, user=user, params=other_seed, image=asset)
-    d = services.job_submit(workspace=workspace, user=user, params=other_prompt, image=asset)
+    a = services.jobs.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    b = services.jobs.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    other_seed = JobParams(**{**camera_params.__dict__, "seed": 8})
+    other_prompt = JobParams(**{**camera_params.__dict__, "prompt": "pan left"})
+    c = services.jobs.job_submit(workspace=workspace, user=user, params=other_seed, image=asset)
+    d = services.jobs.job_submit(workspace=workspace, user=user, params=other_prompt, image=asset)
     assert a.generation_key == b.generation_key
     assert len({a.generation_key, c.generation_key, d.generation_key}) == 3
 
@@ -97,10 +99,10 @@ def test_n_rows_run_the_engine_once(
 ):
     """Three rows: one generation; every row gets its own video with its own overlays."""
     batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
-    real = services._run_pipeline
-    with mock.patch("studio.services._run_pipeline", side_effect=real) as pipeline:
+    real = worker_run._run_pipeline
+    with mock.patch("studio.worker.run._run_pipeline", side_effect=real) as pipeline:
         for row in BatchRow.objects.filter(batch=batch):
-            services.job_run(job_id=row.job_id, worker="test-host:1")
+            worker_run.job_run(job_id=row.job_id, worker="test-host:1")
     assert pipeline.call_count == 1
     assert Generation.objects.count() == 1
     generation = Generation.objects.get()
@@ -120,7 +122,7 @@ def test_n_rows_run_the_engine_once(
 
 def test_a_job_without_overlays_stores_no_shared_footage(job, in_memory_layer):
     """Plain jobs keep one copy of their video, as before."""
-    services.job_run(job_id=job.pk, worker="test-host:1")
+    worker_run.job_run(job_id=job.pk, worker="test-host:1")
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and not Generation.objects.exists()
 
@@ -136,7 +138,7 @@ def test_the_estimate_counts_shared_generations_once(
             (n, {"first_name": x}, {"first_name": x}) for n, x in [(2, "Ana"), (3, "Bo"), (4, "Cy")]
         ],
     )
-    batch = services.batch_create(
+    batch = services.batches.batch_create(
         workspace=workspace, user=user, template=greeting, parsed=parsed, image=asset
     )
     assert selectors.batch_generations(batch=batch) == 1
@@ -191,12 +193,12 @@ def _run_together(batch: Batch) -> tuple[list[Job], mock.Mock, mock.Mock]:
     ids = list(
         Job.objects.filter(batch_rows__batch=batch).order_by("pk").values_list("pk", flat=True)
     )
-    real_pipeline, real_read = services._run_pipeline, services.overlays.read_frames
+    real_pipeline, real_read = worker_run._run_pipeline, overlays.read_frames
     with (
-        mock.patch("studio.services._run_pipeline", side_effect=real_pipeline) as pipeline,
-        mock.patch("studio.services.overlays.read_frames", side_effect=real_read) as read,
+        mock.patch("studio.worker.run._run_pipeline", side_effect=real_pipeline) as pipeline,
+        mock.patch("generation.overlays.read_frames", side_effect=real_read) as read,
     ):
-        services.jobs_run(job_ids=ids, worker="test-host:1")
+        worker_run.jobs_run(job_ids=ids, worker="test-host:1")
     return list(Job.objects.filter(pk__in=ids).order_by("pk")), pipeline, read
 
 
@@ -225,7 +227,7 @@ def test_a_row_cancelled_while_waiting_is_skipped_and_the_rest_are_made(
     settings.ROW_THREADS = 1
     batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy"])
     second = Job.objects.filter(batch_rows__batch=batch).order_by("pk")[1]
-    services.job_cancel(job=second)
+    services.jobs.job_cancel(job=second)
     jobs, pipeline, _ = _run_together(batch)
     assert [job.status for job in jobs] == [
         Job.Status.SUCCEEDED,
@@ -261,14 +263,14 @@ def test_a_row_whose_overlays_fail_fails_alone(
 ):
     """One row's drawing raises: that row fails with the reason, the others succeed."""
     batch = _batch(workspace, user, greeting, asset, ["Ana", "Bo", "Cy", "Di"])
-    real = services.overlays.apply
+    real = overlays.apply
 
     def apply(frames, *, fps, spec, brand):
         if spec.lower_third is not None and spec.lower_third.name == "Hello Cy":
             raise RuntimeError("the font went missing")
         return real(frames, fps=fps, spec=spec, brand=brand)
 
-    with mock.patch("studio.services.overlays.apply", side_effect=apply):
+    with mock.patch("generation.overlays.apply", side_effect=apply):
         jobs, _, _ = _run_together(batch)
     assert [job.status for job in jobs] == ["succeeded", "succeeded", "failed", "succeeded"]
     assert "the font went missing" in jobs[2].error and jobs[2].finished_at is not None
@@ -306,7 +308,7 @@ def test_two_workers_with_the_same_request_make_the_footage_once(
     import threading
     import time
 
-    first = services.template_submit(
+    first = services.templates.template_submit(
         template=greeting,
         workspace=workspace,
         user=user,
@@ -314,7 +316,7 @@ def test_two_workers_with_the_same_request_make_the_footage_once(
         image=asset,
         seed=5,
     )
-    second = services.template_submit(
+    second = services.templates.template_submit(
         template=greeting,
         workspace=workspace,
         user=user,
@@ -323,7 +325,7 @@ def test_two_workers_with_the_same_request_make_the_footage_once(
         seed=5,
     )
     assert first.generation_key == second.generation_key
-    real = services._run_pipeline
+    real = worker_run._run_pipeline
     making = threading.Event()
     stages: list[str] = []
 
@@ -348,11 +350,11 @@ def test_two_workers_with_the_same_request_make_the_footage_once(
         from django import db
 
         try:
-            services.job_run(job_id=job_id, worker=worker)
+            worker_run.job_run(job_id=job_id, worker=worker)
         finally:
             db.connections.close_all()
 
-    with mock.patch("studio.services._run_pipeline", side_effect=slow_pipeline) as pipeline:
+    with mock.patch("studio.worker.run._run_pipeline", side_effect=slow_pipeline) as pipeline:
         one = threading.Thread(target=run, args=(first.pk, "host-1:1"))
         one.start()
         assert making.wait(30)

@@ -12,6 +12,8 @@ from django.urls import reverse
 from generation import render
 from studio import services
 from studio.models import BrandKit, Job, Membership, Video
+from studio.params import JobParams
+from studio.worker import run as worker_run
 from tests.conftest import make_png
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +71,9 @@ def test_a_bad_colour_or_font_is_refused(member_client, workspace):
 
 def test_a_viewer_cannot_change_the_brand_kit(client, other_user, workspace):
     """Viewers see it; their post is refused."""
-    services.membership_add(workspace=workspace, user=other_user, role=Membership.Role.VIEWER)
+    services.workspaces.membership_add(
+        workspace=workspace, user=other_user, role=Membership.Role.VIEWER
+    )
     client.force_login(other_user)
     url = reverse("brand_kit", args=[workspace.pk])
     assert client.get(url).status_code == 200
@@ -93,7 +97,7 @@ def test_another_user_gets_404_for_the_page_and_the_logo(
 def test_a_template_job_gets_its_overlays_drawn(workspace, user, asset, no_queue, settings):
     """The worker draws the lower third and appends the end card with the workspace's brand."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    services.brand_kit_update(
+    services.brand.brand_kit_update(
         workspace=workspace,
         primary_color="#112233",
         text_color="#ffffff",
@@ -102,7 +106,7 @@ def test_a_template_job_gets_its_overlays_drawn(workspace, user, asset, no_queue
         lower_third_style="bar",
         end_card_style="solid",
     )
-    params = services.JobParams(
+    params = JobParams(
         mode="image-to-video",
         engine="camera-motion",
         prompt="zoom in",
@@ -115,14 +119,14 @@ def test_a_template_job_gets_its_overlays_drawn(workspace, user, asset, no_queue
         guidance=0.0,
         seed=1,
     )
-    job = services.job_submit(
+    job = services.jobs.job_submit(
         workspace=workspace,
         user=user,
         params=params,
         image=asset,
         overlays={"lower_third": {"name": "Ana"}, "end_card": {"cta": "Call us", "seconds": 1}},
     )
-    services.job_run(job_id=job.pk, worker="test-host:1")
+    worker_run.job_run(job_id=job.pk, worker="test-host:1")
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     video = Video.objects.get(job=job)

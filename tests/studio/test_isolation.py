@@ -49,7 +49,7 @@ def test_a_member_reaches_every_url(member_client, finished_job):
 
 def test_another_user_gets_404_everywhere(client, other_user, finished_job):
     """A signed-in user of another workspace gets 404 for every page, download and file."""
-    services.workspace_ensure_personal(user=other_user)
+    services.workspaces.workspace_ensure_personal(user=other_user)
     client.force_login(other_user)
     for method, url in _urls(finished_job):
         response = getattr(client, method)(url)

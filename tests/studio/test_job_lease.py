@@ -10,15 +10,15 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from studio import services
 from studio.models import Job
+from studio.worker import lease
 
 
 @pytest.mark.django_db
 def test_it_runs_a_job_for_the_first_delivery_only(job: Any):
     """A second delivery of the same message while the job runs is skipped."""
-    assert services.job_start(job_id=job.pk, worker="gpu0@a:10") is not None
-    assert services.job_start(job_id=job.pk, worker="gpu1@b:20") is None
+    assert lease.job_start(job_id=job.pk, worker="gpu0@a:10") is not None
+    assert lease.job_start(job_id=job.pk, worker="gpu1@b:20") is None
     job.refresh_from_db()
     assert (job.status, job.lease_owner, job.attempts) == (Job.Status.RUNNING, "gpu0@a:10", 1)
 
@@ -27,32 +27,32 @@ def test_it_runs_a_job_for_the_first_delivery_only(job: Any):
 def test_it_skips_a_delivery_for_a_finished_job(job: Any):
     """A message that arrives after the job ended changes nothing."""
     Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
-    assert services.job_start(job_id=job.pk, worker="gpu0@a:10") is None
+    assert lease.job_start(job_id=job.pk, worker="gpu0@a:10") is None
 
 
 @pytest.mark.django_db
 def test_it_takes_over_a_job_whose_lease_ran_out(job: Any):
     """A lease that was not renewed in time means its worker is gone."""
-    services.job_start(job_id=job.pk, worker="gpu0@a:10")
+    lease.job_start(job_id=job.pk, worker="gpu0@a:10")
     Job.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    taken = services.job_start(job_id=job.pk, worker="gpu1@b:20")
+    taken = lease.job_start(job_id=job.pk, worker="gpu1@b:20")
     assert taken is not None and taken.attempts == 2 and taken.lease_owner == "gpu1@b:20"
 
 
 @pytest.mark.django_db
 def test_it_takes_over_when_the_same_worker_restarted(job: Any):
     """A worker runs one job at a time, so its own name on a live lease means a killed process."""
-    services.job_start(job_id=job.pk, worker="gpu0@a:10")
-    assert services.job_start(job_id=job.pk, worker="gpu0@a:11") is not None
+    lease.job_start(job_id=job.pk, worker="gpu0@a:10")
+    assert lease.job_start(job_id=job.pk, worker="gpu0@a:11") is not None
 
 
 @pytest.mark.django_db
 def test_it_fails_a_job_after_the_last_attempt(job: Any, settings: Any):
     """A job whose worker died on every attempt fails with the reason, instead of looping."""
     settings.JOB_MAX_ATTEMPTS = 2
-    services.job_start(job_id=job.pk, worker="gpu0@a:10")
-    services.job_start(job_id=job.pk, worker="gpu0@a:11")
-    assert services.job_start(job_id=job.pk, worker="gpu0@a:12") is None
+    lease.job_start(job_id=job.pk, worker="gpu0@a:10")
+    lease.job_start(job_id=job.pk, worker="gpu0@a:11")
+    assert lease.job_start(job_id=job.pk, worker="gpu0@a:12") is None
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert "stopped unexpectedly 2 times" in job.error
@@ -61,11 +61,11 @@ def test_it_fails_a_job_after_the_last_attempt(job: Any, settings: Any):
 @pytest.mark.django_db
 def test_the_sweep_requeues_a_stalled_job(job: Any, no_queue, django_capture_on_commit_callbacks):
     """The periodic sweep puts a job with a dead lease back on its queue."""
-    services.job_start(job_id=job.pk, worker="gpu0@a:10")
+    lease.job_start(job_id=job.pk, worker="gpu0@a:10")
     Job.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     no_queue.reset_mock()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.jobs_recover_stalled() == [job.pk]
+        assert lease.jobs_recover_stalled() == [job.pk]
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
     no_queue.assert_called_once_with(args=(job.pk,), queue="cpu", retry=False)
@@ -74,9 +74,9 @@ def test_the_sweep_requeues_a_stalled_job(job: Any, no_queue, django_capture_on_
 @pytest.mark.django_db
 def test_the_sweep_leaves_a_live_lease_alone(job: Any):
     """A job whose worker keeps renewing its lease is not touched."""
-    services.job_start(job_id=job.pk, worker="gpu0@a:10")
-    assert services.jobs_recover_stalled() == []
-    assert services.jobs_recover_stalled(restarted_worker="gpu1@b") == []
+    lease.job_start(job_id=job.pk, worker="gpu0@a:10")
+    assert lease.jobs_recover_stalled() == []
+    assert lease.jobs_recover_stalled(restarted_worker="gpu1@b") == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -91,7 +91,7 @@ def test_concurrent_deliveries_start_a_job_once(job: Any):
     def deliver(n: int) -> None:
         barrier.wait()
         try:
-            started.append(services.job_start(job_id=job.pk, worker=f"gpu{n}@host{n}:1"))
+            started.append(lease.job_start(job_id=job.pk, worker=f"gpu{n}@host{n}:1"))
         finally:
             connection.close()
 

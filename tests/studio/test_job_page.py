@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from studio import services
 from studio.models import Job
+from studio.worker import lease
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def test_cancel_and_rerun_buttons_work_from_the_page(member_client, job, no_queu
 
 def test_the_state_endpoint_returns_the_snapshot(member_client, job):
     """state.json is the same state the WebSocket snapshot sends."""
-    services.job_start(job_id=job.pk, worker="w@h:1")
+    lease.job_start(job_id=job.pk, worker="w@h:1")
     data = member_client.get(reverse("job_state", args=[job.workspace_id, job.pk])).json()
     assert data["status"] == "running" and data["job"] == job.pk
 
@@ -70,7 +71,9 @@ def test_a_queued_job_says_how_many_jobs_are_ahead(
     member_client, workspace, user, asset, camera_params, no_queue, job
 ):
     """A job waiting behind others on its queue says how many."""
-    later = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    later = services.jobs.job_submit(
+        workspace=workspace, user=user, params=camera_params, image=asset
+    )
     data = member_client.get(reverse("job_state", args=[workspace.pk, later.pk])).json()
     assert data["stage"] == "queued · 1 job ahead"
     first = member_client.get(reverse("job_state", args=[workspace.pk, job.pk])).json()

@@ -14,6 +14,8 @@ from generation.engines import EngineSettings
 from generation.testing import build_tiny_lora, build_tiny_wan
 from studio import services
 from studio.models import Job
+from studio.params import JobParams
+from studio.worker import run as worker_run
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +60,7 @@ def _form(**overrides: str) -> dict[str, str]:
     return {**data, **overrides}
 
 
-def _params(**overrides: Any) -> services.JobParams:
+def _params(**overrides: Any) -> JobParams:
     values: dict[str, Any] = {
         "mode": "text-to-video",
         "engine": "fast-wan",
@@ -73,7 +75,7 @@ def _params(**overrides: Any) -> services.JobParams:
         "seed": 1,
         "preset": "fast",
     }
-    return services.JobParams(**{**values, **overrides})
+    return JobParams(**{**values, **overrides})
 
 
 def _option(html: str, engine: str) -> str:
@@ -138,9 +140,9 @@ def test_a_fast_job_from_the_editor_runs_the_engine_with_its_lora(
     assert response.status_code == 302
     job = Job.objects.get()
     assert job.preset == "fast"
-    real = services._run_pipeline
-    with mock.patch("studio.services._run_pipeline", side_effect=real) as pipeline:
-        services.job_run(job_id=job.pk, worker="test-host:1")
+    real = worker_run._run_pipeline
+    with mock.patch("studio.worker.run._run_pipeline", side_effect=real) as pipeline:
+        worker_run.job_run(job_id=job.pk, worker="test-host:1")
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     request = pipeline.call_args.args[1]
@@ -150,32 +152,36 @@ def test_a_fast_job_from_the_editor_runs_the_engine_with_its_lora(
 def test_the_service_refuses_fast_for_an_engine_without_it(workspace, user, fast_engines, no_queue):
     """job_submit checks the preset too, so no caller can queue what a worker would refuse."""
     with pytest.raises(ValueError, match="no Fast preset here"):
-        services.job_submit(workspace=workspace, user=user, params=_params(engine="plain-wan"))
+        services.jobs.job_submit(workspace=workspace, user=user, params=_params(engine="plain-wan"))
     assert Job.objects.count() == 0
 
 
 def test_a_rerun_and_a_template_keep_the_preset(workspace, user, fast_engines, no_queue):
     """Re-running, saving as a template and using the template all keep Fast."""
-    job = services.job_submit(workspace=workspace, user=user, params=_params())
-    assert services.job_rerun(job=job, user=user, same_seed=False).preset == "fast"
-    template = services.template_create_from_job(job=job, user=user, name="Ball")
+    job = services.jobs.job_submit(workspace=workspace, user=user, params=_params())
+    assert services.jobs.job_rerun(job=job, user=user, same_seed=False).preset == "fast"
+    template = services.templates.template_create_from_job(job=job, user=user, name="Ball")
     assert template.preset == "fast"
-    made = services.template_submit(template=template, workspace=workspace, user=user, values={})
+    made = services.templates.template_submit(
+        template=template, workspace=workspace, user=user, values={}
+    )
     assert made.preset == "fast"
 
 
 def test_fast_and_quality_jobs_do_not_share_footage(workspace, user, fast_engines, no_queue):
     """The preset changes the footage, so it is part of the generation key."""
-    fast = services.job_submit(workspace=workspace, user=user, params=_params())
-    quality = services.job_submit(workspace=workspace, user=user, params=_params(preset="quality"))
+    fast = services.jobs.job_submit(workspace=workspace, user=user, params=_params())
+    quality = services.jobs.job_submit(
+        workspace=workspace, user=user, params=_params(preset="quality")
+    )
     assert fast.generation_key != quality.generation_key
 
 
 def _template(workspace: Any, user: Any, *, engine: str, preset: str) -> Any:
-    job = services.job_submit(
+    job = services.jobs.job_submit(
         workspace=workspace, user=user, params=_params(engine="fast-wan", preset=preset)
     )
-    template = services.template_create_from_job(job=job, user=user, name="Ball")
+    template = services.templates.template_create_from_job(job=job, user=user, name="Ball")
     template.engine = engine
     template.save()
     return template
@@ -195,7 +201,7 @@ def test_the_template_form_sets_the_preset_that_its_batches_use(
     assert response.status_code == 302
     template.refresh_from_db()
     assert template.preset == "fast"
-    params, _ = services.template_params(template=template, values={})
+    params, _ = services.templates.template_params(template=template, values={})
     assert params.preset == "fast"
 
 
@@ -214,7 +220,7 @@ def test_a_template_cannot_be_set_to_a_preset_its_engine_does_not_offer(
     template.refresh_from_db()
     assert template.preset == "quality" and template.name == "Renamed"
     with pytest.raises(ValidationError, match="no Fast preset here; it offers Quality"):
-        services.template_update(
+        services.templates.template_update(
             template=template,
             name="Again",
             description="",

@@ -6,8 +6,10 @@ from typing import Any
 import pytest
 
 from generation import EngineUnavailable
-from studio import services
+from studio import queueing, services
 from studio.models import Job
+from studio.params import JobParams
+from studio.worker import lease
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +18,9 @@ def test_it_stores_a_queued_job_with_every_parameter(
     workspace, user, asset, camera_params, no_queue
 ):
     """A submitted job is stored queued, with its parameters and seed."""
-    job = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+    job = services.jobs.job_submit(
+        workspace=workspace, user=user, params=camera_params, image=asset
+    )
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
     assert (job.width, job.height, job.num_frames, job.fps, job.seed) == (256, 256, 8, 8, 7)
@@ -29,7 +33,9 @@ def test_it_queues_the_task_only_once_the_row_is_committed(
 ):
     """The task is sent on commit, on the engine's queue, and its id is stored."""
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+        job = services.jobs.job_submit(
+            workspace=workspace, user=user, params=camera_params, image=asset
+        )
         assert not no_queue.called
     for callback in callbacks:
         callback()
@@ -41,7 +47,7 @@ def test_it_queues_the_task_only_once_the_row_is_committed(
 def test_it_picks_a_random_seed_when_none_is_given(workspace, user, asset, camera_params, no_queue):
     """A blank seed becomes a random one, which is stored so the job can be reproduced."""
     seeds = {
-        services.job_submit(
+        services.jobs.job_submit(
             workspace=workspace, user=user, params=replace(camera_params, seed=None), image=asset
         ).seed
         for _ in range(3)
@@ -52,7 +58,7 @@ def test_it_picks_a_random_seed_when_none_is_given(workspace, user, asset, camer
 def test_it_rejects_an_unknown_engine_and_stores_nothing(workspace, user, camera_params, no_queue):
     """An engine the registry does not know is refused before anything is written."""
     with pytest.raises(ValueError, match="camera-motion"):
-        services.job_submit(
+        services.jobs.job_submit(
             workspace=workspace, user=user, params=replace(camera_params, engine="nonesuch")
         )
     assert Job.objects.count() == 0
@@ -62,28 +68,28 @@ def test_it_rejects_an_unavailable_engine(workspace, user, camera_params, no_que
     """An engine without its weights is refused with the reason."""
     params = replace(camera_params, engine="wan2.1-t2v", mode="text-to-video")
     with pytest.raises(EngineUnavailable, match=r"weights|model"):
-        services.job_submit(workspace=workspace, user=user, params=params)
+        services.jobs.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
 
 
 def test_it_rejects_image_to_video_without_an_image(workspace, user, camera_params, no_queue):
     """Image-to-video with no image is refused."""
     with pytest.raises(ValueError, match="needs an image"):
-        services.job_submit(workspace=workspace, user=user, params=camera_params)
+        services.jobs.job_submit(workspace=workspace, user=user, params=camera_params)
 
 
 def test_it_cancels_a_queued_job_at_once(job: Any, no_queue):
     """A queued job is cancelled immediately; its message will be skipped by the worker."""
-    services.job_cancel(job=job)
+    services.jobs.job_cancel(job=job)
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELLED
-    assert services.job_start(job_id=job.pk, worker="w@host:1") is None
+    assert lease.job_start(job_id=job.pk, worker="w@host:1") is None
 
 
 def test_it_asks_a_running_job_to_stop(job: Any, no_queue):
     """A running job gets a cancel request and keeps running until its next step."""
-    services.job_start(job_id=job.pk, worker="w@host:1")
-    services.job_cancel(job=job)
+    lease.job_start(job_id=job.pk, worker="w@host:1")
+    services.jobs.job_cancel(job=job)
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING
     assert job.cancel_requested
@@ -91,8 +97,8 @@ def test_it_asks_a_running_job_to_stop(job: Any, no_queue):
 
 def test_it_reruns_with_the_same_or_a_new_seed(job: Any, user, no_queue):
     """A re-run copies every setting; the seed is kept or replaced as asked."""
-    same = services.job_rerun(job=job, user=user, same_seed=True)
-    new = services.job_rerun(job=job, user=user, same_seed=False)
+    same = services.jobs.job_rerun(job=job, user=user, same_seed=True)
+    new = services.jobs.job_rerun(job=job, user=user, same_seed=False)
     assert same.seed == job.seed and same.rerun_of == job
     assert (same.prompt, same.image, same.width, same.steps) == (
         job.prompt,
@@ -110,7 +116,9 @@ def test_a_job_submitted_while_the_queue_is_down_is_kept_and_sent_later(
     """An unreachable broker does not lose the job: it waits, unsent, for the sweep."""
     no_queue.side_effect = ConnectionError("Redis is down")
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+        job = services.jobs.job_submit(
+            workspace=workspace, user=user, params=camera_params, image=asset
+        )
     job.refresh_from_db()
     assert (job.status, job.stage, job.enqueued_at) == (
         Job.Status.QUEUED,
@@ -119,10 +127,10 @@ def test_a_job_submitted_while_the_queue_is_down_is_kept_and_sent_later(
     )
 
     no_queue.side_effect = None
-    assert services.jobs_requeue_lost(in_broker=None, grace_seconds=0) == [job.pk]
+    assert queueing.jobs_requeue_lost(in_broker=None, grace_seconds=0) == [job.pk]
     job.refresh_from_db()
     assert job.celery_task_id == "task-1" and job.enqueued_at is not None
-    assert services.jobs_requeue_lost(in_broker=None, grace_seconds=0) == []
+    assert queueing.jobs_requeue_lost(in_broker=None, grace_seconds=0) == []
 
 
 def test_it_refuses_a_frame_count_the_model_cannot_make(
@@ -132,7 +140,7 @@ def test_it_refuses_a_frame_count_the_model_cannot_make(
     from generation.testing import build_tiny_wan
 
     settings.ENGINE_MODEL_PATHS = {"my-wan": str(build_tiny_wan(tmp_path / "wan"))}
-    params = services.JobParams(
+    params = JobParams(
         mode="text-to-video",
         engine="my-wan",
         prompt="a red ball",
@@ -146,13 +154,13 @@ def test_it_refuses_a_frame_count_the_model_cannot_make(
         seed=1,
     )
     with pytest.raises(ValueError, match="choose 13 or 17"):
-        services.job_submit(workspace=workspace, user=user, params=params)
+        services.jobs.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
 
 
 def test_it_refuses_more_frames_than_a_built_in_engine_makes(workspace, user, no_queue):
     """A built-in engine's own frame limit is checked at submit too, not first on a worker."""
-    params = services.JobParams(
+    params = JobParams(
         mode="text-to-video",
         engine="embedded",
         prompt="a red ball",
@@ -166,6 +174,6 @@ def test_it_refuses_more_frames_than_a_built_in_engine_makes(workspace, user, no
         seed=1,
     )
     with pytest.raises(ValueError, match=r"The frame count is 257; .* at most 256 frames"):
-        services.job_submit(workspace=workspace, user=user, params=params)
+        services.jobs.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
     assert not no_queue.called

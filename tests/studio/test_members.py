@@ -46,7 +46,7 @@ def test_an_unknown_username_is_shown_next_to_the_field(member_client, workspace
 
 def test_an_editor_cannot_add_members(client, workspace, other_user, django_user_model):
     """Only owners manage members."""
-    services.membership_add(workspace=workspace, user=other_user, role="editor")
+    services.workspaces.membership_add(workspace=workspace, user=other_user, role="editor")
     django_user_model.objects.create_user(username="third", password="a-long-passphrase")
     client.force_login(other_user)
     response = client.post(

@@ -128,7 +128,7 @@ def test_the_library_has_the_six_builtin_templates():
     } <= names
     for template in Template.objects.filter(workspace=None):
         fields = placeholders.check_fields(template.fields)
-        placeholders.check_known(services._template_texts(template), fields)
+        placeholders.check_known(services.templates._template_texts(template), fields)
         assert template.width % 16 == 0 and template.height % 16 == 0
     assert _builtin("Vertical social ad").aspect == "9:16"
 
@@ -205,7 +205,7 @@ def test_an_unknown_placeholder_in_a_template_is_named(workspace, user, own_temp
     Template.objects.filter(pk=own_template.pk).update(prompt="hello {first_name} {mystery}")
     own_template.refresh_from_db()
     with pytest.raises(ValidationError) as caught:
-        services.template_params(template=own_template, values={"first_name": "Ana"})
+        services.templates.template_params(template=own_template, values={"first_name": "Ana"})
     assert "{mystery}" in caught.value.messages[0]
 
 
@@ -243,7 +243,9 @@ def test_a_viewer_sees_a_template_but_cannot_make_a_video(
     client, other_user, workspace, own_template, no_queue
 ):
     """Viewers read the form; posting it is refused."""
-    services.membership_add(workspace=workspace, user=other_user, role=Membership.Role.VIEWER)
+    services.workspaces.membership_add(
+        workspace=workspace, user=other_user, role=Membership.Role.VIEWER
+    )
     client.force_login(other_user)
     url = reverse("template_use", args=[workspace.pk, own_template.pk])
     assert client.get(url).status_code == 200
@@ -374,7 +376,7 @@ def test_another_workspace_cannot_reach_a_template(client, other_user, workspace
         assert client.get(url).status_code == 404, url
     for url in urls[1:]:
         assert client.post(url, {}).status_code == 404, url
-    theirs = services.workspace_ensure_personal(user=other_user)
+    theirs = services.workspaces.workspace_ensure_personal(user=other_user)
     assert client.get(reverse("template_use", args=[theirs.pk, own_template.pk])).status_code == 404
     html = client.get(reverse("template_library", args=[theirs.pk])).content.decode()
     assert "Hello card" not in html and "Product showcase" in html

@@ -155,8 +155,8 @@ def test_the_dashboard_is_scoped_to_the_workspace_in_the_session(
     """A user in two workspaces sees the one they last opened."""
     from studio import services
 
-    team = services.workspace_create(name="Team", owner=other_user)
-    services.membership_add(workspace=team, user=user)
+    team = services.workspaces.workspace_create(name="Team", owner=other_user)
+    services.workspaces.membership_add(workspace=team, user=user)
     client.force_login(user)
     client.get(reverse("workspace_dashboard", args=[team.pk]))
     assert "Team" in client.get("/").content.decode()

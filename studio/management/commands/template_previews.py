@@ -89,7 +89,7 @@ class Command(BaseCommand):
                 elif template.mode == Template.Mode.AVATAR:
                     image = SAMPLE_PRESENTER
                 try:
-                    services.template_make_preview(
+                    services.templates.template_make_preview(
                         template=template, values=values, image_path=image
                     )
                 except (EngineUnavailable, ValidationError, ValueError) as exc:

@@ -1,0 +1,39 @@
+"""The studio's one door into generation/'s registry: the operator's engine settings, the
+engines and presets this server offers, the voices, and a brand kit as the plain values the
+overlays take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.conf import settings
+
+from generation.engines import EngineInfo, EngineSettings, list_engines
+
+
+def engine_settings() -> EngineSettings:
+    """The operator's engine settings (model paths and device may be overridden in settings)."""
+    return replace(
+        settings.ENGINE_SETTINGS,
+        model_paths=dict(settings.ENGINE_MODEL_PATHS),
+        device=settings.ENGINE_DEVICE,
+    )
+
+
+def engine_list() -> list[EngineInfo]:
+    return list_engines(engine_settings())
+
+
+def engine_presets(name: str) -> tuple[str, ...]:
+    """The presets the engine called ``name`` offers here (Quality only when it is unknown)."""
+    engine = next((e for e in engine_list() if e.name == name), None)
+    return tuple(engine.presets) if engine is not None else ("quality",)
+
+
+def voice_list() -> list[Any]:
+    """The avatar voices and whether each can speak on this server."""
+    from generation.avatar import tts
+
+    return tts.list_voices()

@@ -1,0 +1,158 @@
+"""The parameters of a job, defined once: what the prompt editor and the talking-head editor
+ask for, what a Job row keeps, and how either becomes a request to generation/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generation import VideoRequest
+from studio.models import Job
+
+if TYPE_CHECKING:  # the avatar pipeline is imported where it runs: it loads the face model
+    from generation.pipelines.avatar import AvatarRequest
+
+
+def random_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+@dataclass(frozen=True)
+class JobParams:
+    """A validated text- or image-to-video request (see forms.JobForm)."""
+
+    mode: str
+    engine: str
+    prompt: str
+    negative_prompt: str
+    width: int
+    height: int
+    num_frames: int
+    fps: int
+    steps: int
+    guidance: float
+    seed: int | None
+    motion: str = "auto"
+    preset: str = "quality"  # "fast" where the engine offers it (EngineInfo.presets)
+
+    @classmethod
+    def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
+        """The parameters a job was made with (``seed`` replaces its seed)."""
+        return cls(**{name: getattr(job, name) for name in _JOB_FIELDS}, seed=_seed(job, seed))
+
+    def job_fields(self) -> dict[str, Any]:
+        """The Job row's columns for these parameters (a blank seed becomes a random one)."""
+        fields = {name: getattr(self, name) for name in _JOB_FIELDS}
+        return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
+
+    def request(self, *, image_path: Path | None = None) -> VideoRequest:
+        """The request generation/ takes (a blank seed is 0: only its checks need one)."""
+        return VideoRequest(
+            prompt=self.prompt,
+            mode=self.mode,  # type: ignore[arg-type]
+            negative_prompt=self.negative_prompt,
+            width=self.width,
+            height=self.height,
+            num_frames=self.num_frames,
+            fps=self.fps,
+            steps=self.steps,
+            guidance=self.guidance,
+            seed=self.seed or 0,
+            image_path=image_path,
+            motion=self.motion,
+            preset=self.preset,
+        )
+
+
+# What JobParams and a Job row share, besides the seed.
+_JOB_FIELDS = (
+    "mode",
+    "engine",
+    "prompt",
+    "negative_prompt",
+    "width",
+    "height",
+    "num_frames",
+    "fps",
+    "steps",
+    "guidance",
+    "motion",
+    "preset",
+)
+
+
+@dataclass(frozen=True)
+class AvatarParams:
+    """A validated talking-head request (see forms.AvatarVideoForm)."""
+
+    script: str
+    voice: str
+    speed: float
+    captions: str
+    width: int
+    height: int
+    fps: int = 25
+    seed: int | None = None
+
+    @classmethod
+    def of_job(cls, job: Job, *, seed: int | None = None) -> AvatarParams:
+        """The parameters a talking head was made with (``seed`` replaces its seed)."""
+        return cls(**{name: getattr(job, name) for name in _AVATAR_FIELDS}, seed=_seed(job, seed))
+
+    def job_fields(self) -> dict[str, Any]:
+        """The Job row's columns for these parameters."""
+        fields = {name: getattr(self, name) for name in _AVATAR_FIELDS}
+        return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
+
+    def request(self, *, image_path: Path) -> AvatarRequest:
+        from generation.pipelines.avatar import AvatarRequest
+
+        return AvatarRequest(
+            image_path=image_path,
+            script=self.script,
+            voice=self.voice or None,
+            speed=self.speed,
+            fps=self.fps,
+            width=self.width,
+            height=self.height,
+            captions=self.captions,  # type: ignore[arg-type]
+            seed=self.seed or 0,
+        )
+
+
+_AVATAR_FIELDS = ("script", "voice", "speed", "captions", "width", "height", "fps")
+
+
+def _seed(job: Job, seed: int | None) -> int:
+    return job.seed if seed is None else seed
+
+
+def job_request(job: Job, *, image_path: Path | None) -> VideoRequest:
+    """A stored text- or image-to-video job as the request generation/ takes."""
+    return JobParams.of_job(job).request(image_path=image_path)
+
+
+def generation_key(job: Job) -> str:
+    """A hash of everything the engine sees. Jobs with equal keys make the same footage
+    (a seed fixes the noise), so they can share one generation."""
+    request = {
+        "engine": job.engine,
+        "mode": job.mode,
+        "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
+        "image": job.image_id,  # one upload; a batch's rows share it
+        "motion": job.motion,
+        "size": [job.width, job.height],
+        "frames": job.num_frames,
+        "fps": job.fps,
+        "steps": job.steps,
+        "guidance": job.guidance,
+        "seed": job.seed,
+    }
+    if job.preset != Job.Preset.QUALITY:  # keeps the keys of jobs made before presets
+        request["preset"] = job.preset
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,75 @@
+"""Pictures made for a page, not stored: a progress preview as a data URL, and the stills of a
+filled template's overlays that a draft batch shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from generation import overlays
+from studio.brand import brand_values
+from studio.models import Asset, Avatar, Template, Workspace
+
+PREVIEW_MAX_SIDE = 256
+
+
+def preview_data_url(image: Image.Image) -> str:
+    """A small JPEG of a preview frame, inline, so it needs no file and no second request."""
+    image = image.convert("RGB")
+    image.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+OVERLAY_PREVIEW_SIDE = 480
+
+
+def overlay_preview(
+    *, template: Template, filled: dict[str, Any], workspace: Workspace, image: Asset | None
+) -> list[str]:
+    """Stills of a filled template's overlays over its image (or a plain backdrop): one a
+    second in, one at the end of the footage, and the end card. JPEG data URLs."""
+    spec = overlays.OverlaySpec.from_dict(filled)
+    if spec.empty:
+        return []
+    width, height = template.width, template.height
+    presenter = (
+        Avatar.objects.filter(workspace=workspace, image=image).first()
+        if image is not None and template.mode == Template.Mode.AVATAR
+        else None
+    )
+    if image is not None:
+        with image.file.open("rb") as handle, Image.open(handle) as source:
+            photo = ImageOps.exif_transpose(source).convert("RGB")
+        if presenter is not None and presenter.face_box:
+            # Framed around the face, as the talking head will be.
+            from generation.avatar import face
+
+            found = face.Face(box=tuple(presenter.face_box), landmarks=np.zeros((478, 2)))
+            array = face.frame_portrait(np.asarray(photo), found, width=width, height=height)
+            backdrop = Image.fromarray(array)
+        else:
+            backdrop = ImageOps.fit(photo, (width, height))
+    else:
+        backdrop = Image.new("RGB", (width, height), (38, 42, 56))
+    frames = np.repeat(np.asarray(backdrop)[None], template.num_frames, axis=0)  # (T, H, W, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        brand = brand_values(workspace=workspace, workdir=Path(tmp))
+        out = overlays.apply(frames, fps=template.fps, spec=spec, brand=brand)
+    picks = sorted({min(template.fps, len(frames) - 1), len(frames) - 1, len(out) - 1})
+    stills = []
+    for index in picks:
+        still = Image.fromarray(out[index])
+        still.thumbnail((OVERLAY_PREVIEW_SIDE, OVERLAY_PREVIEW_SIDE))
+        buffer = io.BytesIO()
+        still.save(buffer, format="JPEG", quality=85)
+        stills.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
+    return stills

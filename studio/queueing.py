@@ -1,0 +1,116 @@
+"""Sending jobs to the workers, and sending again the ones whose message was lost.
+
+Tasks are sent by name, so nothing here (or anywhere) imports studio.tasks; a worker
+registers them. A broker that is down leaves the job queued and unsent, to be sent later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+import redis
+from django.utils import timezone
+
+from studio.celery import app
+from studio.models import Job
+
+logger = logging.getLogger(__name__)
+
+QUEUES = ("cpu", "gpu-small", "gpu-large")
+RUN_JOB = "studio.tasks.run_job"  # one job
+RUN_JOBS = "studio.tasks.run_jobs"  # jobs that share one generation request, made once
+
+
+def send_task(name: str, *, args: tuple[Any, ...], queue: str, retry: bool) -> Any:
+    """Send a task by its name (the worker knows the function); returns Celery's result."""
+    return app.send_task(name, args=args, queue=queue, retry=retry)
+
+
+def enqueue(job_id: int, queue: str) -> None:
+    """Send the job's message. If the broker is down the job stays queued, unsent, and
+    jobs_requeue_lost sends it once the broker answers again."""
+    try:
+        result = send_task(RUN_JOB, args=(job_id,), queue=queue, retry=False)
+    except Exception:  # kombu raises many kinds of connection error
+        logger.warning("job %s: the queue is unreachable; it will be sent later", job_id)
+        Job.objects.filter(pk=job_id).update(stage="waiting for the queue")
+        return
+    Job.objects.filter(pk=job_id).update(celery_task_id=result.id, enqueued_at=timezone.now())
+
+
+SHARED_MESSAGE_JOBS = 100  # at most this many jobs in one message, so other workers can help
+
+
+def enqueue_shared(jobs: list[Job]) -> None:
+    """Send jobs whose generation request is the same (rows of a batch that differ only in
+    their overlays) in one message each, so one worker makes the footage once and draws every
+    row's overlays on it; other jobs go one per message."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for job in jobs:
+        key = job.generation_key if job.overlays and job.generation_key else f"job-{job.pk}"
+        groups.setdefault((job.queue, key), []).append(job.pk)
+    for (queue, _), ids in groups.items():
+        for start in range(0, len(ids), SHARED_MESSAGE_JOBS):
+            chunk = ids[start : start + SHARED_MESSAGE_JOBS]
+            if len(chunk) == 1:
+                enqueue(chunk[0], queue)
+            else:
+                _enqueue_together(chunk, queue)
+
+
+def _enqueue_together(job_ids: list[int], queue: str) -> None:
+    try:
+        result = send_task(RUN_JOBS, args=(job_ids,), queue=queue, retry=False)
+    except Exception:  # as in enqueue: jobs_requeue_lost sends them later, one by one
+        logger.warning("jobs %s..: the queue is unreachable; they will be sent later", job_ids[0])
+        Job.objects.filter(pk__in=job_ids).update(stage="waiting for the queue")
+        return
+    Job.objects.filter(pk__in=job_ids).update(celery_task_id=result.id, enqueued_at=timezone.now())
+
+
+def jobs_requeue_lost(*, in_broker: set[str] | None, grace_seconds: float = 30) -> list[int]:
+    """Send again the queued jobs whose message is gone.
+
+    A message is gone when it was never sent (the broker was down) or, where the broker can
+    be inspected (``in_broker`` holds the task ids it has queued or in flight), when it is not
+    there: a Redis that restarted without persistence forgets its queues. The grace period
+    covers a message that is being sent or taken right now. A job sent twice still runs once
+    (see job_start).
+    """
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    stale = Job.objects.filter(status=Job.Status.QUEUED, created_at__lte=cutoff)
+    resent: list[int] = []
+    for job in stale.only("pk", "queue", "celery_task_id", "enqueued_at"):
+        never_sent = job.enqueued_at is None
+        lost = (
+            in_broker is not None
+            and job.enqueued_at is not None
+            and (job.enqueued_at <= cutoff and job.celery_task_id not in in_broker)
+        )
+        if never_sent or lost:
+            enqueue(job.pk, job.queue)
+            resent.append(job.pk)
+    return resent
+
+
+def broker_task_ids() -> set[str] | None:
+    """The ids of the tasks a Redis broker holds, queued or delivered and not yet acknowledged.
+
+    None for other brokers, whose queues are durable. This reads kombu's Redis layout: one
+    list per queue, and the "unacked" hash of messages in flight.
+    """
+    url = app.conf.broker_url or ""
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    client = redis.Redis.from_url(url)
+    raw: list[bytes | str] = []
+    for queue in QUEUES:
+        raw.extend(client.lrange(queue, 0, -1))
+    ids = {json.loads(message)["headers"]["id"] for message in raw}
+    for entry in client.hvals("unacked"):
+        message = json.loads(entry)[0]
+        ids.add(message["headers"]["id"])
+    return ids

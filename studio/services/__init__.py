@@ -1,0 +1,11 @@
+"""Writes. Every change to the studio's data goes through a function in one of these modules,
+a module per domain; callers name the domain: ``services.jobs.job_submit(...)``.
+
+Views, API views, consumers and tasks parse input, check permission and call one of them.
+"""
+
+from __future__ import annotations
+
+from studio.services import avatars, batches, brand, jobs, templates, uploads, workspaces
+
+__all__ = ["avatars", "batches", "brand", "jobs", "templates", "uploads", "workspaces"]

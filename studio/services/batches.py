@@ -1,0 +1,136 @@
+"""Batches: a template and a checked CSV become one job per row."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from studio.batches import ParsedCsv
+from studio.live import broadcast_states
+from studio.models import (
+    Asset,
+    Avatar,
+    Batch,
+    BatchRow,
+    Job,
+    Template,
+    Workspace,
+)
+from studio.params import random_seed
+from studio.queueing import enqueue_shared
+from studio.services.jobs import job_cancel, job_rerun
+from studio.services.templates import template_params, template_submit
+
+
+def batch_create(
+    *,
+    workspace: Workspace,
+    user: User,
+    template: Template,
+    parsed: ParsedCsv,
+    csv_name: str = "",
+    filename_column: str = "",
+    image: Asset | None = None,
+) -> Batch:
+    """Store a checked CSV as a draft batch, one row per data row; nothing is queued yet."""
+    if not parsed.ok:
+        raise ValueError("Only a CSV whose every row is valid can become a batch.")
+    if template.mode == Template.Mode.IMAGE_TO_VIDEO and image is None:
+        raise ValueError(f"{template.name} animates an image: upload one for the batch.")
+    if template.mode == Template.Mode.AVATAR and not (
+        image is not None and Avatar.objects.filter(workspace=workspace, image=image).exists()
+    ):
+        raise ValueError(f"{template.name} is spoken by a presenter: pick one of your avatars.")
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            workspace=workspace,
+            template=template,
+            created_by=user,
+            image=image,
+            csv_name=csv_name[:255],
+            columns=parsed.header,
+            mapping=parsed.mapping,
+            filename_column=filename_column if filename_column in parsed.header else "",
+        )
+        BatchRow.objects.bulk_create(
+            BatchRow(batch=batch, number=number, values=values, cells=cells)
+            for number, values, cells in parsed.rows
+        )
+    return batch
+
+
+def batch_launch(*, batch: Batch, user: User) -> Batch:
+    """Queue one job per row of a draft batch. Every row is filled before any is queued, so a
+    row that cannot be made stops the launch with nothing queued."""
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != Batch.Status.DRAFT:
+            return batch
+        rows = list(batch.rows.all())
+        for row in rows:
+            try:
+                template_params(template=batch.template, values=row.values)
+            except ValidationError as exc:
+                raise ValueError(f"Row {row.number}: {' '.join(exc.messages)}") from None
+        # One seed for the whole batch, so rows whose prompts are the same share their footage.
+        seed = batch.template.seed if batch.template.seed is not None else random_seed()
+        presenter = (
+            Avatar.objects.filter(workspace=batch.workspace, image=batch.image).first()
+            if batch.template.mode == Template.Mode.AVATAR
+            else None
+        )
+        jobs: list[Job] = []
+        for row in rows:
+            row.job = template_submit(
+                template=batch.template,
+                workspace=batch.workspace,
+                user=user,
+                values=row.values,
+                image=batch.image,
+                seed=seed,
+                send=False,
+                avatar=presenter,
+            )
+            row.attempts = 1
+            jobs.append(row.job)
+        BatchRow.objects.bulk_update(rows, ["job", "attempts"])
+        batch.status = Batch.Status.LAUNCHED
+        batch.launched_at = timezone.now()
+        batch.save(update_fields=["status", "launched_at"])
+
+        def announce_and_enqueue() -> None:
+            broadcast_states(jobs)
+            enqueue_shared(jobs)
+
+        transaction.on_commit(announce_and_enqueue)
+    return batch
+
+
+def batch_retry_failed(*, batch: Batch, user: User) -> list[BatchRow]:
+    """Make again the rows whose video failed, alone, with the same settings and seed."""
+    retried: list[BatchRow] = []
+    with transaction.atomic():
+        rows = batch.rows.select_for_update().filter(job__status=Job.Status.FAILED)
+        for row in rows.select_related("job"):
+            assert row.job is not None
+            row.job = job_rerun(job=row.job, user=user, same_seed=True)
+            row.attempts += 1
+            row.save(update_fields=["job", "attempts"])
+            retried.append(row)
+        if retried and batch.status == Batch.Status.CANCELLED:
+            Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.LAUNCHED)
+    return retried
+
+
+def batch_cancel(*, batch: Batch) -> int:
+    """Cancel every row that is not finished; finished videos are kept."""
+    active = Job.objects.filter(
+        batch_rows__batch=batch, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    )
+    jobs = list(active)
+    for job in jobs:
+        job_cancel(job=job)
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.CANCELLED)
+    return len(jobs)

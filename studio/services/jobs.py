@@ -1,0 +1,119 @@
+"""Jobs: submitting one, cancelling it, and making it again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from generation import EngineUnavailable
+from generation.engines import check_engine_request, get_engine_info
+from studio.engines import engine_settings
+from studio.live import broadcast_state
+from studio.models import (
+    Asset,
+    Job,
+    Project,
+    Template,
+    Workspace,
+)
+from studio.params import AvatarParams, JobParams, generation_key, random_seed
+from studio.queueing import enqueue
+from studio.services.avatars import avatar_job_submit
+from studio.worker.lease import mark_final
+
+
+def job_submit(
+    *,
+    workspace: Workspace,
+    user: User,
+    params: JobParams,
+    image: Asset | None = None,
+    project: Project | None = None,
+    rerun_of: Job | None = None,
+    template: Template | None = None,
+    overlays: dict[str, Any] | None = None,
+    send: bool = True,
+) -> Job:
+    """Store a queued job and send it to its engine's queue once the row is committed.
+
+    With ``send=False`` the caller announces and sends it (see batch_launch, which sends the
+    rows that share footage in one message)."""
+    info = get_engine_info(params.engine, engine_settings())
+    if not info.available:
+        raise EngineUnavailable(f"{info.label} is unavailable: {info.reason}")
+    if params.mode not in info.modes:
+        raise ValueError(f"{info.label} cannot make {params.mode} videos.")
+    if params.mode == "image-to-video" and image is None:
+        raise ValueError("Image-to-video needs an image.")
+    # A model folder's own limits (frame counts, rates), refused here rather than on a worker.
+    check_engine_request(params.engine, params.request(), engine_settings())
+    with transaction.atomic():
+        job = Job(
+            **params.job_fields(),
+            workspace=workspace,
+            project=project,
+            created_by=user,
+            rerun_of=rerun_of,
+            template=template,
+            overlays=overlays or {},
+            queue=info.queue,
+            image=image if params.mode == "image-to-video" else None,
+        )
+        job.generation_key = generation_key(job)
+        job.save()
+        if not send:
+            return job
+
+        # Announce the job before queueing it: once queued, a worker may report it running at
+        # any moment, and a late "queued" message would then show a stale state.
+        def announce_and_enqueue() -> None:
+            broadcast_state(job)
+            enqueue(job.pk, info.queue)
+
+        transaction.on_commit(announce_and_enqueue)
+    return job
+
+
+def job_cancel(*, job: Job) -> Job:
+    """Cancel a queued job at once; ask a running one to stop at its next step."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.is_final:
+            return job
+        job.cancel_requested = True
+        if job.status == Job.Status.QUEUED:
+            mark_final(job, Job.Status.CANCELLED, stage="cancelled")
+        else:
+            job.stage = "cancelling"
+        job.save()
+    broadcast_state(job)
+    return job
+
+
+def job_rerun(*, job: Job, user: User, same_seed: bool) -> Job:
+    """Queue a new job with the same settings, and the same seed or a new one."""
+    seed = job.seed if same_seed else random_seed()
+    if job.mode == Job.Mode.AVATAR:
+        if job.avatar is None:
+            raise ValueError("This talking head's avatar was deleted; it cannot be made again.")
+        return avatar_job_submit(
+            workspace=job.workspace,
+            user=user,
+            avatar=job.avatar,
+            params=AvatarParams.of_job(job, seed=seed),
+            project=job.project,
+            rerun_of=job,
+        )
+    params = JobParams.of_job(job, seed=seed)
+    return job_submit(
+        workspace=job.workspace,
+        user=user,
+        params=params,
+        image=job.image,
+        project=job.project,
+        rerun_of=job,
+        template=job.template,
+        overlays=job.overlays,
+    )

@@ -1,0 +1,58 @@
+"""Workspaces, their members and their projects."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from studio.models import (
+    Membership,
+    Project,
+    Workspace,
+)
+
+
+def workspace_ensure_personal(*, user: User) -> Workspace:
+    """Give a user who belongs to no workspace a personal one; return their first workspace."""
+    membership = Membership.objects.filter(user=user).select_related("workspace").first()
+    if membership:
+        return membership.workspace
+    with transaction.atomic():
+        name = f"{user.get_username()}'s workspace"
+        workspace, _ = Workspace.objects.get_or_create(personal_for=user, defaults={"name": name})
+        Membership.objects.get_or_create(
+            workspace=workspace, user=user, defaults={"role": Membership.Role.OWNER}
+        )
+    return workspace
+
+
+def workspace_create(*, name: str, owner: User) -> Workspace:
+    with transaction.atomic():
+        workspace = Workspace.objects.create(name=name)
+        Membership.objects.create(workspace=workspace, user=owner, role=Membership.Role.OWNER)
+    return workspace
+
+
+def membership_add(
+    *, workspace: Workspace, user: User, role: str = Membership.Role.EDITOR
+) -> Membership:
+    membership, _ = Membership.objects.update_or_create(
+        workspace=workspace, user=user, defaults={"role": role}
+    )
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """Remove a member; a workspace always keeps at least one owner."""
+    if membership.role == Membership.Role.OWNER:
+        owners = Membership.objects.filter(
+            workspace_id=membership.workspace_id, role=Membership.Role.OWNER
+        )
+        if owners.count() == 1:
+            raise ValueError("A workspace needs an owner; make someone else owner first.")
+    membership.delete()
+
+
+def project_get_or_create(*, workspace: Workspace, name: str) -> Project:
+    project, _ = Project.objects.get_or_create(workspace=workspace, name=name.strip())
+    return project

@@ -1,0 +1,1 @@
+"""The worker side of a job: leases, running pipelines, shared footage, progress."""

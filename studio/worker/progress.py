@@ -1,0 +1,87 @@
+"""The pipeline's progress callback on a worker: throttled row writes (which renew the lease and
+pick up a cancel request) and live messages to the job's page.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from PIL import Image
+
+from generation import Cancelled
+from studio.live import group_send
+from studio.models import Job
+from studio.previews import preview_data_url
+from studio.worker.lease import LeaseLost
+
+
+class ProgressReporter:
+    """The pipeline's progress callback: throttled row writes, live messages, cancel checks."""
+
+    SEND_INTERVAL = 0.1  # seconds; a page needs no more than ten updates a second
+
+    def __init__(self, *, job: Job, worker: str) -> None:
+        self.job_id = job.pk
+        self.workspace_id = job.workspace_id
+        self.worker = worker
+        self.stage = ""
+        self.stage_started = time.monotonic()
+        self.last_write = 0.0
+        self.last_send = 0.0
+
+    def __call__(
+        self, step: int, total: int, preview: Image.Image | None = None, stage: str = "denoising"
+    ) -> None:
+        now = time.monotonic()
+        new_stage = stage != self.stage
+        if new_stage:
+            self.stage, self.stage_started = stage, now
+        last = bool(total) and step >= total
+        if not (new_stage or last or now - self.last_send >= self.SEND_INTERVAL):
+            return
+        self.last_send = now
+        elapsed = now - self.stage_started
+        eta = elapsed / step * (total - step) if step and total else None
+        preview_url = preview_data_url(preview) if preview is not None else None
+        if new_stage or last or now - self.last_write >= settings.JOB_PROGRESS_INTERVAL:
+            self.last_write = now
+            self._write(step, total, stage, eta, preview_url)
+        group_send(
+            self.workspace_id,
+            self.job_id,
+            {
+                "type": "job.progress",
+                "job": self.job_id,
+                "status": Job.Status.RUNNING,
+                "stage": stage,
+                "step": step,
+                "total": total,
+                "eta": eta,
+                "preview": preview_url,
+            },
+        )
+
+    def _write(
+        self, step: int, total: int, stage: str, eta: float | None, preview_url: str | None
+    ) -> None:
+        """Save progress, renew the lease and pick up a cancel request, in one round trip."""
+        fields: dict[str, Any] = {
+            "stage": stage,
+            "progress_step": step,
+            "progress_total": total,
+            "eta_seconds": eta,
+            "lease_expires_at": timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS),
+        }
+        if preview_url:
+            fields["preview"] = preview_url
+        updated = Job.objects.filter(
+            pk=self.job_id, status=Job.Status.RUNNING, lease_owner=self.worker
+        ).update(**fields)
+        if not updated:
+            raise LeaseLost
+        if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+            raise Cancelled
