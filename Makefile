@@ -22,6 +22,7 @@ lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy studio generation
+	.venv/bin/lint-imports
 
 bench: setup-dev
 	.venv/bin/python bench/submit_latency.py
