@@ -17,6 +17,36 @@ if TYPE_CHECKING:  # the avatar pipeline is imported where it runs: it loads the
     from generation.pipelines.avatar import AvatarRequest
 
 
+# The choices the editors offer.
+ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+
+# Output sizes per aspect; every side a multiple of 16, which the video models need.
+SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "16:9": {"small": (448, 256), "medium": (896, 512), "large": (1280, 720)},
+    "9:16": {"small": (256, 448), "medium": (512, 896), "large": (720, 1280)},
+    "1:1": {"small": (256, 256), "medium": (512, 512), "large": (768, 768)},
+}
+
+MOTIONS = [
+    ("auto", "From the prompt's words (zoom in if none)"),
+    ("zoom-in", "Zoom in"),
+    ("zoom-out", "Zoom out"),
+    ("pan-left", "Pan left"),
+    ("pan-right", "Pan right"),
+    ("pan-up", "Pan up"),
+    ("pan-down", "Pan down"),
+    ("parallax", "Gentle parallax"),
+]
+
+AVATAR_SPEEDS = [("0.8", "Slower"), ("1.0", "Normal"), ("1.2", "Faster")]
+
+AVATAR_CAPTIONS = [
+    ("file", "Captions as a file (WebVTT, shown by the player)"),
+    ("burn", "Captions burned into the video"),
+    ("none", "No captions"),
+]
+
+
 def random_seed() -> int:
     return secrets.randbelow(2**31)
 

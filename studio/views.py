@@ -29,21 +29,14 @@ from generation import EngineUnavailable, limits
 from generation.engines import default_engine
 from studio import batches, exports, previews, selectors, services
 from studio.engines import engine_list, engine_presets, engine_settings, voice_list
-from studio.forms import (
-    SIZES,
-    AvatarUploadForm,
-    AvatarVideoForm,
-    BatchForm,
-    BrandKitForm,
-    JobForm,
-    MemberForm,
-    TemplateEditForm,
-    TemplateFillForm,
-    TemplateSaveForm,
-    VoicePreviewForm,
-    WorkspaceForm,
-)
+from studio.forms.avatars import AvatarUploadForm, AvatarVideoForm, VoicePreviewForm
+from studio.forms.batches import BatchForm
+from studio.forms.brand import BrandKitForm
+from studio.forms.jobs import JobForm
+from studio.forms.templates import TemplateEditForm, TemplateFillForm, TemplateSaveForm
+from studio.forms.workspaces import MemberForm, WorkspaceForm
 from studio.models import Batch, Job, Membership, Template
+from studio.params import SIZES
 
 GALLERY_PAGE_SIZE = 24
 
@@ -156,8 +149,8 @@ def _submit(request: HttpRequest, form: JobForm, membership: Membership) -> Job:
         image = services.uploads.asset_create(
             workspace=workspace,
             user=request.user,  # type: ignore[arg-type]
-            upload=data["image"],
-            image=form.image_info,
+            upload=data["image"].upload,
+            image=data["image"].image,
         )
     return services.jobs.job_submit(
         workspace=workspace,
@@ -452,8 +445,8 @@ def _submit_template(request: HttpRequest, form: TemplateFillForm, membership: M
         image = services.uploads.asset_create(
             workspace=membership.workspace,
             user=request.user,  # type: ignore[arg-type]
-            upload=form.cleaned_data["image"],
-            image=form.image_info,
+            upload=form.cleaned_data["image"].upload,
+            image=form.cleaned_data["image"].image,
         )
     return services.templates.template_submit(
         template=template,
@@ -567,8 +560,8 @@ def brand_kit(request: HttpRequest, workspace_id: int) -> HttpResponse:
             font=data["font"],
             lower_third_style=data["lower_third_style"],
             end_card_style=data["end_card_style"],
-            logo=data.get("logo"),
-            logo_image=getattr(form, "logo_image", None),
+            logo=data["logo"].upload if data.get("logo") else None,
+            logo_image=data["logo"].image if data.get("logo") else None,
             remove_logo=data.get("remove_logo", False),
         )
         messages.success(request, "Brand kit saved.")
@@ -598,8 +591,8 @@ def avatar_library(request: HttpRequest, workspace_id: int) -> HttpResponse:
                 workspace=workspace,
                 user=request.user,  # type: ignore[arg-type]
                 name=form.cleaned_data["name"],
-                upload=form.cleaned_data["image"],
-                image=form.image_info,
+                upload=form.cleaned_data["image"].upload,
+                image=form.cleaned_data["image"].image,
             )
         except ValidationError as exc:
             form.add_error("image", exc)
@@ -768,8 +761,8 @@ def batch_new(request: HttpRequest, workspace_id: int) -> HttpResponse:
                 image = services.uploads.asset_create(
                     workspace=workspace,
                     user=request.user,  # type: ignore[arg-type]
-                    upload=form.cleaned_data["image"],
-                    image=form.image_info,
+                    upload=form.cleaned_data["image"].upload,
+                    image=form.cleaned_data["image"].image,
                 )
             if template.mode == Template.Mode.AVATAR:
                 image = form.cleaned_data["avatar"].image  # the presenter's portrait

@@ -48,7 +48,7 @@ def camera_params() -> JobParams:
 
 @pytest.fixture
 def asset(workspace: Any, user: Any) -> Any:
-    from studio.forms import check_image
+    from studio.forms.uploads import check_image
 
     upload = SimpleUploadedFile("product.png", make_png(), content_type="image/png")
     image = check_image(upload)

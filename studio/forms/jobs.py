@@ -1,0 +1,201 @@
+"""The prompt editor's form: mode, prompt, engine and its preset, image, size, frames."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from generation import limits
+from generation.engines import EngineInfo
+from studio.forms.uploads import ImageUploadField
+from studio.models import Job, Project
+from studio.params import (
+    ASPECTS,
+    MOTIONS,
+    SIZES,
+    JobParams,
+)
+
+
+class EngineSelect(forms.Select):
+    """A select whose unavailable engines are shown, disabled, with the reason."""
+
+    def __init__(self, engines: list[EngineInfo]) -> None:
+        super().__init__()
+        self.engines = {e.name: e for e in engines}
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        engine = self.engines.get(str(value))
+        if engine is not None:
+            option["attrs"]["data-modes"] = " ".join(engine.modes)
+            option["attrs"]["data-presets"] = " ".join(engine.presets)
+            option["attrs"]["data-max-frames"] = engine.max_frames
+            if engine.fast_steps is not None:  # filled in by the page when Fast is picked
+                option["attrs"]["data-fast-steps"] = engine.fast_steps
+                option["attrs"]["data-fast-guidance"] = engine.fast_guidance
+            if not engine.available:
+                option["attrs"]["disabled"] = True
+        return option
+
+
+def _engine_label(engine: EngineInfo) -> str:
+    return engine.label if engine.available else f"{engine.label} (unavailable: {engine.reason})"
+
+
+class JobForm(forms.Form):
+    """The prompt editor."""
+
+    # Talking heads have their own editor (AvatarVideoForm): a script and an avatar, no prompt.
+    mode = forms.ChoiceField(
+        choices=[(m.value, m.label) for m in (Job.Mode.TEXT_TO_VIDEO, Job.Mode.IMAGE_TO_VIDEO)],
+        initial=Job.Mode.TEXT_TO_VIDEO,
+        widget=forms.RadioSelect,
+    )
+    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=True)
+    negative_prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=True
+    )
+    engine = forms.ChoiceField()
+    # Offered per engine: the page shows only the engine's presets (see editor.js); blank
+    # means Quality, so a form posted without the field makes what it always made.
+    preset = forms.ChoiceField(
+        choices=Job.Preset.choices,
+        initial=Job.Preset.QUALITY,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Fast: fewer steps with the model's few-step LoRA; a little less detail.",
+    )
+    image = ImageUploadField(required=False)
+    motion = forms.ChoiceField(choices=MOTIONS, initial="auto", required=False)
+    aspect = forms.ChoiceField(choices=[(a, a) for a in ASPECTS], initial="1:1")
+    size = forms.ChoiceField(
+        choices=[("small", "Small"), ("medium", "Medium"), ("large", "Large")], initial="medium"
+    )
+    num_frames = forms.IntegerField(
+        min_value=1, max_value=limits.MAX_FRAMES, initial=16, label="Frames"
+    )
+    fps = forms.IntegerField(
+        min_value=1, max_value=limits.MAX_FPS, initial=8, label="Frames per second"
+    )
+    steps = forms.IntegerField(min_value=1, max_value=limits.MAX_STEPS, initial=20)
+    guidance = forms.FloatField(min_value=0, max_value=limits.MAX_GUIDANCE, initial=5.0)
+    seed = forms.IntegerField(
+        min_value=0, max_value=limits.MAX_SEED, required=False, help_text="Blank for a random seed."
+    )
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
+    new_project = forms.CharField(max_length=100, required=False, label="or a new project")
+
+    def __init__(
+        self, *args: Any, engines: list[EngineInfo], projects: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.engines = {e.name: e for e in engines}
+        engine_field = self.fields["engine"]
+        assert isinstance(engine_field, forms.ChoiceField)
+        engine_field.widget = EngineSelect(engines)
+        engine_field.choices = [(e.name, _engine_label(e)) for e in engines]  # also the widget's
+        default = next((e.name for e in engines if e.available), "")
+        engine_field.initial = default
+        # Shown: the presets some engine here offers (the page narrows them to the chosen
+        # engine's). Accepted: any preset, so clean() can say why an engine refuses one.
+        offered = {"quality"} | {p for e in engines if e.available for p in e.presets}
+        preset_widget = self.fields["preset"].widget
+        assert isinstance(preset_widget, forms.RadioSelect)
+        preset_widget.choices = [(v, label) for v, label in Job.Preset.choices if v in offered]
+        if projects is not None:
+            project_field = self.fields["project"]
+            assert isinstance(project_field, forms.ModelChoiceField)
+            project_field.queryset = projects
+
+    def clean_prompt(self) -> str:
+        prompt: str = self.cleaned_data["prompt"]
+        if len(prompt) > limits.MAX_PROMPT_CHARS:
+            raise ValidationError(
+                "The prompt is %(length)s characters long; the limit is %(limit)s.",
+                code="prompt_too_long",
+                params={"length": f"{len(prompt):,}", "limit": f"{limits.MAX_PROMPT_CHARS:,}"},
+            )
+        return prompt
+
+    def clean_engine(self) -> str:
+        name: str = self.cleaned_data["engine"]
+        engine = self.engines[name]
+        if not engine.available:
+            raise ValidationError(
+                "%(label)s cannot run here: %(reason)s",
+                code="engine_unavailable",
+                params={"label": engine.label, "reason": engine.reason},
+            )
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None
+        mode, name = data.get("mode"), data.get("engine")
+        if mode and name and mode not in self.engines[name].modes:
+            self.add_error(
+                "engine",
+                ValidationError(
+                    "%(label)s cannot make %(mode)s videos; choose another engine.",
+                    code="engine_mode",
+                    params={"label": self.engines[name].label, "mode": mode},
+                ),
+            )
+        preset = data.get("preset") or Job.Preset.QUALITY
+        data["preset"] = preset
+        if name and preset not in self.engines[name].presets:
+            self.add_error(
+                "preset",
+                ValidationError(
+                    "%(label)s has no %(preset)s preset here; it offers %(offered)s.",
+                    code="preset_unavailable",
+                    params={
+                        "label": self.engines[name].label,
+                        "preset": Job.Preset(preset).label,
+                        "offered": ", ".join(
+                            Job.Preset(p).label for p in self.engines[name].presets
+                        ),
+                    },
+                ),
+            )
+        frames = data.get("num_frames")
+        if name and frames and frames > self.engines[name].max_frames:
+            self.add_error(
+                "num_frames",
+                ValidationError(
+                    "%(label)s makes at most %(max)s frames; ask for fewer.",
+                    code="too_many_frames",
+                    params={
+                        "label": self.engines[name].label,
+                        "max": self.engines[name].max_frames,
+                    },
+                ),
+            )
+        if mode == Job.Mode.IMAGE_TO_VIDEO and not data.get("image") and "image" not in self.errors:
+            self.add_error(
+                "image", ValidationError("Image-to-video needs an image.", code="image_required")
+            )
+        if data.get("aspect") and data.get("size"):
+            data["width"], data["height"] = SIZES[data["aspect"]][data["size"]]
+        return data
+
+    def to_params(self) -> JobParams:
+        data = self.cleaned_data
+        return JobParams(
+            mode=data["mode"],
+            engine=data["engine"],
+            prompt=data["prompt"],
+            negative_prompt=data.get("negative_prompt", ""),
+            width=data["width"],
+            height=data["height"],
+            num_frames=data["num_frames"],
+            fps=data["fps"],
+            steps=data["steps"],
+            guidance=data["guidance"],
+            seed=data.get("seed"),
+            motion=data.get("motion") or "auto",
+            preset=data["preset"],
+        )

@@ -1,0 +1,83 @@
+"""The one image-upload field: every form that takes an image (a product photo, a portrait, a
+logo) checks it the same way, by its content, within the size and pixel limits."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image
+
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+MIN_IMAGE_SIDE = 64
+
+
+@dataclass(frozen=True)
+class UploadedImage:
+    """An upload that opened as an image within the limits: the file and the opened image."""
+
+    upload: UploadedFile
+    image: Image.Image
+
+
+class ImageUploadField(forms.FileField):
+    """A file field that cleans to an UploadedImage, or raises the reason it is not one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": "image/*"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> UploadedImage | None:
+        upload: UploadedFile | None = super().clean(data, initial)
+        if not upload:
+            return None
+        return UploadedImage(upload=upload, image=check_image(upload))
+
+
+def check_image(upload: UploadedFile) -> Image.Image:
+    """Open an upload as an image, by its content, within the size and pixel limits."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if (upload.size or 0) > limit:
+        raise ValidationError(
+            "The file is %(size).1f MB; the limit is %(limit).0f MB.",
+            code="file_too_large",
+            params={"size": (upload.size or 0) / 2**20, "limit": limit / 2**20},
+        )
+    not_an_image = ValidationError(
+        "This file is not an image we can read; upload a JPEG, PNG or WebP.", code="not_an_image"
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that: treat it as an error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            image = Image.open(upload)
+            image.verify()  # checks the file's structure without decoding the pixels
+            if image.width * image.height > settings.UPLOAD_MAX_PIXELS:
+                raise Image.DecompressionBombError
+            upload.seek(0)
+            image = Image.open(upload)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            "The image has too many pixels (at most %(limit)s megapixels).",
+            code="too_many_pixels",
+            params={"limit": settings.UPLOAD_MAX_PIXELS // 1_000_000},
+        ) from None
+    except Exception:
+        raise not_an_image from None
+    if image.format not in IMAGE_FORMATS:
+        raise not_an_image
+    if min(image.size) < MIN_IMAGE_SIDE:
+        raise ValidationError(
+            "The image is %(w)sx%(h)s pixels; it must be at least %(min)s pixels on each side.",
+            code="image_too_small",
+            params={"w": image.width, "h": image.height, "min": MIN_IMAGE_SIDE},
+        )
+    upload.seek(0)
+    return image
