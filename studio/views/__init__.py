@@ -1,0 +1,9 @@
+"""Pages, a module per domain. Each view is a thin adapter: it checks membership with
+access.member_of (404 for a non-member, 403 for a viewer where it changes something), then
+renders, or calls one service."""
+
+from __future__ import annotations
+
+from studio.views import avatars, batches, brand, files, jobs, templates, workspaces
+
+__all__ = ["avatars", "batches", "brand", "files", "jobs", "templates", "workspaces"]

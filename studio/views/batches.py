@@ -1,0 +1,245 @@
+"""Batches: a template and a CSV, the draft's preview and estimate, launch, retry, cancel,
+the results CSV and the ZIP of videos.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseBase,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from generation import EngineUnavailable
+from studio import batches, exports, previews, selectors, services
+from studio.forms.batches import BatchForm
+from studio.models import Batch, Job, Template
+from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
+
+
+@require_GET
+@login_required
+def batch_list(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
+    membership = member_of(request, workspace_id)
+    return render(
+        request,
+        "studio/batch_list.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "batches": selectors.batch_list_for_workspace(workspace=membership.workspace),
+        },
+    )
+
+
+@login_required
+def batch_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
+    """Pick a template and give a CSV; every row is checked before the batch is stored."""
+    membership = member_of(request, workspace_id, editing=MAKING_REFUSED)
+    workspace = membership.workspace
+    templates = selectors.template_list_for_workspace(workspace=workspace)
+    initial = {"template": request.GET.get("template")} if request.GET.get("template") else {}
+    form = BatchForm(
+        request.POST or None,
+        request.FILES or None,
+        templates=templates,
+        avatars=selectors.avatar_list_for_workspace(workspace=workspace),
+        initial=initial,
+    )
+    parsed: batches.ParsedCsv | None = None
+    if request.method == "POST" and form.is_valid():
+        template = form.cleaned_data["template"]
+        text, encoding_error = batches.decode(form.csv_bytes())
+        if encoding_error is not None:
+            parsed = batches.ParsedCsv(errors=[encoding_error])
+        else:
+            assert text is not None
+            mapping = {f["name"]: request.POST.get(f"map_{f['name']}", "") for f in template.fields}
+            parsed = batches.parse(
+                text,
+                fields=template.fields,
+                max_rows=workspace.batch_row_limit,
+                mapping=mapping,
+            )
+            # Show the rows in the text box, so a bad row can be fixed here and checked again.
+            data = request.POST.copy()
+            data["csv_text"] = text
+            form.data = data
+        if parsed.ok:
+            upload = form.cleaned_data.get("csv")
+            image = None
+            if form.cleaned_data.get("image"):
+                image = services.uploads.asset_create(
+                    workspace=workspace,
+                    user=request.user,
+                    upload=form.cleaned_data["image"].upload,
+                    image=form.cleaned_data["image"].image,
+                )
+            if template.mode == Template.Mode.AVATAR:
+                image = form.cleaned_data["avatar"].image  # the presenter's portrait
+            batch = services.batches.batch_create(
+                workspace=workspace,
+                user=request.user,
+                template=template,
+                parsed=parsed,
+                csv_name=upload.name if upload is not None and upload.name else "pasted rows",
+                filename_column=form.cleaned_data.get("filename_column", ""),
+                image=image,
+            )
+            return redirect("batch_detail", workspace_id=workspace.pk, batch_id=batch.pk)
+    return render(
+        request,
+        "studio/batch_new.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "form": form,
+            "parsed": parsed,
+            "template": form.cleaned_data.get("template")
+            if form.is_bound and form.is_valid()
+            else None,
+            "limit": workspace.batch_row_limit,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_GET
+@login_required
+def batch_detail(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    """A draft's preview and estimate with the Launch button; a launched batch's progress."""
+    membership = member_of(request, workspace_id)
+    batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+    rows = list(selectors.batch_rows(batch=batch))
+    generations = selectors.batch_generations(batch=batch)
+    preview: dict[str, Any] | None = None
+    if rows:
+        try:
+            params, overlays = services.templates.template_params(
+                template=batch.template, values=rows[0].values
+            )
+            preview = {
+                "row": rows[0].number,
+                "prompt": params.prompt,
+                "overlays": overlays,
+                "stills": previews.overlay_preview(
+                    template=batch.template,
+                    filled=overlays,
+                    workspace=batch.workspace,
+                    image=batch.image,
+                )
+                if batch.status == Batch.Status.DRAFT
+                else [],
+            }
+        except (ValidationError, EngineUnavailable) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            preview = {"row": rows[0].number, "error": message}
+    return render(
+        request,
+        "studio/batch_detail.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "batch": batch,
+            "rows": rows,
+            "preview": preview,
+            "progress": selectors.batch_progress(batch=batch),
+            "generations": generations,
+            "estimate": selectors.batch_estimate_seconds(
+                template=batch.template, generations=generations
+            ),
+            "filename_column": request.GET.get("name", batch.filename_column),
+        },
+    )
+
+
+def _batch_for_edit(
+    request: AuthenticatedRequest, workspace_id: int, batch_id: int, *, refused: str
+) -> Batch:
+    """The batch, for a member who may change it (403 with ``refused`` for a viewer)."""
+    membership = member_of(request, workspace_id, editing=refused)
+    return selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+
+
+@require_POST
+@login_required
+def batch_launch(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    batch = _batch_for_edit(
+        request, workspace_id, batch_id, refused="Viewers cannot launch batches."
+    )
+    try:
+        services.batches.batch_launch(batch=batch, user=request.user)
+    except (ValueError, EngineUnavailable) as exc:
+        messages.error(request, str(exc))
+    return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
+
+
+@require_POST
+@login_required
+def batch_retry(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    batch = _batch_for_edit(request, workspace_id, batch_id, refused="Viewers cannot retry rows.")
+    try:
+        retried = services.batches.batch_retry_failed(batch=batch, user=request.user)
+    except (ValueError, EngineUnavailable) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{len(retried)} failed row{'s' if len(retried) != 1 else ''} queued again."
+        )
+    return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
+
+
+@require_POST
+@login_required
+def batch_cancel(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    batch = _batch_for_edit(
+        request, workspace_id, batch_id, refused="Viewers cannot cancel batches."
+    )
+    cancelled = services.batches.batch_cancel(batch=batch)
+    messages.success(
+        request, f"{cancelled} unfinished row{'s' if cancelled != 1 else ''} cancelled."
+    )
+    return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
+
+
+@require_GET
+@login_required
+def batch_results(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    """The results CSV: row, status, link, error."""
+    membership = member_of(request, workspace_id)
+    batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+    response = HttpResponse(_results_csv(request, batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-results.csv"'
+    return response
+
+
+def _results_csv(request: AuthenticatedRequest, batch: Batch) -> str:
+    def link(job: Job) -> str:
+        return request.build_absolute_uri(
+            reverse("job_detail", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk})
+        )
+
+    return exports.batch_results_csv(batch=batch, link_for=link)
+
+
+@require_GET
+@login_required
+def batch_zip(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponseBase:
+    """A ZIP of the finished videos, named from the column the user picked (?name=)."""
+    membership = member_of(request, workspace_id)
+    batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
+    column = request.GET.get("name", batch.filename_column)
+    archive = exports.batch_zip(
+        batch=batch,
+        filename_column=column if column in batch.columns else "",
+        results_csv=_results_csv(request, batch),
+    )
+    return FileResponse(archive, as_attachment=True, filename=f"batch-{batch.pk}-videos.zip")

@@ -1,0 +1,222 @@
+"""Jobs: the dashboard, the prompt editor, a job's page and state, cancel, re-run, the gallery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import (
+    HttpResponse,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from generation import EngineUnavailable, limits
+from generation.engines import default_engine
+from studio import selectors, services
+from studio.engines import engine_list, engine_settings
+from studio.forms.jobs import JobForm
+from studio.models import Job, Membership
+from studio.params import SIZES
+from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
+
+GALLERY_PAGE_SIZE = 24
+
+
+@require_GET
+@login_required
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """The current workspace's dashboard (the last one visited, else the user's first)."""
+    workspace_id = request.session.get("workspace_id")
+    if not workspace_id or not selectors.is_member(user=request.user, workspace_id=workspace_id):
+        workspace_id = services.workspaces.workspace_ensure_personal(user=request.user).pk
+    return workspace_dashboard(request, workspace_id)
+
+
+@require_GET
+@login_required
+def workspace_dashboard(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
+    membership = member_of(request, workspace_id)
+    workspace = membership.workspace
+    jobs = selectors.job_list_for_workspace(workspace=workspace)
+    return render(
+        request,
+        "studio/dashboard.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "active_jobs": selectors.job_active_for_workspace(workspace=workspace),
+            "recent_jobs": jobs.filter(status=Job.Status.SUCCEEDED)[:8],
+            "job_count": jobs.count(),
+        },
+    )
+
+
+@login_required
+def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
+    membership = member_of(request, workspace_id, editing=MAKING_REFUSED)
+    workspace = membership.workspace
+    engines = engine_list()
+    projects = selectors.project_list_for_workspace(workspace=workspace)
+    form = JobForm(
+        request.POST or None,
+        request.FILES or None,
+        engines=engines,
+        projects=projects,
+        initial=_initial_from(request, workspace),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = _submit(request, form, membership)
+        except (ValueError, EngineUnavailable) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
+    settings = engine_settings()
+    return render(
+        request,
+        "studio/job_new.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "form": form,
+            "engines": engines,
+            "sizes": SIZES,
+            "limits": limits.for_page(),
+            "no_text_to_video": default_engine("text-to-video", settings) is None,
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+def _initial_from(request: AuthenticatedRequest, workspace: Any) -> dict[str, Any]:
+    """Prefill the editor from ?from=<job id> (a job of this workspace), to tweak and resubmit."""
+    source = request.GET.get("from", "")
+    if not source.isdigit():
+        return {}
+    job = selectors.job_get(workspace=workspace, job_id=int(source))
+    return {
+        "mode": job.mode,
+        "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
+        "engine": job.engine,
+        "preset": job.preset,
+        "motion": job.motion,
+        "num_frames": job.num_frames,
+        "fps": job.fps,
+        "steps": job.steps,
+        "guidance": job.guidance,
+        "project": job.project_id,
+    }
+
+
+def _submit(request: AuthenticatedRequest, form: JobForm, membership: Membership) -> Job:
+    workspace = membership.workspace
+    data = form.cleaned_data
+    project = data.get("project")
+    if data.get("new_project"):
+        project = services.workspaces.project_get_or_create(
+            workspace=workspace, name=data["new_project"]
+        )
+    image = None
+    if data["mode"] == Job.Mode.IMAGE_TO_VIDEO and data.get("image"):
+        image = services.uploads.asset_create(
+            workspace=workspace,
+            user=request.user,
+            upload=data["image"].upload,
+            image=data["image"].image,
+        )
+    return services.jobs.job_submit(
+        workspace=workspace,
+        user=request.user,
+        params=form.to_params(),
+        image=image,
+        project=project,
+    )
+
+
+@require_GET
+@login_required
+def job_detail(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    membership = member_of(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    return render(
+        request,
+        "studio/job_detail.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "job": job,
+            "variants": selectors.job_variants(job=job),
+            "state": selectors.job_state(job),
+            "video": getattr(job, "video", None) if job.status == Job.Status.SUCCEEDED else None,
+        },
+    )
+
+
+@require_GET
+@login_required
+def job_state(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> JsonResponse:
+    """The job's state as JSON: the WebSocket snapshot, for clients that poll."""
+    membership = member_of(request, workspace_id)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    return JsonResponse(selectors.job_state(job))
+
+
+@require_POST
+@login_required
+def job_cancel(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    membership = member_of(request, workspace_id, editing="Viewers cannot cancel jobs.")
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    services.jobs.job_cancel(job=job)
+    return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
+
+
+@require_POST
+@login_required
+def job_rerun(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    membership = member_of(request, workspace_id, editing=MAKING_REFUSED)
+    job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    try:
+        new_job = services.jobs.job_rerun(
+            job=job,
+            user=request.user,
+            same_seed=request.POST.get("seed") != "new",
+        )
+    except (ValueError, EngineUnavailable) as exc:
+        messages.error(request, str(exc))
+        return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
+    return redirect("job_detail", workspace_id=workspace_id, job_id=new_job.pk)
+
+
+@require_GET
+@login_required
+def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
+    membership = member_of(request, workspace_id)
+    workspace = membership.workspace
+    project = request.GET.get("project", "")
+    engine = request.GET.get("engine", "")
+    status = request.GET.get("status", "")
+    jobs = selectors.job_list_for_workspace(
+        workspace=workspace,
+        project_id=int(project) if project.isdigit() else None,
+        engine=engine,
+        status=status if status in Job.Status.values else "",
+    )
+    page = Paginator(jobs, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "studio/gallery.html",
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "page": page,
+            "projects": selectors.project_list_for_workspace(workspace=workspace),
+            "engines_used": selectors.engines_used_in_workspace(workspace=workspace),
+            "statuses": Job.Status.choices,
+            "filters": {"project": project, "engine": engine, "status": status},
+        },
+    )
