@@ -5,7 +5,6 @@ overlays take.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -14,12 +13,9 @@ from generation.engines import EngineInfo, EngineSettings, list_engines
 
 
 def engine_settings() -> EngineSettings:
-    """The operator's engine settings (model paths and device may be overridden in settings)."""
-    return replace(
-        settings.ENGINE_SETTINGS,
-        model_paths=dict(settings.ENGINE_MODEL_PATHS),
-        device=settings.ENGINE_DEVICE,
-    )
+    """The operator's engine settings: model folders, device, queues and options."""
+    settings_: EngineSettings = settings.ENGINE_SETTINGS
+    return settings_
 
 
 def engine_list() -> list[EngineInfo]:

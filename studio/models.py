@@ -366,6 +366,10 @@ class Batch(models.Model):
     template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="batches")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT)
+    # A talking-head batch's speaker (its image is the presenter's portrait).
+    presenter = models.ForeignKey(
+        "Avatar", null=True, blank=True, on_delete=models.SET_NULL, related_name="batches"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     csv_name = models.CharField(max_length=255, blank=True)
     columns = models.JSONField(default=list)  # the CSV's header, in order

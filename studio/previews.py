@@ -33,7 +33,12 @@ OVERLAY_PREVIEW_SIDE = 480
 
 
 def overlay_preview(
-    *, template: Template, filled: dict[str, Any], workspace: Workspace, image: Asset | None
+    *,
+    template: Template,
+    filled: dict[str, Any],
+    workspace: Workspace,
+    image: Asset | None,
+    presenter: Avatar | None = None,
 ) -> list[str]:
     """Stills of a filled template's overlays over its image (or a plain backdrop): one a
     second in, one at the end of the footage, and the end card. JPEG data URLs."""
@@ -41,11 +46,6 @@ def overlay_preview(
     if spec.empty:
         return []
     width, height = template.width, template.height
-    presenter = (
-        Avatar.objects.filter(workspace=workspace, image=image).first()
-        if image is not None and template.mode == Template.Mode.AVATAR
-        else None
-    )
     if image is not None:
         with image.file.open("rb") as handle, Image.open(handle) as source:
             photo = ImageOps.exif_transpose(source).convert("RGB")

@@ -168,8 +168,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # REELSMITH_MODELS, REELSMITH_DEVICE, REELSMITH_MAX_LOADED_MODELS; see
 # generation.engines.settings_from_env). A mistyped entry stops start-up with the entry named.
 ENGINE_SETTINGS = settings_from_env(os.environ)
-ENGINE_MODEL_PATHS = dict(ENGINE_SETTINGS.model_paths)
-ENGINE_DEVICE = ENGINE_SETTINGS.device
 
 LOGGING = {
     "version": 1,

@@ -33,22 +33,28 @@ def batch_create(
     csv_name: str = "",
     filename_column: str = "",
     image: Asset | None = None,
+    presenter: Avatar | None = None,
 ) -> Batch:
-    """Store a checked CSV as a draft batch, one row per data row; nothing is queued yet."""
+    """Store a checked CSV as a draft batch, one row per data row; nothing is queued yet.
+    ``image``: the photo an image-to-video template animates; ``presenter``: the avatar who
+    speaks a talking-head template's rows."""
     if not parsed.ok:
         raise ValueError("Only a CSV whose every row is valid can become a batch.")
     if template.mode == Template.Mode.IMAGE_TO_VIDEO and image is None:
         raise ValueError(f"{template.name} animates an image: upload one for the batch.")
-    if template.mode == Template.Mode.AVATAR and not (
-        image is not None and Avatar.objects.filter(workspace=workspace, image=image).exists()
-    ):
-        raise ValueError(f"{template.name} is spoken by a presenter: pick one of your avatars.")
+    if template.mode == Template.Mode.AVATAR:
+        if presenter is None or presenter.workspace_id != workspace.pk:
+            raise ValueError(f"{template.name} is spoken by a presenter: pick one of your avatars.")
+        image = presenter.image
+    else:
+        presenter = None
     with transaction.atomic():
         batch = Batch.objects.create(
             workspace=workspace,
             template=template,
             created_by=user,
             image=image,
+            presenter=presenter,
             csv_name=csv_name[:255],
             columns=parsed.header,
             mapping=parsed.mapping,
@@ -76,11 +82,6 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
                 raise ValueError(f"Row {row.number}: {' '.join(exc.messages)}") from None
         # One seed for the whole batch, so rows whose prompts are the same share their footage.
         seed = batch.template.seed if batch.template.seed is not None else random_seed()
-        presenter = (
-            Avatar.objects.filter(workspace=batch.workspace, image=batch.image).first()
-            if batch.template.mode == Template.Mode.AVATAR
-            else None
-        )
         jobs: list[Job] = []
         for row in rows:
             row.job = template_submit(
@@ -91,7 +92,7 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
                 image=batch.image,
                 seed=seed,
                 send=False,
-                avatar=presenter,
+                avatar=batch.presenter,
             )
             row.attempts = 1
             jobs.append(row.job)

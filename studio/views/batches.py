@@ -83,8 +83,6 @@ def batch_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
                     upload=form.cleaned_data["image"].upload,
                     image=form.cleaned_data["image"].image,
                 )
-            if template.mode == Template.Mode.AVATAR:
-                image = form.cleaned_data["avatar"].image  # the presenter's portrait
             batch = services.batches.batch_create(
                 workspace=workspace,
                 user=request.user,
@@ -93,6 +91,9 @@ def batch_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
                 csv_name=upload.name if upload is not None and upload.name else "pasted rows",
                 filename_column=form.cleaned_data.get("filename_column", ""),
                 image=image,
+                presenter=form.cleaned_data.get("avatar")
+                if template.mode == Template.Mode.AVATAR
+                else None,
             )
             return redirect("batch_detail", workspace_id=workspace.pk, batch_id=batch.pk)
     return render(
@@ -135,6 +136,7 @@ def batch_detail(request: AuthenticatedRequest, workspace_id: int, batch_id: int
                     filled=overlays,
                     workspace=batch.workspace,
                     image=batch.image,
+                    presenter=batch.presenter,
                 )
                 if batch.status == Batch.Status.DRAFT
                 else [],

@@ -25,9 +25,9 @@ ORIGIN = "http://studio.test"
 def editor_html(member_client: Any, workspace: Any, settings: Any, tmp_path: Path) -> str:
     """The editor with two engines on a tiny Wan folder: fast-wan has a LoRA, plain-wan not."""
     folder = str(build_tiny_wan(tmp_path / "wan"))
-    settings.ENGINE_MODEL_PATHS = {"fast-wan": folder, "plain-wan": folder}
     settings.ENGINE_SETTINGS = EngineSettings(
-        options={"fast-wan": {"fast-lora": "/loras/fast.safetensors", "fast-steps": "6"}}
+        model_paths={"fast-wan": folder, "plain-wan": folder},
+        options={"fast-wan": {"fast-lora": "/loras/fast.safetensors", "fast-steps": "6"}},
     )
     html: str = member_client.get(reverse("job_new", args=[workspace.pk])).content.decode()
     return html

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
+from generation.engines import EngineSettings
 from generation.render import probe
 from generation.testing import build_tiny_wan
 from studio.models import Job, Video
@@ -25,7 +26,7 @@ def test_a_wan_job_reports_every_step_with_a_preview_and_writes_the_mp4(
 ) -> None:
     """The operator points the worker at a diffusers folder; the editor offers Wan; it runs."""
     model = build_tiny_wan(tmp_path / "wan-tiny")
-    settings.ENGINE_MODEL_PATHS = {"wan2.1-t2v": str(model)}
+    settings.ENGINE_SETTINGS = EngineSettings(model_paths={"wan2.1-t2v": str(model)})
     client.force_login(user)
     editor = client.get(reverse("job_new", args=[workspace.pk])).content.decode()
     option = re.search(r'<option value="wan2.1-t2v"[^>]*>', editor)

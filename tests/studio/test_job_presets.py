@@ -32,9 +32,11 @@ def tiny_wan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def fast_engines(settings: Any, tiny_wan: tuple[Path, Path]) -> None:
     """Two engines on the same folder: fast-wan has the LoRA (Quality and Fast), plain-wan not."""
     folder, lora = tiny_wan
-    settings.ENGINE_MODEL_PATHS = {"fast-wan": str(folder), "plain-wan": str(folder)}
-    settings.ENGINE_SETTINGS = EngineSettings(options={"fast-wan": {"fast-lora": str(lora)}})
-    settings.ENGINE_DEVICE = "cpu"
+    settings.ENGINE_SETTINGS = EngineSettings(
+        model_paths={"fast-wan": str(folder), "plain-wan": str(folder)},
+        device="cpu",
+        options={"fast-wan": {"fast-lora": str(lora)}},
+    )
 
 
 @pytest.fixture

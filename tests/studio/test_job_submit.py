@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from generation import EngineUnavailable
+from generation.engines import EngineSettings
 from studio import queueing, services
 from studio.models import Job
 from studio.params import JobParams
@@ -139,7 +140,9 @@ def test_it_refuses_a_frame_count_the_model_cannot_make(
     """An operator-named model folder's limits are checked at submit, saying what is valid."""
     from generation.testing import build_tiny_wan
 
-    settings.ENGINE_MODEL_PATHS = {"my-wan": str(build_tiny_wan(tmp_path / "wan"))}
+    settings.ENGINE_SETTINGS = EngineSettings(
+        model_paths={"my-wan": str(build_tiny_wan(tmp_path / "wan"))}
+    )
     params = JobParams(
         mode="text-to-video",
         engine="my-wan",
