@@ -72,7 +72,7 @@ def _asset_path(asset: Asset, filename: str) -> str:
 
 
 class Asset(models.Model):
-    """An uploaded image, checked by content (see forms.clean_image) before it is stored."""
+    """An uploaded image, checked by content (forms.uploads.ImageUploadField) before storing."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="assets")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

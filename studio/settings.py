@@ -132,7 +132,7 @@ CHANNEL_LAYERS = {
 
 # Celery: one worker process per GPU (-P solo), one message at a time, acknowledged only when
 # the job is done, so a killed worker's message goes back to the queue. The Job row's lease
-# (studio.services.job_start) makes sure a message delivered twice runs the job once.
+# (studio.worker.lease.job_start) makes sure a message delivered twice runs the job once.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

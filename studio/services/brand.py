@@ -26,7 +26,7 @@ def brand_kit_update(
     logo_image: Image.Image | None = None,
     remove_logo: bool = False,
 ) -> BrandKit:
-    """Save the workspace's brand kit. A logo comes already checked (forms.check_image)."""
+    """Save the workspace's brand kit. A logo comes checked (forms.uploads.ImageUploadField)."""
     kit, _ = BrandKit.objects.get_or_create(workspace=workspace)
     kit.primary_color = primary_color
     kit.text_color = text_color

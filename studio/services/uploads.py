@@ -17,7 +17,7 @@ from studio.models import (
 def asset_create(
     *, workspace: Workspace, user: User, upload: UploadedFile, image: Image.Image
 ) -> Asset:
-    """Store an upload that forms.clean_image already opened and checked."""
+    """Store an upload that forms.uploads.ImageUploadField already opened and checked."""
     upload.seek(0)
     fmt = (image.format or "").lower()
     asset = Asset(
