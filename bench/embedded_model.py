@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from generation import data, evaluate
+from generation.engines.embedded import data, evaluate
 from generation.engines.embedded import engine as embedded_engine
 from generation.engines.embedded.model import clips_to_uint8, sample
 from generation.engines.embedded.vocabulary import attribute_indices, understand

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from generation import data
+from generation.engines.embedded import data
 
 
 def test_it_renders_the_same_clip_for_the_same_seed() -> None:

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation import train
 from generation.engines import embedded
-from generation.engines.embedded import engine
+from generation.engines.embedded import engine, train
 from generation.types import Cancelled, VideoRequest
 
 SHIPPED = pytest.mark.skipif(not embedded.WEIGHTS.is_file(), reason="shipped weights not present")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from generation import data
+from generation.engines.embedded import data
 from generation.engines.embedded.model import LayoutField, LayoutPlanner
 from generation.engines.embedded.vocabulary import attribute_indices, understand
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation import data
+from generation.engines.embedded import data
 from generation.engines.embedded.vocabulary import attribute_indices, understand
 
 

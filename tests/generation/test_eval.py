@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from generation import data, evaluate
+from generation.engines.embedded import data, evaluate
 
 
 def test_it_scores_ground_truth_renders_one() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from generation import train
+from generation.engines.embedded import train
 from generation.engines.embedded.model import DenoiserConfig, TinyVideoUNet
 
 
@@ -80,7 +80,7 @@ def test_the_object_weight_marks_the_object_and_its_edge_only() -> None:
     """Pixels on and next to the shape get the extra weight; the far background does not."""
     import numpy as np
 
-    from generation import data
+    from generation.engines.embedded import data
     from generation.engines.embedded.model import uint8_to_clips
 
     spec = data.sample_spec(np.random.default_rng(0), "yellow", "square", "right", "blue", "small")

@@ -90,7 +90,7 @@ def describe(request: VideoRequest) -> dict[str, object]:
 
 
 class EmbeddedEngine:
-    """The small text-to-video model trained by ``python -m generation.train``."""
+    """The small text-to-video model trained by ``python -m generation.engines.embedded.train``."""
 
     name = "embedded"
 

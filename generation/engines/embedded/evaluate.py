@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generation.data import BACKGROUND_RGB, OBJECT_RGB, ClipSpec, coverage, shape_polygon
+from generation.engines.embedded.data import (
+    BACKGROUND_RGB,
+    OBJECT_RGB,
+    ClipSpec,
+    coverage,
+    shape_polygon,
+)
 from generation.engines.embedded.vocabulary import SHAPES
 
 # Angles searched when matching a shape (its rotational symmetry bounds the search).

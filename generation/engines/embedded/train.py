@@ -1,11 +1,11 @@
 """Train the embedded text-to-video model from procedurally rendered clips.
 
-    python -m generation.train --preset cpu --seed 0 \
+    python -m generation.engines.embedded.train --preset cpu --seed 0 \
         --out generation/engines/embedded/weights/embedded-v1.safetensors
 
 Deterministic for a seed (on one device and thread count). Every step renders a fresh batch
-of captioned clips (``generation.data``), runs each caption through the prompt analysis
-(``vocabulary.understand``) to get the conditioning, and trains the denoiser on rectified
+of captioned clips (``data.py`` beside this file), runs each caption through the prompt
+analysis (``vocabulary.understand``) to get the conditioning, and trains the denoiser on rectified
 flow. Every ``--eval-every`` steps it samples clips with the EMA weights, reads them back
 with the analytic evaluator and logs attribute accuracy, and writes the EMA weights
 (safetensors) plus a JSON config next to them, so a run stopped early still leaves usable
@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from generation import data, evaluate
+from generation.engines.embedded import data, evaluate
 from generation.engines.embedded.model import (
     DenoiserConfig,
     TinyVideoUNet,
