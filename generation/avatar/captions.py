@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from generation.avatar.tts import Word
+from generation.avatar.speech import Word
 
 MAX_CUE_CHARS = 42  # a line that reads at a glance (the broadcast rule of thumb)
 MAX_CUE_SECONDS = 3.5

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generation.avatar.tts import Phone, Speech
+from generation.avatar.speech import Phone, Speech
 
 STEP = 0.005  # seconds between samples of the fine timeline the smoothing runs on
 JAW_SIGMA = 0.020  # s: jaw and spreading follow the sound closely
