@@ -4,13 +4,17 @@ Frames are encoded in this process by PyAV (libav), so nothing but the finished 
 disk; the probe asks the ffprobe binary. The MP4 is what every browser plays: H.264, yuv420p
 (which needs even sides, so an odd side is padded by one pixel of its edge), and the index at
 the front (``+faststart``) so playback can start before the download ends.
+Sound comes in beside the frames: another MP4's AAC copied as it is, or a voice's WAV encoded
+as AAC. This is the project's one video encoder; the avatar's (avatar/encode.py) is a use of it.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,8 @@ PRESET = "medium"  # footage fresh from an engine: encoded once, after minutes o
 # embedded engine's clips, 3x faster than "medium" for files about 2% larger at the same CRF.
 OVERLAY_PRESET = "veryfast"
 THUMBNAIL_SIDE = 320  # longest side of a gallery thumbnail, in pixels
+AUDIO_RATE = 44_100  # Hz: the rate a WAV (a voice speaks at 22.05 kHz) is resampled to for AAC
+AUDIO_BITRATE = 128_000  # bits per second of that AAC
 
 
 class RenderError(RuntimeError):
@@ -61,10 +67,37 @@ def write_mp4(
         raise ValueError(
             f"Expected uint8 frames shaped (T, H, W, 3), got {frames.dtype} {frames.shape}."
         )
-    if len(frames) == 0:
-        raise ValueError("There are no frames to encode.")
     _, height, width, _ = frames.shape
+    encode_frames(
+        frames, path, fps=fps, width=width, height=height, preset=preset, audio_from=audio_from
+    )
+    return path
+
+
+def encode_frames(
+    frames: Iterable[np.ndarray],
+    path: Path,
+    *,
+    fps: int,
+    width: int,
+    height: int,
+    preset: str = PRESET,
+    crf: int = CRF,
+    audio_from: Path | None = None,
+) -> int:
+    """Encode uint8 frames (H, W, 3) as they arrive into an H.264 MP4; returns the frame count.
+
+    Frames may come from a generator, so a long video never sits in memory whole.
+    ``audio_from``: a file whose first audio stream is interleaved with the frames: copied as it
+    is when it is AAC already (another MP4's sound), else encoded as AAC (a voice's WAV).
+    Frames past the end of the sound are silent.
+    """
+    pending = iter(frames)
+    first = next(pending, None)
+    if first is None:
+        raise ValueError("There are no frames to encode.")
     path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
     try:
         source = av.open(str(audio_from)) if audio_from is not None else None
         with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as box:
@@ -72,13 +105,19 @@ def write_mp4(
             # yuv420p halves the chroma planes, so both sides must be even; pad, never crop.
             stream.width, stream.height = width + width % 2, height + height % 2
             stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": str(CRF), "preset": preset}
+            stream.options = {"crf": str(crf), "preset": preset}
             sound = _Sound(source, box) if source is not None and source.streams.audio else None
-            for index, frame in enumerate(frames):
+            for frame in itertools.chain([first], pending):
+                if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+                    raise ValueError(
+                        f"A frame is {frame.dtype} {frame.shape}; "
+                        f"expected ({height}, {width}, 3) uint8."
+                    )
                 picture = av.VideoFrame.from_ndarray(_even(frame), format="rgb24")
                 box.mux(stream.encode(picture))
+                count += 1
                 if sound is not None:
-                    sound.mux_until((index + 1) / fps)
+                    sound.mux_until(count / fps)
             box.mux(stream.encode(None))
             if sound is not None:
                 sound.mux_until(float("inf"))
@@ -86,24 +125,46 @@ def write_mp4(
             source.close()
     except av.FFmpegError as exc:
         raise RenderError(f"the video could not be encoded: {exc}") from exc
-    return path
+    return count
 
 
 class _Sound:
-    """The first audio stream of ``source``, copied packet by packet into ``box``."""
+    """The first audio stream of ``source``, interleaved into ``box`` packet by packet.
+
+    AAC (another MP4's sound) is copied as it is, never encoded twice; anything else (a voice's
+    WAV) is resampled and encoded as AAC, the sound every browser plays in an MP4.
+    """
 
     def __init__(self, source: Any, box: Any) -> None:
         original = source.streams.audio[0]
-        self.stream = box.add_stream_from_template(original)
-        self.packets = iter(p for p in source.demux(original) if p.dts is not None)
+        self.copied = original.codec_context.name == "aac"
+        packets: Iterator[Any]
+        if self.copied:
+            self.stream = box.add_stream_from_template(original)
+            packets = (p for p in source.demux(original) if p.dts is not None)
+        else:
+            self.stream = box.add_stream("aac", rate=AUDIO_RATE)
+            self.stream.bit_rate = AUDIO_BITRATE
+            # A WAV may state no channel layout, only a count; a voice is mono.
+            self.stream.layout = "mono" if original.codec_context.channels == 1 else "stereo"
+            packets = self._encoded(source, original)
+        self.packets = packets
         self.pending: Any = next(self.packets, None)
 
+    def _encoded(self, source: Any, original: Any) -> Iterator[Any]:
+        resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=AUDIO_RATE)
+        for frame in itertools.chain(source.decode(original), [None]):
+            for resampled in resampler.resample(frame):
+                yield from self.stream.encode(resampled)
+        yield from self.stream.encode(None)
+
     def mux_until(self, seconds: float) -> None:
-        """Copy the packets that start before ``seconds``."""
+        """Mux the packets that start before ``seconds``."""
         while self.pending is not None and float(self.pending.pts * self.pending.time_base) < (
             seconds
         ):
-            self.pending.stream = self.stream
+            if self.copied:
+                self.pending.stream = self.stream
             self.stream.container.mux(self.pending)
             self.pending = next(self.packets, None)
 
