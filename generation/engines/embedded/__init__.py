@@ -1,8 +1,8 @@
 """The embedded text-to-video model: small, trained by the project, ships with the repository.
 
-The registry imports this module lazily and calls ``is_available()`` and ``load(settings)``.
-``understand(prompt)`` shows what the prompt analysis made of a prompt, and
-``describe(request)`` is what a pipeline puts in ``VideoResult.details``.
+The registry imports this module lazily and calls ``is_available()`` and ``load(settings)``;
+``describe(request)`` is what a pipeline puts in ``VideoResult.details``. The training code
+(``train``, ``data``, ``evaluate``) lives beside it and is imported only to train.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from generation.engines.embedded.engine import (
     is_available,
     load,
 )
-from generation.engines.embedded.vocabulary import understand
 
 __all__ = [
     "MAX_FRAMES",
@@ -28,5 +27,4 @@ __all__ = [
     "describe",
     "is_available",
     "load",
-    "understand",
 ]

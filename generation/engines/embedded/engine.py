@@ -19,7 +19,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from generation.engines.embedded.model import DenoiserConfig, TinyVideoUNet, clips_to_uint8, sample
-from generation.engines.embedded.vocabulary import Understanding, attribute_indices, understand
+from generation.engines.embedded.vocabulary import attribute_indices, understand
 from generation.types import EngineUnavailable, ProgressCallback, VideoRequest
 
 WEIGHTS = Path(__file__).parent / "weights" / "embedded-v1.safetensors"
@@ -101,9 +101,6 @@ class EmbeddedEngine:
         self.model = TinyVideoUNet(self.config)
         self.model.load_state_dict(load_file(str(weights)))
         self.model.eval().requires_grad_(False)
-
-    def understand(self, prompt: str) -> Understanding:
-        return understand(prompt)
 
     def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray:
         """Frames as uint8 (num_frames, height, width, 3)."""
