@@ -12,7 +12,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from generation import testing
-from generation.engines import forget_loaded_engines
+from generation.engines.registry import forget_loaded_engines
 from generation.testing import build_tiny_wan
 
 # Two threads on two shared cores ran 10-60x slower than one; the engines' tests use one.

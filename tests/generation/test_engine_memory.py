@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-import generation.engines as registry
-from generation.engines import EngineSettings, load_engine, loaded_engines
+from generation.engines import EngineSettings, load_engine, registry
 from generation.engines.memory import EngineCache, OutOfMemory, estimate_gb
+from generation.engines.registry import loaded_engines
 from generation.pipelines import text_to_video
 from generation.types import EngineUnavailable, VideoRequest
 

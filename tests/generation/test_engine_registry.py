@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-import generation.engines as registry
 from generation.engines import (
     EngineSettings,
     default_engine,
     get_engine_info,
     list_engines,
     load_engine,
+    registry,
     settings_from_env,
 )
 from generation.types import EngineUnavailable

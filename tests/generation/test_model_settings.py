@@ -16,10 +16,10 @@ from generation.engines import (
     check_engine_request,
     get_engine_info,
     list_engines,
-    loaded_engines,
     parse_models,
     settings_from_env,
 )
+from generation.engines.registry import loaded_engines
 from generation.pipelines import text_to_video
 from generation.types import EngineUnavailable, VideoRequest
 

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-import generation.engines as registry
-from generation.engines import EngineSettings
+from generation.engines import EngineSettings, registry
 from generation.pipelines import image_to_video, text_to_video
 from generation.render import probe
 from generation.types import EngineUnavailable, VideoRequest
