@@ -28,8 +28,8 @@ from generation.engines import (
     list_engines,
     options,
     settings_from_env,
-    wan,
 )
+from generation.engines.registry import WAN21_T2V
 from generation.types import Cancelled, EngineUnavailable, VideoRequest
 
 EXIT_FAILED = 1
@@ -146,7 +146,7 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
             # Options (a LoRA, offloading...) are the diffusers engine's, so a folder given
             # with them runs on it whatever its family.
             engine = model.family.key if args.model_option else _model_engine_name(model)
-            if engine != wan.NAME:  # the Wan 2.1 engine keeps the request's own defaults
+            if engine != WAN21_T2V:  # the Wan 2.1 engine keeps the request's own defaults
                 defaults = dict(families.defaults(model))  # the frame count and rate that suit it
         paths = {**settings.model_paths, engine: args.model}
         settings = dataclasses.replace(settings, model_paths=paths)
@@ -264,7 +264,7 @@ def _model_engine_name(model: families.ModelFolder) -> str:
     """The engine a bare ``--model PATH`` runs as: wan2.1-t2v for a Wan 2.1 text-to-video folder
     (as before), else the folder's family (wan2.2-a14b, ltx-video, cogvideox, ...)."""
     if model.family is families.WAN21 and model.modes == ("text-to-video",):
-        return wan.NAME
+        return WAN21_T2V
     return model.family.key
 
 

@@ -4,7 +4,8 @@ diffusers does the work: the folder's own pipeline class loads it (``from_pretra
 files and safetensors only), and a folder that makes both modes gets its other pipeline through
 ``from_pipe``, sharing the weights. This module adds only what the project needs around a call:
 
-* the request's size rounded to the family's multiple, and the frames resized back afterwards;
+* the request's size rounded to the family's multiple, and the frames resized back afterwards
+  (and, for the one folder not held to its grid, the frame count rounded up and trimmed back);
 * per-step progress from ``callback_on_step_end``, naming the expert in use for Wan 2.2 A14B
   (the pipeline switches from ``transformer`` to ``transformer_2`` below
   ``boundary_ratio * num_train_timesteps``; the callback sees the same timestep);
@@ -34,10 +35,11 @@ from generation.types import Mode, ProgressCallback, VideoRequest
 if TYPE_CHECKING:
     import torch
 
-# Wan 2.1's 16 latent channels -> RGB (ComfyUI's published Wan21 factors, as in wan.py). The
-# A14B experts share this VAE. For the other VAEs (Wan 2.2's 48 channels, LTX-Video's 128,
-# CogVideoX's 16) no factors are published with diffusers, so they are fitted when the model
-# loads: see fit_preview_factors.
+# Wan 2.1's 16 latent channels -> RGB, a linear fit of the VAE decoder's response, as published
+# with ComfyUI (comfy/latent_formats.py, class Wan21); applied to the normalised latents the
+# denoiser works on, it gives values in about [-1, 1]. The A14B experts share this VAE. For the
+# other VAEs (Wan 2.2's 48 channels, LTX-Video's 128, CogVideoX's 16) no factors are published
+# with diffusers, so they are fitted when the model loads: see fit_preview_factors.
 WAN21_PREVIEW = (
     (
         (-0.1299, -0.1692, 0.2932),
@@ -166,7 +168,7 @@ def call_arguments(
         "negative_prompt": request.negative_prompt or None,
         "height": height,
         "width": width,
-        "num_frames": request.num_frames,
+        "num_frames": families.model_frames(model, request.num_frames),
         "num_inference_steps": request.steps,
         "guidance_scale": request.guidance,
     }

@@ -10,6 +10,11 @@ Each family's limits come from its diffusers pipeline (``check_inputs`` and the 
 diffusers 0.42) and its VAE: sides are rounded to the multiple the VAE and the transformer's
 patches need (documented rounding; the frames are resized back to the request), while frame
 counts, frame rates and modes a model cannot make are refused with a message naming what is valid.
+
+One folder is held to looser rules (``ModelFolder.strict`` False): the Wan 2.1 text-to-video
+folder of REELSMITH_WAN21_T2V_MODEL (the engine wan2.1-t2v), whose requests predate these
+checks: its frame count goes up to the next 4k + 1 (the extra frames are dropped afterwards) and
+any frame rate is taken, but the family's longest clip still holds.
 """
 
 from __future__ import annotations
@@ -79,6 +84,9 @@ class ModelFolder:
     fps: int  # the rate it is trained at
     boundary_ratio: float | None = None  # MoE: where the low-noise expert takes over
     fixed_size: tuple[int, int] | None = None  # (width, height) when the model makes one size only
+    # False: off-grid frame counts are rounded up (see model_frames) and any frame rate is taken,
+    # instead of being refused; only the wan2.1-t2v engine's folder is held to these rules.
+    strict: bool = True
 
     @property
     def modes(self) -> tuple[Mode, ...]:
@@ -89,11 +97,12 @@ class ModelFolder:
         return f"{self.family.label}: {' and '.join(self.modes)} (diffusers)"
 
 
-def detect(path: str | Path) -> ModelFolder:
+def detect(path: str | Path, default_class: str = "") -> ModelFolder:
     """Read a diffusers folder's ``model_index.json`` (and component configs) to recognise it.
 
-    Raises UnknownModel (a ValueError) saying what is wrong when it is not a folder of a
-    family this project runs.
+    ``default_class``: the pipeline class a folder that names none is taken for. Raises
+    UnknownModel (a ValueError) saying what is wrong when it is not a folder of a family this
+    project runs.
     """
     folder = resolve_folder(str(path))
     index = _read_json(folder / "model_index.json")
@@ -101,7 +110,7 @@ def detect(path: str | Path) -> ModelFolder:
         raise UnknownModel(
             f"weights not found at {folder} (expected a diffusers folder with model_index.json)"
         )
-    class_name = str(index.get("_class_name", ""))
+    class_name = str(index.get("_class_name", "")) or default_class
     if class_name in WAN_PIPELINES:
         return _detect_wan(folder, index, class_name)
     if class_name in LTX_PIPELINES:
@@ -140,6 +149,12 @@ def check_request(model: ModelFolder, request: VideoRequest) -> None:
     family = model.family.label
     if request.mode not in model.pipelines:
         raise ValueError(f"This {family} model makes {' and '.join(model.modes)} only.")
+    if not model.strict:
+        if request.num_frames > model.max_frames:
+            raise ValueError(
+                f"{family} makes at most {model.max_frames} frames, not {request.num_frames}."
+            )
+        return
     valid = valid_frame_counts(model)
     if request.num_frames not in valid:
         raise ValueError(
@@ -179,6 +194,13 @@ def valid_frame_counts(model: ModelFolder) -> list[int]:
 def fps_range(model: ModelFolder) -> tuple[int, int]:
     """Half to double the trained rate: within it the motion still looks natural."""
     return -(-model.fps // 2), model.fps * 2
+
+
+def model_frames(model: ModelFolder, num_frames: int) -> int:
+    """The frame count the model generates: the smallest frame_step * k + 1 at or above
+    ``num_frames`` (the request's own count when it is on the grid)."""
+    latent_frames = -(-(num_frames - 1) // model.frame_step)  # ceil((n - 1) / step)
+    return model.frame_step * max(latent_frames, 0) + 1
 
 
 def model_size(model: ModelFolder, width: int, height: int) -> tuple[int, int]:

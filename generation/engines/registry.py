@@ -20,12 +20,16 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from types import ModuleType
 
 from generation import limits
-from generation.engines import camera, families, memory, options, wan
+from generation.engines import camera, families, memory, options
 from generation.engines.base import Engine, EngineInfo, EngineSettings, resolve_device
 from generation.types import EngineUnavailable, Mode, VideoRequest
 
 EMBEDDED = "embedded"
-WAN21_T2V = wan.NAME
+# Wan 2.1 text-to-video from REELSMITH_WAN21_T2V_MODEL: a model folder of the Wan 2.1 family
+# under a fixed name and label, held to the looser rules it always had (families.py, strict).
+WAN21_T2V = "wan2.1-t2v"
+WAN21_T2V_ENV = "REELSMITH_WAN21_T2V_MODEL"
+_WAN21_T2V_LABEL = "Wan 2.1 text-to-video (diffusers)"
 _EMBEDDED_LABEL = "Embedded model (small, trained by this project, runs on a CPU)"
 _EMBEDDED_MISSING = "the embedded model is not installed"
 
@@ -80,7 +84,7 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
     wan2.1-t2v). ``REELSMITH_DEVICE``: auto, cuda, cuda:1, cpu, ...
     ``REELSMITH_MAX_LOADED_MODELS``: models a worker keeps loaded at once (default 2).
     """
-    paths = {WAN21_T2V: environ.get("REELSMITH_WAN21_T2V_MODEL", "").strip()}
+    paths = {WAN21_T2V: environ.get(WAN21_T2V_ENV, "").strip()}
     queues: dict[str, str] = {}
     model_options: dict[str, dict[str, str]] = {}
     for name, entry in parse_models(environ.get("REELSMITH_MODELS", "")).items():
@@ -306,11 +310,24 @@ def _describe_embedded(
 # The operator's model folders ------------------------------------------------------------------
 
 
+def _folder(name: str, settings: EngineSettings) -> families.ModelFolder:
+    """The model folder engine ``name`` runs, recognised from its JSON files; UnknownModel
+    saying why when there is none it can run."""
+    path = settings.model_paths.get(name, "")
+    if name != WAN21_T2V:
+        return families.detect(path)
+    # The wan2.1-t2v engine took any diffusers folder, whether or not its model_index.json
+    # names the pipeline, and its requests were never held to the family's grid.
+    if not path:
+        raise families.UnknownModel(f"no model configured (set {WAN21_T2V_ENV})")
+    model = families.detect(path, default_class="WanPipeline")
+    return dataclasses.replace(model, strict=False)
+
+
 def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
-    """An operator-named model folder, recognised from its JSON files."""
-    path = settings.model_paths[name]
+    """A model folder, recognised from its JSON files."""
     try:
-        model = families.detect(path)
+        model = _folder(name, settings)
     except families.UnknownModel as exc:
         return EngineInfo(
             name=name,
@@ -321,7 +338,7 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
             reason=str(exc),
         )
     fast = options.preset_defaults(settings.options.get(name, {}), "fast")
-    offered = _model_presets(name, settings)
+    offered = _kind(name).presets(name, settings)
     return EngineInfo(
         name=name,
         label=model.label,
@@ -343,7 +360,7 @@ def _model_presets(name: str, settings: EngineSettings) -> tuple[str, ...]:
 def _check_model(name: str, request: VideoRequest, settings: EngineSettings) -> None:
     """The folder's own rules: its frame grid, frame rates and modes."""
     try:
-        model = families.detect(settings.model_paths.get(name, ""))
+        model = _folder(name, settings)
     except families.UnknownModel as exc:
         raise EngineUnavailable(f"The {name} engine cannot run here: {exc}") from exc
     families.check_request(model, request)
@@ -353,21 +370,36 @@ def _describe_model(
     name: str, request: VideoRequest, settings: EngineSettings
 ) -> dict[str, object]:
     try:
-        model = families.detect(settings.model_paths.get(name, ""))
+        model = _folder(name, settings)
     except families.UnknownModel:
         return {}
     width, height = families.model_size(model, request.width, request.height)
-    return {"model_family": model.family.key, "model_size": f"{width}x{height}"}
+    return {
+        "model_family": model.family.key,
+        "model_size": f"{width}x{height}",
+        "model_frames": families.model_frames(model, request.num_frames),
+    }
 
 
 def _load_model(name: str, settings: EngineSettings) -> Engine:
     from generation.engines import diffusers_video
 
-    model = families.detect(settings.model_paths[name])
+    model = _folder(name, settings)
     device = resolve_device(settings.device)
     engine = diffusers_video.load(model, device, settings.options.get(name, {}))
     engine.name = name
     return engine
+
+
+def _wan21_t2v_info(name: str, settings: EngineSettings) -> EngineInfo:
+    """Its folder's entry under its own label; text-to-video even before it is configured."""
+    info = _model_info(name, settings)
+    return dataclasses.replace(info, label=_WAN21_T2V_LABEL, modes=info.modes or ("text-to-video",))
+
+
+def _load_wan21_t2v(name: str, settings: EngineSettings) -> Engine:
+    """Its folder, loaded without memory or speed options: it never took any."""
+    return _load_model(name, dataclasses.replace(settings, options={}))
 
 
 # The table ---------------------------------------------------------------------------------------
@@ -385,11 +417,7 @@ _TABLE: tuple[tuple[str | None, _Kind], ...] = (
     (EMBEDDED, _Kind(info=_embedded_info, load=_load_embedded, describe=_describe_embedded)),
     (
         WAN21_T2V,
-        _Kind(
-            info=lambda name, settings: wan.info(settings),
-            load=lambda name, settings: wan.load(settings),
-            describe=lambda name, request, settings: wan.describe(request),
-        ),
+        _Kind(info=_wan21_t2v_info, load=_load_wan21_t2v, describe=_describe_model),
     ),
     (None, _MODEL_FOLDER),
     (

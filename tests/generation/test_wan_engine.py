@@ -8,20 +8,41 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation.engines import EngineSettings, load_engine, wan
-from generation.engines.wan import WanEngine, model_frames, model_size
+from generation.engines import EngineSettings, families, load_engine
+from generation.engines.diffusers_video import DiffusersVideoEngine as WanEngine
+from generation.engines.registry import WAN21_T2V
 from generation.pipelines import text_to_video
 from generation.render import probe
 from generation.types import Cancelled, VideoRequest
 
+# A Wan 2.1 text-to-video folder's rules, as the wan2.1-t2v engine detects them.
+WAN21 = families.ModelFolder(
+    path=Path(),
+    family=families.WAN21,
+    pipelines={"text-to-video": "WanPipeline"},
+    size_multiple=16,
+    frame_step=4,
+    max_frames=81,
+    fps=16,
+    strict=False,
+)
+
+
+def model_frames(num_frames: int) -> int:
+    return families.model_frames(WAN21, num_frames)
+
+
+def model_size(width: int, height: int) -> tuple[int, int]:
+    return families.model_size(WAN21, width, height)
+
 
 def settings_for(folder: Path) -> EngineSettings:
-    return EngineSettings(model_paths={wan.NAME: str(folder)}, device="cpu")
+    return EngineSettings(model_paths={WAN21_T2V: str(folder)}, device="cpu")
 
 
 @pytest.fixture
 def engine(tiny_wan: Path) -> WanEngine:
-    loaded = load_engine(wan.NAME, settings_for(tiny_wan))
+    loaded = load_engine(WAN21_T2V, settings_for(tiny_wan))
     assert isinstance(loaded, WanEngine)
     return loaded
 
@@ -42,20 +63,21 @@ def request(**changes: object) -> VideoRequest:
 
 def count_vae_decodes(engine: WanEngine, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    decode = engine.pipe.vae.decode
+    vae = engine.pipes["text-to-video"].vae
+    decode = vae.decode
 
     def counted(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return decode(*args, **kwargs)
 
-    monkeypatch.setattr(engine.pipe.vae, "decode", counted)
+    monkeypatch.setattr(vae, "decode", counted)
     return calls
 
 
 def test_the_saved_folder_loads_through_the_projects_loader(tiny_wan):
     """A diffusers folder with model_index.json loads as the Wan engine on the CPU."""
     assert (tiny_wan / "model_index.json").is_file()
-    engine = load_engine(wan.NAME, settings_for(tiny_wan))
+    engine = load_engine(WAN21_T2V, settings_for(tiny_wan))
     assert engine.name == "wan2.1-t2v"
     assert not list(tiny_wan.rglob("*.bin")), "weights are saved (and read) as safetensors only"
 
@@ -139,7 +161,7 @@ def test_the_pipeline_writes_an_mp4_that_reads_back(tiny_wan, tmp_path, progress
     result = text_to_video.generate(
         request(width=64, height=64, num_frames=5, fps=10),
         output=tmp_path / "ball.mp4",
-        engine=wan.NAME,
+        engine=WAN21_T2V,
         settings=settings_for(tiny_wan),
         on_progress=progress,
     )
