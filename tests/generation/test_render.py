@@ -1,4 +1,4 @@
-"""Rendering: frames to an MP4, a poster, a thumbnail, and probing the result."""
+"""Rendering: frames to an MP4, a poster, and probing the result."""
 
 from __future__ import annotations
 
@@ -7,15 +7,6 @@ import pytest
 from PIL import Image
 
 from generation import render
-
-
-def write_thumbnail(frames: np.ndarray, path, side: int = render.THUMBNAIL_SIDE):
-    """A small JPEG of the middle frame, its longest side ``side`` pixels."""
-    image = Image.fromarray(frames[len(frames) // 2])
-    image.thumbnail((side, side), Image.Resampling.LANCZOS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="JPEG", quality=85)
-    return path
 
 
 def moving_bar(frames: int = 12, height: int = 48, width: int = 64) -> np.ndarray:
@@ -84,13 +75,6 @@ def test_the_poster_is_the_middle_frame(tmp_path):
     with Image.open(poster) as image:
         assert image.format == "JPEG"
         assert np.abs(np.asarray(image, dtype=int) - frames[2]).mean() < 6
-
-
-def test_the_thumbnail_is_small(tmp_path):
-    """The thumbnail's longest side is at most 320 pixels, keeping the aspect ratio."""
-    frames = np.zeros((3, 360, 640, 3), dtype=np.uint8)
-    with Image.open(write_thumbnail(frames, tmp_path / "thumb.jpg")) as image:
-        assert image.size == (320, 180)
 
 
 def test_frames_of_the_wrong_type_are_refused(tmp_path):
