@@ -23,6 +23,7 @@ from studio.models import (
 )
 from studio.params import AvatarParams
 from studio.queueing import enqueue
+from studio.services.errors import refused_as
 from studio.services.uploads import asset_create
 
 
@@ -81,8 +82,10 @@ def avatar_job_submit(
     from generation.avatar import script, tts
     from generation.pipelines import avatar as pipeline
 
-    text = script.check_script(params.script)
-    tts.check_voice(params.voice)
+    with refused_as("bad_script"):
+        text = script.check_script(params.script)
+    with refused_as("voice_unavailable"):
+        tts.check_voice(params.voice)
     with transaction.atomic():
         job = Job(
             **params.job_fields(),
@@ -120,6 +123,7 @@ def voice_preview(*, script: str, voice: str, speed: float) -> bytes:
     from generation.avatar import tts
     from generation.avatar.script import check_script
 
-    speech = tts.speak(check_script(script), voice=voice, speed=speed)
+    with refused_as("voice_unavailable"):
+        speech = tts.speak(check_script(script), voice=voice, speed=speed)
     with tempfile.TemporaryDirectory(prefix="reelsmith-voice-") as tmp:
         return tts.write_wav(speech, Path(tmp) / "voice.wav").read_bytes()

@@ -39,12 +39,19 @@ def batch_create(
     ``image``: the photo an image-to-video template animates; ``presenter``: the avatar who
     speaks a talking-head template's rows."""
     if not parsed.ok:
-        raise ValueError("Only a CSV whose every row is valid can become a batch.")
+        raise ValidationError(
+            "Only a CSV whose every row is valid can become a batch.", code="bad_csv"
+        )
     if template.mode == Template.Mode.IMAGE_TO_VIDEO and image is None:
-        raise ValueError(f"{template.name} animates an image: upload one for the batch.")
+        raise ValidationError(
+            f"{template.name} animates an image: upload one for the batch.", code="image_required"
+        )
     if template.mode == Template.Mode.AVATAR:
         if presenter is None or presenter.workspace_id != workspace.pk:
-            raise ValueError(f"{template.name} is spoken by a presenter: pick one of your avatars.")
+            raise ValidationError(
+                f"{template.name} is spoken by a presenter: pick one of your avatars.",
+                code="presenter_required",
+            )
         image = presenter.image
     else:
         presenter = None
@@ -79,7 +86,9 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
             try:
                 template_params(template=batch.template, values=row.values)
             except ValidationError as exc:
-                raise ValueError(f"Row {row.number}: {' '.join(exc.messages)}") from None
+                raise ValidationError(
+                    f"Row {row.number}: {' '.join(exc.messages)}", code="bad_row"
+                ) from None
         # One seed for the whole batch, so rows whose prompts are the same share their footage.
         seed = batch.template.seed if batch.template.seed is not None else random_seed()
         jobs: list[Job] = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from generation import EngineUnavailable
 from generation.engines import check_engine_request, get_engine_info
 from studio.engines import engine_settings
 from studio.live import broadcast_state
@@ -21,6 +21,7 @@ from studio.models import (
 from studio.params import AvatarParams, JobParams, generation_key, random_seed
 from studio.queueing import enqueue
 from studio.services.avatars import avatar_job_submit
+from studio.services.errors import refused_as
 from studio.worker.lease import mark_final
 
 
@@ -40,15 +41,19 @@ def job_submit(
 
     With ``send=False`` the caller announces and sends it (see batch_launch, which sends the
     rows that share footage in one message)."""
-    info = get_engine_info(params.engine, engine_settings())
+    with refused_as("unknown_engine"):
+        info = get_engine_info(params.engine, engine_settings())
     if not info.available:
-        raise EngineUnavailable(f"{info.label} is unavailable: {info.reason}")
+        raise ValidationError(
+            f"{info.label} is unavailable: {info.reason}", code="engine_unavailable"
+        )
     if params.mode not in info.modes:
-        raise ValueError(f"{info.label} cannot make {params.mode} videos.")
+        raise ValidationError(f"{info.label} cannot make {params.mode} videos.", code="engine_mode")
     if params.mode == "image-to-video" and image is None:
-        raise ValueError("Image-to-video needs an image.")
-    # A model folder's own limits (frame counts, rates), refused here rather than on a worker.
-    check_engine_request(params.engine, params.request(), engine_settings())
+        raise ValidationError("Image-to-video needs an image.", code="image_required")
+    # The engine's own limits (frame counts, rates, presets), refused here, not on a worker.
+    with refused_as("engine_limits"):
+        check_engine_request(params.engine, params.request(), engine_settings())
     with transaction.atomic():
         job = Job(
             **params.job_fields(),
@@ -97,7 +102,10 @@ def job_rerun(*, job: Job, user: User, same_seed: bool) -> Job:
     seed = job.seed if same_seed else random_seed()
     if job.mode == Job.Mode.AVATAR:
         if job.avatar is None:
-            raise ValueError("This talking head's avatar was deleted; it cannot be made again.")
+            raise ValidationError(
+                "This talking head's avatar was deleted; it cannot be made again.",
+                code="avatar_deleted",
+            )
         return avatar_job_submit(
             workspace=job.workspace,
             user=user,

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
-from generation import EngineUnavailable, VideoResult, limits, overlays, render
+from generation import VideoResult, limits, overlays, render
 from generation.engines import default_engine
 from studio import placeholders
 from studio.engines import engine_presets, engine_settings
@@ -27,6 +27,7 @@ from studio.models import (
 )
 from studio.params import AvatarParams, JobParams, random_seed
 from studio.services.avatars import avatar_job_submit
+from studio.services.errors import refused_as
 from studio.services.jobs import job_submit
 
 
@@ -132,7 +133,9 @@ def template_update(
     ``voice`` ("" for the default voice) and ``speed`` are a talking head's (None keeps them).
     """
     if template.is_builtin:
-        raise ValueError("Built-in templates cannot be edited; save a copy to your workspace.")
+        raise ValidationError(
+            "Built-in templates cannot be edited; save a copy to your workspace.", code="builtin"
+        )
     if preset is not None and preset != template.preset:
         _template_check_preset(template.engine, preset)
         template.preset = preset
@@ -173,8 +176,8 @@ def template_params(
 ) -> tuple[JobParams, dict[str, Any]]:
     """The job parameters and overlay texts of a template filled with a user's values.
 
-    Raises ValidationError naming missing, too long or unknown placeholders, and
-    EngineUnavailable when nothing here can make the template's kind of video.
+    Raises ValidationError naming missing, too long or unknown placeholders, or saying that
+    nothing here can make the template's kind of video.
     """
     values = placeholders.check_values(placeholders.check_fields(template.fields), values)
     prompt = placeholders.fill(template.prompt, values)
@@ -189,8 +192,9 @@ def template_params(
         return _template_avatar_params(template, values, seed), overlays
     engine = template.engine or default_engine(template.mode, engine_settings())  # type: ignore[arg-type]
     if not engine:
-        raise EngineUnavailable(
-            f"No {template.get_mode_display().lower()} engine is installed on this server."
+        raise ValidationError(
+            f"No {template.get_mode_display().lower()} engine is installed on this server.",
+            code="engine_unavailable",
         )
     params = JobParams(
         mode=template.mode,
@@ -250,29 +254,33 @@ def template_make_preview(
         workdir = Path(tmp)
         if params.mode == Template.Mode.AVATAR:
             if image_path is None:
-                raise ValueError("A talking-head preview needs a portrait.")
-            result = avatar.generate(
-                AvatarParams(
-                    script=params.prompt,
-                    voice=template.voice,
-                    speed=template.speed,
-                    captions="file",
-                    width=params.width,
-                    height=params.height,
-                    fps=params.fps,
-                    seed=params.seed,
-                ).request(image_path=image_path),
-                output=workdir / "footage.mp4",
-            )
+                raise ValidationError(
+                    "A talking-head preview needs a portrait.", code="portrait_required"
+                )
+            with refused_as("generation_refused"):
+                result = avatar.generate(
+                    AvatarParams(
+                        script=params.prompt,
+                        voice=template.voice,
+                        speed=template.speed,
+                        captions="file",
+                        width=params.width,
+                        height=params.height,
+                        fps=params.fps,
+                        seed=params.seed,
+                    ).request(image_path=image_path),
+                    output=workdir / "footage.mp4",
+                )
             return _template_store_preview(template, result, filled, workdir)
         request = params.request(image_path=image_path)
         pipeline = image_to_video if params.mode == "image-to-video" else text_to_video
-        result = pipeline.generate(
-            request,
-            output=workdir / "footage.mp4",
-            engine=params.engine,
-            settings=engine_settings(),
-        )
+        with refused_as("generation_refused"):
+            result = pipeline.generate(
+                request,
+                output=workdir / "footage.mp4",
+                engine=params.engine,
+                settings=engine_settings(),
+            )
         return _template_store_preview(template, result, filled, workdir)
 
 
@@ -314,13 +322,18 @@ def template_submit(
     as many jobs of the same request with consecutive seeds, grouped under the first.
     ``send`` as for job_submit; ``avatar``: the presenter of a talking-head template."""
     if not 1 <= variants <= limits.MAX_VARIANTS:
-        raise ValueError(f"Make from 1 to {limits.MAX_VARIANTS} variants.")
+        raise ValidationError(
+            f"Make from 1 to {limits.MAX_VARIANTS} variants.", code="bad_variants"
+        )
     params, overlays = template_params(template=template, values=values, seed=seed)
     if variants > 1 and params.seed is None:
         params = dataclasses.replace(params, seed=random_seed())
     if params.mode == Template.Mode.AVATAR:
         if avatar is None:
-            raise ValueError(f"{template.name} needs a presenter: pick one of your avatars.")
+            raise ValidationError(
+                f"{template.name} needs a presenter: pick one of your avatars.",
+                code="presenter_required",
+            )
         return _template_avatar_submit(
             template=template,
             workspace=workspace,
@@ -377,7 +390,7 @@ def _template_avatar_submit(
     from generation.avatar import tts
 
     if avatar.workspace_id != workspace.pk:
-        raise ValueError("That avatar belongs to another workspace.")
+        raise ValidationError("That avatar belongs to another workspace.", code="not_yours")
     seed = params.seed if params.seed is not None else random_seed()
     with transaction.atomic():
         jobs = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from studio.models import (
@@ -49,7 +50,9 @@ def membership_remove(*, membership: Membership) -> None:
             workspace_id=membership.workspace_id, role=Membership.Role.OWNER
         )
         if owners.count() == 1:
-            raise ValueError("A workspace needs an owner; make someone else owner first.")
+            raise ValidationError(
+                "A workspace needs an owner; make someone else owner first.", code="last_owner"
+            )
     membership.delete()
 
 

@@ -95,8 +95,8 @@ def avatar_video_new(request: AuthenticatedRequest, workspace_id: int) -> HttpRe
                 avatar=form.cleaned_data["avatar"],
                 params=form.to_params(),
             )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
             return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
     return render(
@@ -136,6 +136,6 @@ def avatar_voice_preview(request: AuthenticatedRequest, workspace_id: int) -> Ht
         wav = services.avatars.voice_preview(
             script=data["script"], voice=data["voice"], speed=data["speed"]
         )
-    except (ValueError, RuntimeError) as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
     return HttpResponse(wav, content_type="audio/wav")

@@ -18,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from generation import EngineUnavailable
 from studio import batches, exports, previews, selectors, services
 from studio.forms.batches import BatchForm
 from studio.models import Batch, Job, Template
@@ -141,9 +140,8 @@ def batch_detail(request: AuthenticatedRequest, workspace_id: int, batch_id: int
                 if batch.status == Batch.Status.DRAFT
                 else [],
             }
-        except (ValidationError, EngineUnavailable) as exc:
-            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            preview = {"row": rows[0].number, "error": message}
+        except ValidationError as exc:
+            preview = {"row": rows[0].number, "error": " ".join(exc.messages)}
     return render(
         request,
         "studio/batch_detail.html",
@@ -179,8 +177,8 @@ def batch_launch(request: AuthenticatedRequest, workspace_id: int, batch_id: int
     )
     try:
         services.batches.batch_launch(batch=batch, user=request.user)
-    except (ValueError, EngineUnavailable) as exc:
-        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
 
 
@@ -190,8 +188,8 @@ def batch_retry(request: AuthenticatedRequest, workspace_id: int, batch_id: int)
     batch = _batch_for_edit(request, workspace_id, batch_id, refused="Viewers cannot retry rows.")
     try:
         retried = services.batches.batch_retry_failed(batch=batch, user=request.user)
-    except (ValueError, EngineUnavailable) as exc:
-        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
             request, f"{len(retried)} failed row{'s' if len(retried) != 1 else ''} queued again."

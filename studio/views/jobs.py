@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     HttpResponse,
@@ -14,7 +15,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from generation import EngineUnavailable, limits
+from generation import limits
 from generation.engines import default_engine
 from studio import selectors, services
 from studio.engines import engine_list, engine_settings
@@ -71,8 +72,8 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             job = _submit(request, form, membership)
-        except (ValueError, EngineUnavailable) as exc:
-            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
             return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
     settings = engine_settings()
@@ -186,8 +187,8 @@ def job_rerun(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> 
             user=request.user,
             same_seed=request.POST.get("seed") != "new",
         )
-    except (ValueError, EngineUnavailable) as exc:
-        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("job_detail", workspace_id=workspace_id, job_id=job.pk)
     return redirect("job_detail", workspace_id=workspace_id, job_id=new_job.pk)
 

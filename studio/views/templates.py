@@ -12,7 +12,6 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from generation import EngineUnavailable
 from studio import selectors, services
 from studio.engines import engine_presets, voice_list
 from studio.forms.templates import TemplateEditForm, TemplateFillForm, TemplateSaveForm
@@ -69,8 +68,6 @@ def template_use(
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
-        except (ValueError, EngineUnavailable) as exc:
-            form.add_error(None, str(exc))
         else:
             return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
     return render(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import (
     Http404,
     HttpResponse,
@@ -75,8 +76,8 @@ def member_remove(
         return HttpResponseForbidden("Only owners can remove other members.")
     try:
         services.workspaces.membership_remove(membership=victim)
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("members", workspace_id=workspace_id)
     if victim.pk == membership.pk:
         return redirect("dashboard")

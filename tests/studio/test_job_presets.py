@@ -8,6 +8,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from generation.engines import EngineSettings
@@ -153,7 +154,7 @@ def test_a_fast_job_from_the_editor_runs_the_engine_with_its_lora(
 
 def test_the_service_refuses_fast_for_an_engine_without_it(workspace, user, fast_engines, no_queue):
     """job_submit checks the preset too, so no caller can queue what a worker would refuse."""
-    with pytest.raises(ValueError, match="no Fast preset here"):
+    with pytest.raises(ValidationError, match="no Fast preset here"):
         services.jobs.job_submit(workspace=workspace, user=user, params=_params(engine="plain-wan"))
     assert Job.objects.count() == 0
 

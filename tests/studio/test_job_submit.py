@@ -4,8 +4,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from generation import EngineUnavailable
 from generation.engines import EngineSettings
 from studio import queueing, services
 from studio.models import Job
@@ -58,7 +58,7 @@ def test_it_picks_a_random_seed_when_none_is_given(workspace, user, asset, camer
 
 def test_it_rejects_an_unknown_engine_and_stores_nothing(workspace, user, camera_params, no_queue):
     """An engine the registry does not know is refused before anything is written."""
-    with pytest.raises(ValueError, match="camera-motion"):
+    with pytest.raises(ValidationError, match="camera-motion"):
         services.jobs.job_submit(
             workspace=workspace, user=user, params=replace(camera_params, engine="nonesuch")
         )
@@ -68,14 +68,14 @@ def test_it_rejects_an_unknown_engine_and_stores_nothing(workspace, user, camera
 def test_it_rejects_an_unavailable_engine(workspace, user, camera_params, no_queue):
     """An engine without its weights is refused with the reason."""
     params = replace(camera_params, engine="wan2.1-t2v", mode="text-to-video")
-    with pytest.raises(EngineUnavailable, match=r"weights|model"):
+    with pytest.raises(ValidationError, match=r"weights|model"):
         services.jobs.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
 
 
 def test_it_rejects_image_to_video_without_an_image(workspace, user, camera_params, no_queue):
     """Image-to-video with no image is refused."""
-    with pytest.raises(ValueError, match="needs an image"):
+    with pytest.raises(ValidationError, match="needs an image"):
         services.jobs.job_submit(workspace=workspace, user=user, params=camera_params)
 
 
@@ -156,7 +156,7 @@ def test_it_refuses_a_frame_count_the_model_cannot_make(
         guidance=2.0,
         seed=1,
     )
-    with pytest.raises(ValueError, match="choose 13 or 17"):
+    with pytest.raises(ValidationError, match="choose 13 or 17"):
         services.jobs.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
 
@@ -176,7 +176,7 @@ def test_it_refuses_more_frames_than_a_built_in_engine_makes(workspace, user, no
         guidance=2.0,
         seed=1,
     )
-    with pytest.raises(ValueError, match=r"The frame count is 257; .* at most 256 frames"):
+    with pytest.raises(ValidationError, match=r"The frame count is 257; .* at most 256 frames"):
         services.jobs.job_submit(workspace=workspace, user=user, params=params)
     assert Job.objects.count() == 0
     assert not no_queue.called

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from PIL import Image, ImageDraw
 
-from generation import EngineUnavailable
 from studio import services
 from studio.models import Template
 
@@ -92,7 +91,7 @@ class Command(BaseCommand):
                     services.templates.template_make_preview(
                         template=template, values=values, image_path=image
                     )
-                except (EngineUnavailable, ValidationError, ValueError) as exc:
-                    self.stdout.write(f"skipped {template.name}: {exc}")
+                except ValidationError as exc:
+                    self.stdout.write(f"skipped {template.name}: {' '.join(exc.messages)}")
                     continue
             self.stdout.write(f"made {template.name}: {template.preview.name}")
