@@ -12,9 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import redis
+from django.db import transaction
 from django.utils import timezone
 
 from studio.celery import app
+from studio.live import broadcast_state
 from studio.models import Job
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,19 @@ def enqueue(job_id: int, queue: str) -> None:
         Job.objects.filter(pk=job_id).update(stage="waiting for the queue")
         return
     Job.objects.filter(pk=job_id).update(celery_task_id=result.id, enqueued_at=timezone.now())
+
+
+def send_on_commit(job: Job) -> None:
+    """Once the transaction commits, announce the job, then send it to its queue.
+
+    Announced first: once queued, a worker may report it running at any moment, and a late
+    "queued" message would then show a stale state."""
+
+    def announce_and_enqueue() -> None:
+        broadcast_state(job)
+        enqueue(job.pk, job.queue)
+
+    transaction.on_commit(announce_and_enqueue)
 
 
 SHARED_MESSAGE_JOBS = 100  # at most this many jobs in one message, so other workers can help

@@ -13,7 +13,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
-from studio.live import broadcast_state
 from studio.models import (
     Avatar,
     Job,
@@ -22,7 +21,7 @@ from studio.models import (
     Workspace,
 )
 from studio.params import AvatarParams
-from studio.queueing import enqueue
+from studio.queueing import send_on_commit
 from studio.services.errors import refused_as
 from studio.services.uploads import asset_create
 
@@ -109,12 +108,7 @@ def avatar_job_submit(
         job.save()
         if not send:
             return job
-
-        def announce_and_enqueue() -> None:
-            broadcast_state(job)
-            enqueue(job.pk, job.queue)
-
-        transaction.on_commit(announce_and_enqueue)
+        send_on_commit(job)
     return job
 
 

@@ -19,7 +19,7 @@ from studio.models import (
     Workspace,
 )
 from studio.params import AvatarParams, JobParams, generation_key, random_seed
-from studio.queueing import enqueue
+from studio.queueing import send_on_commit
 from studio.services.avatars import avatar_job_submit
 from studio.services.errors import refused_as
 from studio.worker.lease import mark_final
@@ -71,13 +71,7 @@ def job_submit(
         if not send:
             return job
 
-        # Announce the job before queueing it: once queued, a worker may report it running at
-        # any moment, and a late "queued" message would then show a stale state.
-        def announce_and_enqueue() -> None:
-            broadcast_state(job)
-            enqueue(job.pk, info.queue)
-
-        transaction.on_commit(announce_and_enqueue)
+        send_on_commit(job)
     return job
 
 

@@ -76,24 +76,12 @@ def template_create_from_job(*, job: Job, user: User, name: str) -> Template:
     Placeholders already written in the job's prompt (``{company}``) become fields.
     """
     template = Template(
+        **JobParams.of_job(job).job_fields(),  # the recipe, its seed included
         workspace_id=job.workspace_id,
         name=name.strip()[:100] or f"From job {job.pk}",
         created_by=user,
         source_job=job,
-        mode=job.mode,
-        engine=job.engine,
-        prompt=job.prompt,
-        negative_prompt=job.negative_prompt,
-        motion=job.motion,
         aspect=_aspect_of(job.width, job.height),
-        width=job.width,
-        height=job.height,
-        num_frames=job.num_frames,
-        fps=job.fps,
-        steps=job.steps,
-        guidance=job.guidance,
-        seed=job.seed,
-        preset=job.preset,
         overlays=job.template.overlays if job.template else {},
     )
     if job.mode == Job.Mode.AVATAR:

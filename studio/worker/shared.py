@@ -113,18 +113,8 @@ class SharedRows:
                 brand=self.brands[job.workspace_id],
                 source=self.source,
             )
-            return VideoResult(
-                output=output,
-                poster=render.write_poster(drawn, output.with_suffix(".jpg")),
-                engine=generation.engine,
-                num_frames=len(drawn),
-                fps=self.fps,
-                width=generation.width,
-                height=generation.height,
-                seed=job.seed,
-                seconds=0.0,
-                details={**generation.details, "shared_generation": generation.key},
-            )
+            poster = render.write_poster(drawn, output.with_suffix(".jpg"))
+            return _reused(generation, job, output=output, poster=poster, num_frames=len(drawn))
         except Exception as exc:
             logger.exception("job %s: its overlays could not be drawn", job.pk)
             return exc
@@ -241,11 +231,18 @@ def result_from_generation(
         reporter(1, 1, stage="reusing shared footage")
     Job.objects.filter(pk=job.pk).update(generation=generation)
     job.generation = generation
+    return _reused(generation, job, output=output, poster=poster, num_frames=generation.num_frames)
+
+
+def _reused(
+    generation: Generation, job: Job, *, output: Path, poster: Path, num_frames: int
+) -> VideoResult:
+    """A job's result made from shared footage: no time spent generating, the footage named."""
     return VideoResult(
         output=output,
         poster=poster,
         engine=generation.engine,
-        num_frames=generation.num_frames,
+        num_frames=num_frames,
         fps=generation.fps,
         width=generation.width,
         height=generation.height,
