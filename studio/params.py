@@ -161,11 +161,6 @@ def _seed(job: Job, seed: int | None) -> int:
     return job.seed if seed is None else seed
 
 
-def job_request(job: Job, *, image_path: Path | None) -> VideoRequest:
-    """A stored text- or image-to-video job as the request generation/ takes."""
-    return JobParams.of_job(job).request(image_path=image_path)
-
-
 def generation_key(job: Job) -> str:
     """A hash of everything the engine sees. Jobs with equal keys make the same footage
     (a seed fixes the noise), so they can share one generation."""

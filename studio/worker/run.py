@@ -15,7 +15,7 @@ from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, 
 from studio.brand import brand_values
 from studio.engines import engine_settings
 from studio.models import Generation, Job
-from studio.params import AvatarParams, job_request
+from studio.params import AvatarParams, JobParams
 from studio.worker.lease import LeaseLost, job_end, job_start
 from studio.worker.progress import ProgressReporter
 from studio.worker.shared import (
@@ -42,7 +42,7 @@ def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -
         return
     workdir = Path(tempfile.mkdtemp(prefix=f"reelsmith-job-{job.pk}-"))
     try:
-        request = job_request(job, image_path=_copy_image(job, workdir))
+        request = JobParams.of_job(job).request(image_path=_copy_image(job, workdir))
         reporter = ProgressReporter(job=job, worker=worker)
         shared = shared_generation(job) or wait_for_shared_footage(job, reporter)
         if shared is not None:
