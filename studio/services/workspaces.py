@@ -44,16 +44,25 @@ def membership_add(
 
 
 def membership_remove(*, membership: Membership) -> None:
-    """Remove a member; a workspace always keeps at least one owner."""
-    if membership.role == Membership.Role.OWNER:
-        owners = Membership.objects.filter(
-            workspace_id=membership.workspace_id, role=Membership.Role.OWNER
-        )
-        if owners.count() == 1:
-            raise ValidationError(
-                "A workspace needs an owner; make someone else owner first.", code="last_owner"
-            )
-    membership.delete()
+    """Remove a member; a workspace always keeps at least one owner.
+
+    A personal workspace its first owner is removed from (or leaves) stops being theirs: it
+    stays with the owners who remain, and the removed user gets a new personal workspace on
+    their next visit instead of the old one back.
+    """
+    with transaction.atomic():
+        workspace = Workspace.objects.select_for_update().get(pk=membership.workspace_id)
+        if membership.role == Membership.Role.OWNER:
+            owners = Membership.objects.filter(workspace=workspace, role=Membership.Role.OWNER)
+            if owners.count() == 1:
+                raise ValidationError(
+                    "A workspace needs an owner; make someone else owner first.",
+                    code="last_owner",
+                )
+        if workspace.personal_for_id == membership.user_id:
+            workspace.personal_for = None
+            workspace.save(update_fields=["personal_for"])
+        membership.delete()
 
 
 def project_get_or_create(*, workspace: Workspace, name: str) -> Project:

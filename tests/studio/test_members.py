@@ -63,6 +63,24 @@ def test_the_last_owner_cannot_leave(member_client, workspace, user):
     assert Membership.objects.filter(pk=mine.pk).exists()
 
 
+def test_an_owner_removed_from_their_personal_workspace_does_not_get_it_back(
+    client, django_user_model, other_user
+):
+    """A co-owner removes the personal workspace's first owner; the next visit gives them a new one."""
+    owner = django_user_model.objects.create_user(username="pia", password="a-long-passphrase")
+    personal = services.workspaces.workspace_ensure_personal(user=owner)
+    services.workspaces.membership_add(workspace=personal, user=other_user, role="owner")
+    removed = Membership.objects.get(workspace=personal, user=owner)
+    services.workspaces.membership_remove(membership=removed)
+
+    client.force_login(owner)
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("gallery", args=[personal.pk])).status_code == 404
+    assert not Membership.objects.filter(workspace=personal, user=owner).exists()
+    fresh = Membership.objects.get(user=owner)
+    assert fresh.workspace != personal and fresh.role == "owner"
+
+
 def test_a_non_member_cannot_see_or_change_members(client, workspace, other_user):
     """The members page and its actions are 404 to outsiders."""
     mine = Membership.objects.get(workspace=workspace)
