@@ -1,9 +1,12 @@
 """Live updates over WebSockets.
 
 `/ws/workspaces/<id>/` streams every job of a workspace (dashboard, gallery);
-`/ws/workspaces/<id>/jobs/<job>/` streams one job (its page). Both check membership on connect,
-refuse non-members before the handshake completes, and send a snapshot first, so a page that
-reloads or joins late shows the true state.
+`/ws/workspaces/<id>/jobs/<job>/` streams one job (its page). Both check membership on connect
+and send a snapshot first, so a page that reloads or joins late shows the true state.
+
+A refusal is a close with code 4403 right after the handshake, with nothing sent: a handshake
+refused outright reaches the browser as code 1006, which it cannot tell from a network fault,
+so it would keep reconnecting. A member removed from the workspace is closed the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from studio import live, selectors
 from studio.models import Job, Workspace
 
+REFUSED = 4403  # the client stops reconnecting on this code
+
 
 class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
     groups: list[str] = []
@@ -23,18 +28,19 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
         snapshot = await self._authorise(kwargs["workspace_id"], kwargs.get("job_id"))
+        await self.accept()
         if snapshot is None:
-            await self.close(code=4403)
+            await self.close(code=REFUSED)
             return
         group, jobs = snapshot
-        self.group = group
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        self.joined = [group, live.member_group(kwargs["workspace_id"], self.scope["user"].pk)]
+        for name in self.joined:
+            await self.channel_layer.group_add(name, self.channel_name)
         await self.send_json({"type": "snapshot", "jobs": jobs})
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for name in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(name, self.channel_name)
 
     @database_sync_to_async
     def _authorise(self, workspace_id: int, job_id: int | None) -> tuple[str, list[Any]] | None:
@@ -52,6 +58,10 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Clients only listen; anything they send is ignored."""
+
+    async def member_removed(self, event: dict[str, Any]) -> None:
+        """The user was removed from the workspace: they get nothing more from it."""
+        await self.close(code=REFUSED)
 
     async def job_progress(self, event: dict[str, Any]) -> None:
         await self.send_json(event)

@@ -87,6 +87,15 @@ def workspace_group(workspace_id: int) -> str:
     return f"workspace-{workspace_id}"
 
 
+def member_group(workspace_id: int, user_id: int) -> str:
+    """One member's sockets on one workspace: closed when they are removed from it."""
+    return f"member-{workspace_id}-{user_id}"
+
+
+def member_removed(workspace_id: int, user_id: int) -> None:
+    send([(member_group(workspace_id, user_id), {"type": "member.removed"})])
+
+
 def broadcast_state(job: Job) -> None:
     group_send(job.workspace_id, job.pk, {"type": "job.status", **selectors.job_state(job)})
 

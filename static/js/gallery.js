@@ -10,6 +10,43 @@ document.addEventListener("mouseout", (event) => {
   if (video && !video.contains(event.relatedTarget)) { video.pause(); video.currentTime = 0; }
 });
 
+// What a live section shows, as {job id: status}: tiles and batch rows carry both.
+const shown = (root) =>
+  new Map([...root.querySelectorAll("[data-job][data-status]")].map((el) => [el.dataset.job, el.dataset.status]));
+const ACTIVE = new Set(["queued", "running"]);
+
+// Whether these job states change what the page shows. A job the page does not show matters
+// only to a section that lists new jobs (data-live-new); with a snapshot, a job the page shows
+// as active that is no longer in it has finished.
+function changes(states, { snapshot }) {
+  const page = shown(document);
+  const listsNew = document.querySelector("[data-live-new]") !== null;
+  for (const state of states) {
+    const status = page.get(String(state.job));
+    if (status === undefined ? listsNew : status !== state.status) return true;
+  }
+  if (!snapshot) return false;
+  const active = new Set(states.map((state) => String(state.job)));
+  return [...page].some(([job, status]) => ACTIVE.has(status) && !active.has(job));
+}
+
+const same = (a, b) => a.size === b.size && [...a].every(([job, status]) => b.get(job) === status);
+
+// Fetch the page again and swap in only the sections whose jobs changed (a section of
+// figures, with no jobs in it, is always swapped): a hovered video elsewhere keeps playing.
+async function refresh() {
+  const response = await fetch(location.href, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  for (const section of document.querySelectorAll("[data-live-workspace]")) {
+    const fresh = section.id && doc.getElementById(section.id);
+    if (!fresh) continue;
+    const before = shown(section);
+    if (before.size && same(before, shown(fresh))) continue;
+    section.replaceWith(fresh);
+  }
+}
+
 const live = document.querySelector("[data-live-workspace]");
 if (live) {
   let reloadTimer;
@@ -22,19 +59,13 @@ if (live) {
       const img = tile.querySelector("img");
       if (img && message.preview) img.src = message.preview;
     } else if (message.type === "job.status" || message.type === "snapshot") {
-      // A job started, finished or was added: fetch the page again, at most once a second.
-      // The snapshot (on every connection) too: jobs that finished between this page's
-      // rendering and the socket's opening are in no message and in no snapshot of active jobs.
+      // The snapshot comes on every connection: jobs that finished while the socket was down
+      // are in no message, and in no snapshot of active jobs, so their absence is a change.
+      const snapshot = message.type === "snapshot";
+      if (!changes(snapshot ? message.jobs : [message], { snapshot })) return;
+      // At most one fetch a second however many jobs change.
       clearTimeout(reloadTimer);
-      reloadTimer = setTimeout(async () => {
-        const response = await fetch(location.href, { credentials: "same-origin" });
-        if (!response.ok) return;
-        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-        for (const section of document.querySelectorAll("[data-live-workspace], #active, #gallery")) {
-          const fresh = section.id && doc.getElementById(section.id);
-          if (fresh) section.replaceWith(fresh);
-        }
-      }, 1000);
+      reloadTimer = setTimeout(refresh, 1000);
     }
   });
 }

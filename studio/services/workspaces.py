@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from studio import live
 from studio.models import (
     Membership,
     Project,
@@ -63,6 +64,8 @@ def membership_remove(*, membership: Membership) -> None:
             workspace.personal_for = None
             workspace.save(update_fields=["personal_for"])
         membership.delete()
+        workspace_id, user_id = workspace.pk, membership.user_id
+        transaction.on_commit(lambda: live.member_removed(workspace_id, user_id))
 
 
 def project_get_or_create(*, workspace: Workspace, name: str) -> Project:

@@ -14,6 +14,15 @@ CHROMIUM = "/usr/bin/chromium"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_collected() -> None:
+    """The live server serves static files from STATIC_ROOT (DEBUG is off): collect them so a
+    browser test runs the scripts as they are in the tree, not as they were last collected."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
     # Function-scoped: Playwright's sync API runs an event loop in this thread for as long as it

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.urls import reverse
 
 from studio import services
 from studio.asgi import application
-from studio.models import Job, Video
+from studio.models import Job, Membership, Video
 
 pytestmark = pytest.mark.django_db
 
@@ -67,27 +69,65 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, finished_job):
 
 
 def _ws_connect(user: Any, path: str) -> tuple[bool, Any]:
+    """Open a socket as ``user``: (accepted, the first message or the close code)."""
+
     async def go() -> tuple[bool, Any]:
         communicator = WebsocketCommunicator(
             application, path, headers=[(b"origin", b"http://127.0.0.1")]
         )
         communicator.scope["user"] = user
         connected, _ = await communicator.connect()
-        first = await communicator.receive_json_from() if connected else None
+        first = await communicator.receive_output() if connected else None
         await communicator.disconnect()
-        return connected, first
+        if first and first["type"] == "websocket.close":
+            return connected, first["code"]
+        return connected, first and json.loads(first["text"])
 
     return async_to_sync(go)()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_websocket_refuses_a_non_member(other_user, job):
-    """The workspace and job streams refuse a user who is not a member."""
-    assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/") == (False, None)
+    """The workspace and job streams close on a non-member with 4403, before sending anything."""
+    assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/") == (True, 4403)
     assert _ws_connect(other_user, f"/ws/workspaces/{job.workspace_id}/jobs/{job.pk}/") == (
-        False,
-        None,
+        True,
+        4403,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("stream", ["workspace", "job"])
+def test_a_member_removed_from_the_workspace_is_closed_out(user, other_user, job, stream):
+    """Removing a member closes their open sockets on that workspace with 4403; others stay."""
+    services.workspaces.membership_add(workspace=job.workspace, user=other_user, role="viewer")
+    path = f"/ws/workspaces/{job.workspace_id}/"
+    if stream == "job":
+        path += f"jobs/{job.pk}/"
+
+    async def go() -> tuple[Any, Any]:
+        sockets = []
+        for who in (other_user, user):
+            communicator = WebsocketCommunicator(
+                application, path, headers=[(b"origin", b"http://127.0.0.1")]
+            )
+            communicator.scope["user"] = who
+            assert (await communicator.connect())[0]
+            assert (await communicator.receive_json_from())["type"] == "snapshot"
+            sockets.append(communicator)
+        removed = await database_sync_to_async(Membership.objects.get)(
+            workspace_id=job.workspace_id, user=other_user
+        )
+        await database_sync_to_async(services.workspaces.membership_remove)(membership=removed)
+        closed = await sockets[0].receive_output(timeout=5)
+        stays = await sockets[1].receive_nothing(timeout=0.5)
+        for communicator in sockets:
+            await communicator.disconnect()
+        return closed, stays
+
+    closed, stays = async_to_sync(go)()
+    assert closed == {"type": "websocket.close", "code": 4403}
+    assert stays
 
 
 @pytest.mark.django_db(transaction=True)

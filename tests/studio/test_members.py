@@ -66,7 +66,7 @@ def test_the_last_owner_cannot_leave(member_client, workspace, user):
 def test_an_owner_removed_from_their_personal_workspace_does_not_get_it_back(
     client, django_user_model, other_user
 ):
-    """A co-owner removes the personal workspace's first owner; the next visit gives them a new one."""
+    """Removed by a co-owner, a personal workspace's first owner gets a new one next visit."""
     owner = django_user_model.objects.create_user(username="pia", password="a-long-passphrase")
     personal = services.workspaces.workspace_ensure_personal(user=owner)
     services.workspaces.membership_add(workspace=personal, user=other_user, role="owner")
