@@ -24,7 +24,7 @@ from studio.live import broadcast_states
 from studio.models import Generation, Job, Video, Workspace
 from studio.worker.lease import LEASE_FIELDS, mark_final, take_lease
 from studio.worker.progress import ProgressReporter
-from studio.worker.store import json_safe, video_for
+from studio.worker.store import json_safe, video_files_delete, video_for
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,12 @@ def _shared_rows_finish(
     generation: Generation,
 ) -> None:
     """Store the rows' videos and end their jobs in one transaction, where this worker still
-    holds their lease (as job_finish does for one job)."""
+    holds their lease (as job_finish does for one job: the files first, then a short write)."""
+    stored = {
+        row.pk: video_for(row, outcome)
+        for row, outcome in zip(leased, outcomes, strict=True)
+        if isinstance(outcome, VideoResult)
+    }
     with transaction.atomic():
         locked = Job.objects.select_for_update().in_bulk([job.pk for job in leased])
         ended: list[Job] = []
@@ -152,7 +157,9 @@ def _shared_rows_finish(
                 error = f"The overlays could not be drawn: {type(outcome).__name__}: {outcome}"
                 mark_final(job, Job.Status.FAILED, stage="failed", error=error)
             else:
-                videos.append(video_for(job, outcome))
+                video = stored.pop(row.pk)
+                video.job = job
+                videos.append(video)
                 job.generation = generation
                 job.details = json_safe(outcome.details)
                 job.progress_step = job.progress_total = 1
@@ -160,6 +167,8 @@ def _shared_rows_finish(
             ended.append(job)
         Video.objects.bulk_create(videos)
         Job.objects.bulk_update(ended, [*LEASE_FIELDS, "generation", "details"])
+    for video in stored.values():  # rows this worker lost or that were cancelled meanwhile
+        video_files_delete(video)
     broadcast_states(ended)
 
 

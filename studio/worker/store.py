@@ -20,18 +20,25 @@ logger = logging.getLogger(__name__)
 
 
 def job_finish(*, job_id: int, worker: str, result: VideoResult) -> Video | None:
-    """Store the video and mark the job succeeded, if this worker still holds the lease."""
+    """Store the video and mark the job succeeded, if this worker still holds the lease.
+
+    The files are stored first, outside the transaction: an upload to S3 can take seconds,
+    and the job's row stays locked only for the short write that records them (a cancel or the
+    sweep waits for that lock). Files stored for a job this worker lost are deleted again.
+    """
+    job = Job.objects.get(pk=job_id)
+    if not _holds_lease(job, worker):
+        return None
+    video = None if job.cancel_requested else video_for(job, result)
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
-        if job.status != Job.Status.RUNNING or job.lease_owner != worker:
-            logger.warning("job %s: finished without the lease; output discarded", job_id)
-            return None
-        if job.cancel_requested:
+        if not _holds_lease(job, worker):
+            kept = None
+        elif job.cancel_requested or video is None:
             mark_final(job, Job.Status.CANCELLED, stage="cancelled")
             job.save()
-            video = None
+            kept = None
         else:
-            video = video_for(job, result)
             video.save()
             job.details = json_safe(result.details)
             if job.mode == Job.Mode.AVATAR:
@@ -39,12 +46,29 @@ def job_finish(*, job_id: int, worker: str, result: VideoResult) -> Video | None
             job.progress_step = job.progress_total = max(job.progress_total, 1)
             mark_final(job, Job.Status.SUCCEEDED, stage="done")
             job.save()
+            kept = video
+    if video is not None and kept is None:
+        video_files_delete(video)
     broadcast_state(job)
-    return video
+    return kept
+
+
+def _holds_lease(job: Job, worker: str) -> bool:
+    if job.status == Job.Status.RUNNING and job.lease_owner == worker:
+        return True
+    logger.warning("job %s: finished without the lease; output discarded", job.pk)
+    return False
+
+
+def video_files_delete(video: Video) -> None:
+    """Delete the stored files of a video whose row was never saved."""
+    for field in (video.file, video.poster, video.captions):
+        if field:
+            field.delete(save=False)
 
 
 def video_for(job: Job, result: VideoResult) -> Video:
-    """The job's Video, its files stored, not yet saved."""
+    """The job's Video, its files stored, not yet saved (see video_files_delete)."""
     video = Video(
         job=job,
         workspace_id=job.workspace_id,
