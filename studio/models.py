@@ -123,7 +123,9 @@ class Job(models.Model):
     queue = models.CharField(max_length=20)
     prompt = models.TextField()
     negative_prompt = models.TextField(blank=True)
-    image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT)
+    # RESTRICT, not PROTECT: an upload a job was made from cannot be deleted on its own, but
+    # the workspace that holds both can be (PROTECT would refuse that cascade too).
+    image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.RESTRICT)
     motion = models.CharField(max_length=20, default="auto")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -363,9 +365,9 @@ class Batch(models.Model):
         CANCELLED = "cancelled"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="batches")
-    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="batches")
+    template = models.ForeignKey(Template, on_delete=models.RESTRICT, related_name="batches")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT)
+    image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.RESTRICT)
     # A talking-head batch's speaker (its image is the presenter's portrait).
     presenter = models.ForeignKey(
         "Avatar", null=True, blank=True, on_delete=models.SET_NULL, related_name="batches"
@@ -450,7 +452,7 @@ class Avatar(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="avatars")
     name = models.CharField(max_length=100)
-    image = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="avatars")
+    image = models.ForeignKey(Asset, on_delete=models.RESTRICT, related_name="avatars")
     face_box = models.JSONField(default=list)  # [x, y, width, height] in the image's pixels
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)

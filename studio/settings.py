@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "studio",
+    # Last, as it asks: deletes a row's files once the deletion is committed (cascades too),
+    # and a file replaced by another on save.
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import RestrictedError
 from PIL import Image, ImageOps
 
 from studio.models import (
@@ -59,8 +60,16 @@ def avatar_rename(*, avatar: Avatar, name: str) -> Avatar:
 
 def avatar_delete(*, avatar: Avatar) -> None:
     """Remove an avatar from the library. Its videos, and jobs still queued with it, keep the
-    portrait (an upload of the workspace's)."""
-    avatar.delete()
+    portrait (an upload of the workspace's); a portrait nothing else uses goes with it, file
+    and all."""
+    with transaction.atomic():
+        portrait = avatar.image
+        avatar.delete()
+        try:
+            with transaction.atomic():
+                portrait.delete()
+        except RestrictedError:
+            pass  # a job, a batch or another avatar still uses it
 
 
 def avatar_job_submit(
