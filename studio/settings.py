@@ -151,6 +151,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "recover-stalled-jobs": {"task": "studio.tasks.recover_stalled_jobs", "schedule": 60.0},
+    "sweep-leftovers": {"task": "studio.tasks.sweep_leftovers", "schedule": 3600.0},
 }
 
 # Jobs
@@ -162,6 +163,11 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 JOB_PROGRESS_INTERVAL = env.float(
     "JOB_PROGRESS_INTERVAL", default=0.25
 )  # seconds between row writes
+# Leftovers (studio.worker.cleanup): a stored file no row names is deleted once it is this old
+# (files are stored a moment before their row is committed); a temporary folder nothing wrote
+# to for this long belonged to a killed worker.
+MEDIA_SWEEP_GRACE_SECONDS = env.int("MEDIA_SWEEP_GRACE_SECONDS", default=3600)
+TEMP_FOLDER_MAX_AGE_SECONDS = env.int("TEMP_FOLDER_MAX_AGE_SECONDS", default=24 * 3600)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024

@@ -11,7 +11,7 @@ from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from studio import queueing
-from studio.worker import lease, run
+from studio.worker import cleanup, lease, run
 
 
 @shared_task(
@@ -45,6 +45,12 @@ def recover_stalled_jobs() -> None:
     queueing.jobs_requeue_lost(in_broker=queueing.broker_task_ids())
 
 
+@shared_task(name="studio.tasks.sweep_leftovers")
+def sweep_leftovers() -> None:
+    cleanup.media_sweep()
+    cleanup.temp_folders_sweep()
+
+
 @worker_init.connect
 def _limit_torch_threads(**kwargs: Any) -> None:
     # Two threads fighting over two cores run many times slower than one; GPU workers barely
@@ -62,3 +68,5 @@ def _limit_torch_threads(**kwargs: Any) -> None:
 def _recover_after_restart(sender: Any, **kwargs: Any) -> None:
     """A worker that starts again takes back the jobs its killed predecessor left running."""
     lease.jobs_recover_stalled(restarted_worker=sender.hostname)
+    # The periodic sweep runs on one worker; each machine clears its own folders on start.
+    cleanup.temp_folders_sweep()
