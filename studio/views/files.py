@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Iterator
+from typing import IO
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -13,6 +15,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
+    StreamingHttpResponse,
 )
 from django.views.decorators.http import require_GET
 
@@ -68,15 +71,33 @@ def stored_file(request: AuthenticatedRequest, name: str) -> HttpResponseBase:
             refused["Content-Range"] = f"bytes */{size}"
             return refused
         handle.seek(start)
-        body = handle.read(end - start + 1)
-        handle.close()
-        response = HttpResponse(body, status=206, content_type=content_type)
+        length = end - start + 1
+        response = StreamingHttpResponse(
+            _chunks(handle, length), status=206, content_type=content_type
+        )
+        response["Content-Length"] = str(length)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     else:
         response = FileResponse(handle, content_type=content_type)
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+CHUNK_BYTES = 64 * 1024  # a seek into a 1 GB video must not read it into memory
+
+
+def _chunks(handle: IO[bytes], length: int) -> Iterator[bytes]:
+    """``length`` bytes from the handle's position, a chunk at a time; closes the handle."""
+    try:
+        while length > 0:
+            chunk = handle.read(min(CHUNK_BYTES, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
 
 
 def _is_local_storage() -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from unittest import mock
+
 import pytest
 from django.urls import reverse
 
@@ -12,14 +15,53 @@ def test_it_serves_a_byte_range(member_client, video):
     """A Range request gets 206 with just those bytes."""
     response = member_client.get(reverse("file", args=[video.file.name]), HTTP_RANGE="bytes=2-5")
     assert response.status_code == 206
-    assert response.content == b"2345"
+    assert b"".join(response.streaming_content) == b"2345"
     assert response["Content-Range"] == "bytes 2-5/10"
+
+
+def test_a_range_is_streamed_in_chunks_not_read_whole(member_client, video):
+    """A 3 MB range of a large video is read 64 KiB at a time, as the response is sent."""
+    from django.core.files.storage import default_storage
+
+    from studio.views import files
+
+    with default_storage.open(video.file.name, "wb") as handle:
+        handle.write(bytes(range(256)) * (16 * 1024))  # 4 MiB
+    reads: list[int] = []
+    real_open = default_storage.open
+
+    class Recording:
+        def __init__(self, raw: Any) -> None:
+            self.raw = raw
+
+        def read(self, n: int = -1) -> bytes:
+            reads.append(n)
+            return self.raw.read(n)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.raw, name)
+
+    def recording_open(name: str, mode: str = "rb") -> Any:
+        handle = real_open(name, mode)
+        handle.file = Recording(handle.file)
+        return handle
+
+    with mock.patch.object(default_storage, "open", side_effect=recording_open):
+        response = member_client.get(
+            reverse("file", args=[video.file.name]), HTTP_RANGE="bytes=1000-3000999"
+        )
+        assert response.status_code == 206 and response.streaming
+        assert response["Content-Length"] == "3000000"
+        assert reads == []  # nothing read before the body is sent
+        body = b"".join(response.streaming_content)
+    assert len(body) == 3_000_000 and body[:2] == bytes([1000 % 256, 1001 % 256])
+    assert reads and max(reads) <= files.CHUNK_BYTES and -1 not in reads
 
 
 def test_it_serves_a_suffix_range_and_refuses_an_impossible_one(member_client, video):
     """bytes=-3 is the last three bytes; a range past the end is 416."""
     url = reverse("file", args=[video.file.name])
-    assert member_client.get(url, HTTP_RANGE="bytes=-3").content == b"789"
+    assert b"".join(member_client.get(url, HTTP_RANGE="bytes=-3").streaming_content) == b"789"
     assert member_client.get(url, HTTP_RANGE="bytes=50-").status_code == 416
 
 
