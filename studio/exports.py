@@ -27,10 +27,10 @@ def batch_results_csv(*, batch: Batch, link_for: Callable[[Job], str]) -> str:
 def batch_zip(*, batch: Batch, filename_column: str, results_csv: str) -> IO[bytes]:
     """A ZIP of the batch's finished videos, named from a column's values, with the results.
 
-    Written to a temporary file (kept in memory while small) that the response streams;
-    videos are stored, not deflated: an MP4 is already compressed.
+    Written on a worker (studio.worker.archive) to a temporary file, kept in memory while
+    small, that the caller stores and closes; videos are stored, not deflated: an MP4 is
+    already compressed.
     """
-    # The caller hands the file to the response, which closes it once sent.
     archive: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=32 * 2**20)  # noqa: SIM115
     used: set[str] = set()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:

@@ -387,6 +387,37 @@ class Batch(models.Model):
         return f"Batch {self.pk} of {self.template}"
 
 
+def _archive_path(archive: BatchArchive, filename: str) -> str:
+    return f"workspaces/{archive.batch.workspace_id}/batches/{archive.batch_id}/{filename}"
+
+
+class BatchArchive(models.Model):
+    """A ZIP of a batch's finished videos, named after one column: built by a worker on an
+    editor's request and kept, so a download streams a stored file."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building"
+        READY = "ready"
+        FAILED = "failed"
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="archives")
+    filename_column = models.CharField(max_length=200, blank=True)  # "" names files by row
+    video_count = models.PositiveIntegerField()  # finished videos when it was asked for
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    file = models.FileField(upload_to=_archive_path, max_length=300, blank=True)
+    links_base = models.CharField(max_length=300)  # the studio's address, for the CSV's links
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"ZIP of {self.video_count} videos of batch {self.batch_id}"
+
+
 class BatchRow(models.Model):
     """A row of a batch's CSV and the job that makes its video (the latest, after a retry)."""
 

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 QUEUES = ("cpu", "gpu-small", "gpu-large")
 RUN_JOB = "studio.tasks.run_job"  # one job
 RUN_JOBS = "studio.tasks.run_jobs"  # jobs that share one generation request, made once
+BUILD_ARCHIVE = "studio.tasks.build_batch_archive"  # a batch's ZIP of videos
+ARCHIVE_QUEUE = "cpu"  # reading and writing files: any CPU worker
 
 
 def send_task(name: str, *, args: tuple[Any, ...], queue: str, retry: bool) -> Any:
@@ -54,6 +56,13 @@ def send_on_commit(job: Job) -> None:
         enqueue(job.pk, job.queue)
 
     transaction.on_commit(announce_and_enqueue)
+
+
+def archive_send_on_commit(archive_id: int) -> None:
+    """Ask a worker to build a batch's ZIP once the row asking for it is committed."""
+    transaction.on_commit(
+        lambda: send_task(BUILD_ARCHIVE, args=(archive_id,), queue=ARCHIVE_QUEUE, retry=True)
+    )
 
 
 SHARED_MESSAGE_JOBS = 100  # at most this many jobs in one message, so other workers can help

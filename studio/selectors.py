@@ -19,6 +19,7 @@ from studio.models import (
     Asset,
     Avatar,
     Batch,
+    BatchArchive,
     BatchRow,
     BrandKit,
     Job,
@@ -249,6 +250,25 @@ def batch_progress(*, batch: Batch) -> dict[str, Any]:
         "fraction": finished / total if total else 0.0,
         "eta": per_job * left if left else None,
     }
+
+
+def batch_ready_videos(*, batch: Batch) -> int:
+    """How many of the batch's rows have a finished video (what a ZIP would hold)."""
+    return batch.rows.filter(job__status=Job.Status.SUCCEEDED, job__video__isnull=False).count()
+
+
+def batch_archive_latest(*, batch: Batch, filename_column: str) -> BatchArchive | None:
+    """The newest ZIP asked for with this naming, whatever its state."""
+    return batch.archives.filter(filename_column=filename_column).first()
+
+
+def batch_archive_ready(*, batch: Batch, filename_column: str) -> BatchArchive | None:
+    """The newest finished ZIP with this naming."""
+    return (
+        batch.archives.filter(filename_column=filename_column, status=BatchArchive.Status.READY)
+        .exclude(file="")
+        .first()
+    )
 
 
 def _average_row_seconds(rows: list[BatchRow]) -> float | None:

@@ -11,7 +11,7 @@ from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from studio import queueing
-from studio.worker import cleanup, lease, run
+from studio.worker import archive, cleanup, lease, run
 
 
 @shared_task(
@@ -43,6 +43,16 @@ def run_jobs(self: Any, job_ids: list[int]) -> None:
 def recover_stalled_jobs() -> None:
     lease.jobs_recover_stalled()
     queueing.jobs_requeue_lost(in_broker=queueing.broker_task_ids())
+
+
+@shared_task(
+    name=queueing.BUILD_ARCHIVE,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    max_retries=8,
+)
+def build_batch_archive(archive_id: int) -> None:
+    archive.archive_build(archive_id=archive_id)
 
 
 @shared_task(name="studio.tasks.sweep_leftovers")

@@ -97,6 +97,11 @@ urlpatterns = [
         views.batches.batch_zip,
         name="batch_zip",
     ),
+    path(
+        "w/<int:workspace_id>/batches/<int:batch_id>/videos.zip/make/",
+        views.batches.batch_zip_make,
+        name="batch_zip_make",
+    ),
     path("files/<path:name>", views.files.stored_file, name="file"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -69,3 +69,9 @@ if (live) {
     }
   });
 }
+
+// A batch's ZIP is built by a worker and announced by no message: while one is being made,
+// look again every two seconds until it is ready.
+setInterval(() => {
+  if (document.querySelector("[data-archive-building]")) refresh();
+}, 2000);

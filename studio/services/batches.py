@@ -13,13 +13,15 @@ from studio.models import (
     Asset,
     Avatar,
     Batch,
+    BatchArchive,
     BatchRow,
     Job,
     Template,
     Workspace,
 )
 from studio.params import random_seed
-from studio.queueing import enqueue_shared
+from studio.queueing import archive_send_on_commit, enqueue_shared
+from studio.selectors import batch_archive_latest, batch_ready_videos
 from studio.services.jobs import job_cancel, job_rerun
 from studio.services.templates import template_params, template_submit
 
@@ -144,3 +146,34 @@ def batch_cancel(*, batch: Batch) -> int:
         job_cancel(job=job)
     Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.CANCELLED)
     return len(jobs)
+
+
+def batch_archive_request(
+    *, batch: Batch, user: User, filename_column: str, links_base: str
+) -> BatchArchive:
+    """Have a worker build the ZIP of the batch's finished videos, named after a column; one
+    already built (or being built) with every finished video is used as it is."""
+    if filename_column and filename_column not in batch.columns:
+        raise ValidationError(
+            f"The CSV has no column named {filename_column!r}.", code="unknown_column"
+        )
+    ready = batch_ready_videos(batch=batch)
+    if not ready:
+        raise ValidationError("No video of this batch is finished yet.", code="nothing_to_zip")
+    latest = batch_archive_latest(batch=batch, filename_column=filename_column)
+    if (
+        latest is not None
+        and latest.status != BatchArchive.Status.FAILED
+        and latest.video_count == ready
+    ):
+        return latest
+    with transaction.atomic():
+        archive = BatchArchive.objects.create(
+            batch=batch,
+            filename_column=filename_column,
+            video_count=ready,
+            links_base=links_base.rstrip("/"),
+            requested_by=user,
+        )
+        archive_send_on_commit(archive.pk)
+    return archive

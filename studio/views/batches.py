@@ -5,10 +5,12 @@ the results CSV and the ZIP of videos.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     HttpResponse,
@@ -120,6 +122,7 @@ def batch_detail(request: AuthenticatedRequest, workspace_id: int, batch_id: int
     batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
     rows = list(selectors.batch_rows(batch=batch))
     generations = selectors.batch_generations(batch=batch)
+    column = _zip_column(request, batch)
     preview: dict[str, Any] | None = None
     if rows:
         try:
@@ -156,7 +159,10 @@ def batch_detail(request: AuthenticatedRequest, workspace_id: int, batch_id: int
             "estimate": selectors.batch_estimate_seconds(
                 template=batch.template, generations=generations
             ),
-            "filename_column": request.GET.get("name", batch.filename_column),
+            "filename_column": column,
+            "ready_videos": selectors.batch_ready_videos(batch=batch),
+            "archive": selectors.batch_archive_latest(batch=batch, filename_column=column),
+            "archive_ready": selectors.batch_archive_ready(batch=batch, filename_column=column),
         },
     )
 
@@ -233,13 +239,45 @@ def _results_csv(request: AuthenticatedRequest, batch: Batch) -> str:
 @require_GET
 @login_required
 def batch_zip(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponseBase:
-    """A ZIP of the finished videos, named from the column the user picked (?name=)."""
+    """The stored ZIP of the finished videos, named after the column picked (?name=)."""
     membership = member_of(request, workspace_id)
     batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
-    column = request.GET.get("name", batch.filename_column)
-    archive = exports.batch_zip(
-        batch=batch,
-        filename_column=column if column in batch.columns else "",
-        results_csv=_results_csv(request, batch),
+    column = _zip_column(request, batch)
+    archive = selectors.batch_archive_ready(batch=batch, filename_column=column)
+    if archive is None:
+        messages.error(request, "That ZIP is not made yet.")
+        return redirect(_detail_url(batch, column))
+    filename = f"batch-{batch.pk}-videos.zip"
+    if not hasattr(default_storage, "path"):  # S3: a short-lived signed URL
+        return redirect(archive.file.url)
+    return FileResponse(archive.file.open("rb"), as_attachment=True, filename=filename)
+
+
+@require_POST
+@login_required
+def batch_zip_make(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+    """Have a worker build the ZIP of the videos finished so far (editors only)."""
+    batch = _batch_for_edit(
+        request, workspace_id, batch_id, refused="Viewers cannot make the ZIP of a batch."
     )
-    return FileResponse(archive, as_attachment=True, filename=f"batch-{batch.pk}-videos.zip")
+    column = request.POST.get("name", batch.filename_column)
+    try:
+        services.batches.batch_archive_request(
+            batch=batch,
+            user=request.user,
+            filename_column=column,
+            links_base=request.build_absolute_uri("/"),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_detail_url(batch, column))
+
+
+def _zip_column(request: AuthenticatedRequest, batch: Batch) -> str:
+    column = request.GET.get("name", batch.filename_column)
+    return column if column in batch.columns else ""
+
+
+def _detail_url(batch: Batch, column: str) -> str:
+    url = reverse("batch_detail", kwargs={"workspace_id": batch.workspace_id, "batch_id": batch.pk})
+    return f"{url}?{urlencode({'name': column})}#downloads" if column else f"{url}#downloads"

@@ -30,9 +30,12 @@ def launch_and_wait(page: Any, rows: int, seconds: float) -> None:
 
 
 def download_zip(page: Any, folder: Path) -> zipfile.ZipFile:
-    """Click the page's ZIP link and open what the browser downloads."""
+    """Make the ZIP (a worker builds it while the page shows so), then download it."""
+    page.click("#zip-make")
+    page.wait_for_selector("#zip-link", timeout=60_000)
+    page.locator("#downloads").screenshot(path=str(SHOTS / "batch-zip-ready.png"))
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="ZIP").click()
+        page.click("#zip-link")
     path = folder / "videos.zip"
     download_info.value.save_as(str(path))
     return zipfile.ZipFile(path)

@@ -10,10 +10,21 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from studio import services
-from studio.models import Batch, BatchRow, Job, Membership, Template, Video, Workspace
+from studio.models import (
+    Batch,
+    BatchArchive,
+    BatchRow,
+    Job,
+    Membership,
+    Template,
+    Video,
+    Workspace,
+)
+from studio.worker import archive as worker_archive
 from tests.conftest import make_png
 
 pytestmark = pytest.mark.django_db
@@ -235,24 +246,111 @@ def test_the_results_csv_neutralises_formulas(member_client, workspace, launched
     assert rows[2] == ["3", "failed", rows[2][2], '\'=HYPERLINK("x")']
 
 
-def test_the_zip_holds_the_videos_named_from_a_column(member_client, workspace, launched):
+def _make_zip(client: Any, batch: Batch, column: str | None = None, *, capture: Any) -> Any:
+    """Ask for the ZIP as the page's button does, then run the worker's build of it."""
+    with capture(execute=True):
+        response = client.post(
+            reverse("batch_zip_make", args=[batch.workspace_id, batch.pk]),
+            {} if column is None else {"name": column},
+        )
+    for archive in BatchArchive.objects.filter(status=BatchArchive.Status.BUILDING):
+        worker_archive.archive_build(archive_id=archive.pk)
+    return response
+
+
+def _download(client: Any, batch: Batch, column: str | None = None) -> zipfile.ZipFile:
+    url = reverse("batch_zip", args=[batch.workspace_id, batch.pk])
+    response = client.get(url, {} if column is None else {"name": column})
+    assert response.status_code == 200, response.status_code
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_zip_holds_the_videos_named_from_a_column(
+    member_client, workspace, launched, django_capture_on_commit_callbacks
+):
     """Files are named from the chosen column; unfinished rows are left out; results included."""
     first, _second = launched.rows.order_by("number")
     _finish(first, b"video-of-ana")
-    response = member_client.get(reverse("batch_zip", args=[workspace.pk, launched.pk]))
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    _make_zip(member_client, launched, capture=django_capture_on_commit_callbacks)
+    archive = _download(member_client, launched)
     assert sorted(archive.namelist()) == ["ana-acme.test.mp4", "results.csv"]
     assert archive.read("ana-acme.test.mp4") == b"video-of-ana"
-    response = member_client.get(
-        reverse("batch_zip", args=[workspace.pk, launched.pk]), {"name": "company"}
+    assert "http://testserver/w/" in archive.read("results.csv").decode()
+    _make_zip(member_client, launched, "company", capture=django_capture_on_commit_callbacks)
+    assert "Acme.mp4" in _download(member_client, launched, "company").namelist()
+
+
+def test_the_zip_is_built_by_a_worker_task_sent_on_request(
+    member_client, workspace, launched, no_queue, django_capture_on_commit_callbacks
+):
+    """Pressing the button sends one build task and stores nothing in the web request."""
+    _finish(launched.rows.order_by("number").first())
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(reverse("batch_zip_make", args=[workspace.pk, launched.pk]))
+    archive = BatchArchive.objects.get()
+    assert archive.status == "building" and not archive.file and archive.video_count == 1
+    sent = [c for c in no_queue.call_args_list if c.kwargs["args"] == (archive.pk,)]
+    assert len(sent) == 1 and sent[0].kwargs["queue"] == "cpu"
+
+
+def test_the_page_says_how_many_videos_are_ready_and_disables_the_zip_while_none_are(
+    member_client, workspace, launched, django_capture_on_commit_callbacks
+):
+    """No finished video: the button is disabled and pressing it anyway makes nothing."""
+    page = member_client.get(reverse("batch_detail", args=[workspace.pk, launched.pk]))
+    html = page.content.decode()
+    assert "0 videos ready, 2 still being made" in html
+    assert 'id="zip-make" disabled' in html and 'id="zip-link"' not in html
+    response = _make_zip(member_client, launched, capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 302 and not BatchArchive.objects.exists()
+    assert (
+        member_client.get(reverse("batch_zip", args=[workspace.pk, launched.pk])).status_code == 302
     )
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert "Acme.mp4" in archive.namelist()
-    response = member_client.get(
-        reverse("batch_zip", args=[workspace.pk, launched.pk]), {"name": "nope"}
+
+
+def test_a_zip_made_before_more_rows_finished_is_offered_beside_a_new_one(
+    member_client, workspace, launched, django_capture_on_commit_callbacks
+):
+    """One video zipped, a second finishes: the old ZIP of 1 stays, the button offers 2."""
+    first, second = launched.rows.order_by("number")
+    _finish(first)
+    _make_zip(member_client, launched, capture=django_capture_on_commit_callbacks)
+    _finish(second)
+    html = member_client.get(reverse("batch_detail", args=[workspace.pk, launched.pk])).content
+    assert b"Download ZIP of 1 video<" in html and b"Make a ZIP of 2 videos" in html
+    _make_zip(member_client, launched, capture=django_capture_on_commit_callbacks)
+    assert (
+        len([n for n in _download(member_client, launched).namelist() if n.endswith(".mp4")]) == 2
     )
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert "row-2.mp4" in archive.namelist()
+    assert BatchArchive.objects.count() == 1  # the older ZIP is gone
+
+
+def test_asking_again_for_a_zip_that_has_every_video_reuses_it(
+    member_client, workspace, launched, django_capture_on_commit_callbacks
+):
+    """Nothing new finished: the same ZIP, not a second build."""
+    _finish(launched.rows.order_by("number").first())
+    _make_zip(member_client, launched, capture=django_capture_on_commit_callbacks)
+    _make_zip(member_client, launched, capture=django_capture_on_commit_callbacks)
+    assert BatchArchive.objects.count() == 1
+
+
+def test_a_viewer_can_download_a_zip_but_not_make_one(
+    other_user, member_client, workspace, launched, django_capture_on_commit_callbacks
+):
+    """Building a ZIP is work only editors start; a ready one is there for viewers too."""
+    services.workspaces.membership_add(
+        workspace=workspace, user=other_user, role=Membership.Role.VIEWER
+    )
+    _finish(launched.rows.order_by("number").first())
+    viewer = Client()
+    viewer.force_login(other_user)
+    refused = _make_zip(viewer, launched, capture=django_capture_on_commit_callbacks)
+    assert refused.status_code == 403 and not BatchArchive.objects.exists()
+    page = viewer.get(reverse("batch_detail", args=[workspace.pk, launched.pk]))
+    assert b"No ZIP yet" in page.content and b'id="zip-make"' not in page.content
+    _make_zip(member_client, launched, capture=django_capture_on_commit_callbacks)
+    assert "results.csv" in _download(viewer, launched).namelist()
 
 
 def test_a_viewer_can_follow_but_not_launch_retry_or_cancel(
@@ -276,7 +374,7 @@ def test_another_user_gets_404_for_every_batch_url(client, other_user, workspace
     ws, pk = workspace.pk, launched.pk
     for name in ("batch_detail", "batch_results", "batch_zip"):
         assert client.get(reverse(name, args=[ws, pk])).status_code == 404, name
-    for name in ("batch_launch", "batch_retry", "batch_cancel"):
+    for name in ("batch_launch", "batch_retry", "batch_cancel", "batch_zip_make"):
         assert client.post(reverse(name, args=[ws, pk])).status_code == 404, name
     assert client.get(reverse("batch_list", args=[ws])).status_code == 404
     assert client.get(reverse("batch_new", args=[ws])).status_code == 404
