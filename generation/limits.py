@@ -23,6 +23,9 @@ MIN_SPEED, MAX_SPEED = 0.5, 2.0  # a voice's speed, 1 is its natural pace
 AVATAR_MIN_SIDE, AVATAR_MAX_SIDE = 256, 1280  # pixels, even numbers
 AVATAR_MIN_FPS, AVATAR_MAX_FPS = 12, 30
 
+MAX_CSV_BYTES = 2 * 2**20  # a batch's CSV, uploaded or pasted: thousands of rows
+MAX_CSV_COLUMNS = 500  # a wide CRM export fits; a header of 400,000 columns does not
+
 
 def for_page() -> dict[str, float | int]:
     """The limits the editor's script needs, for ``json_script``."""
