@@ -89,6 +89,10 @@ class Asset(models.Model):
         return self.original_name
 
 
+# The first words of the errors the worker records for an unexpected exception.
+UNEXPECTED_FAILURES = ("The engine failed", "The overlays could not be drawn")
+
+
 class Job(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -192,6 +196,16 @@ class Job(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    @property
+    def failure_reason(self) -> str:
+        """The reason a job failed, as a member reads it. An unexpected exception is recorded
+        as "<what failed>: <exception>" (studio/worker/run.py, shared.py, which log it with
+        its traceback); the page shows what failed and what to do, not the exception."""
+        for plain in UNEXPECTED_FAILURES:
+            if self.error.startswith(plain + ":"):
+                return f"{plain} unexpectedly. Try again; if it fails again, tell an owner."
+        return self.error
 
     @property
     def is_active(self) -> bool:
