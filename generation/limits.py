@@ -9,6 +9,7 @@ is queued.
 from __future__ import annotations
 
 MAX_PROMPT_CHARS = 2000  # a prompt, a negative prompt, and a template's filled prompt
+MAX_DESCRIPTION_CHARS = 500  # a template's description in the library
 MIN_SIDE, MAX_SIDE = 64, 1920  # pixels, either side of a text- or image-to-video request
 MAX_FRAMES = 257  # the longest clip any engine makes (LTX-Video's 8k + 1 frames)
 MAX_FPS = 60
@@ -22,6 +23,9 @@ MAX_SCRIPT_CHARS = 1000  # about a minute of speech: longer scripts belong in se
 MIN_SPEED, MAX_SPEED = 0.5, 2.0  # a voice's speed, 1 is its natural pace
 AVATAR_MIN_SIDE, AVATAR_MAX_SIDE = 256, 1280  # pixels, even numbers
 AVATAR_MIN_FPS, AVATAR_MAX_FPS = 12, 30
+
+MAX_CSV_BYTES = 2 * 2**20  # a batch's CSV, uploaded or pasted: thousands of rows
+MAX_CSV_COLUMNS = 500  # a wide CRM export fits; a header of 400,000 columns does not
 
 
 def for_page() -> dict[str, float | int]:

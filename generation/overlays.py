@@ -286,6 +286,47 @@ def _split(layer: Image.Image) -> tuple[np.ndarray, np.ndarray, tuple[slice, sli
     return array[..., :3], array[..., 3:] / 255.0, (slice(top, bottom), slice(left, right))
 
 
+_Layer = tuple[np.ndarray, np.ndarray, tuple[slice, slice], float, float]
+
+
+def _timed_layers(
+    spec: OverlaySpec, brand: Brand, width: int, height: int, footage_end: float
+) -> list[_Layer]:
+    """The title and lower third, each drawn once: RGB, alpha, box, start and end times."""
+    timed: list[_Layer] = []
+    if spec.title is not None:
+        end = spec.title.seconds or footage_end
+        timed.append((*_split(draw_title(spec.title, brand, width, height)), 0.0, end))
+    if spec.lower_third is not None:
+        lt = spec.lower_third
+        end = lt.start + lt.seconds if lt.seconds else footage_end
+        timed.append((*_split(draw_lower_third(lt, brand, width, height)), lt.start, end))
+    return timed
+
+
+def _blend_layers(frame: np.ndarray, t: float, timed: list[_Layer], footage_end: float) -> None:
+    """Blend the layers shown at time t into one footage frame (H, W, 3), in place."""
+    for rgb, alpha, box, start, end in timed:
+        opacity = _opacity(t, start, end, footage_end)
+        if opacity > 0:
+            frame[box] = _blend(frame[box], rgb, alpha, opacity)
+
+
+def _end_card_frames(card: EndCard, fps: int) -> tuple[int, int]:
+    """How many frames the end card adds, and over how many of them it dissolves in."""
+    card_frames = max(1, round(card.seconds * fps))
+    return card_frames, min(card_frames, max(1, round(FADE_SECONDS * fps)))
+
+
+def _card_frame(last: np.ndarray, card: np.ndarray, index: int, dissolve: int) -> np.ndarray:
+    """Frame ``index`` of the end card, dissolving from the footage's last frame."""
+    opacity = min(1.0, (index + 1) / dissolve)
+    if opacity >= 1:
+        return card
+    ones = np.ones((*card.shape[:2], 1), dtype=np.float32)
+    return _blend(last, card.astype(np.float32), ones, opacity)
+
+
 def apply(frames: np.ndarray, *, fps: int, spec: OverlaySpec, brand: Brand) -> np.ndarray:
     """Draw the spec's overlays on frames (T, H, W, 3) uint8; the end card adds frames."""
     if frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8:
@@ -295,35 +336,63 @@ def apply(frames: np.ndarray, *, fps: int, spec: OverlaySpec, brand: Brand) -> n
     out = frames.copy()
 
     # 1. Title and lower third: drawn once, blended into the footage frames they cover.
-    timed: list[tuple[np.ndarray, np.ndarray, tuple[slice, slice], float, float]] = []
-    if spec.title is not None:
-        end = spec.title.seconds or footage_end
-        timed.append((*_split(draw_title(spec.title, brand, width, height)), 0.0, end))
-    if spec.lower_third is not None:
-        lt = spec.lower_third
-        end = lt.start + lt.seconds if lt.seconds else footage_end
-        timed.append((*_split(draw_lower_third(lt, brand, width, height)), lt.start, end))
+    timed = _timed_layers(spec, brand, width, height, footage_end)
     for index in range(count):
-        t = index / fps
-        for rgb, alpha, box, start, end in timed:
-            opacity = _opacity(t, start, end, footage_end)
-            if opacity > 0:
-                out[index][box] = _blend(out[index][box], rgb, alpha, opacity)
+        _blend_layers(out[index], index / fps, timed, footage_end)
 
     # 2. End card: frames after the footage, the first ones dissolving from its last frame.
     if spec.end_card is not None:
         card = np.asarray(draw_end_card(spec.end_card, brand, width, height).convert("RGB"))
-        card_frames = max(1, round(spec.end_card.seconds * fps))
-        dissolve = min(card_frames, max(1, round(FADE_SECONDS * fps)))
-        last = out[-1]
+        card_frames, dissolve = _end_card_frames(spec.end_card, fps)
         tail = np.empty((card_frames, height, width, 3), dtype=np.uint8)
-        card_rgb = card.astype(np.float32)
-        ones = np.ones((height, width, 1), dtype=np.float32)
         for index in range(card_frames):
-            opacity = min(1.0, (index + 1) / dissolve)
-            tail[index] = card if opacity >= 1 else _blend(last, card_rgb, ones, opacity)
+            tail[index] = _card_frame(out[-1], card, index, dissolve)
         out = np.concatenate([out, tail])
     return out
+
+
+def length(spec: OverlaySpec, *, count: int, fps: int) -> int:
+    """How many frames apply makes of ``count`` frames of footage: the end card adds some."""
+    return count + (_end_card_frames(spec.end_card, fps)[0] if spec.end_card else 0)
+
+
+def stills(
+    backdrop: np.ndarray,
+    *,
+    count: int,
+    fps: int,
+    spec: OverlaySpec,
+    brand: Brand,
+    at: list[int],
+) -> list[np.ndarray]:
+    """Frames ``at`` of what apply makes of ``count`` frames of one still backdrop (H, W, 3),
+    drawn alone: a preview of a long video costs a few frames, not the video."""
+    height, width, _ = backdrop.shape
+    footage_end = count / fps
+    total = length(spec, count=count, fps=fps)
+    if any(not 0 <= index < total for index in at):
+        raise ValueError(f"The video has {total} frames; asked for {at}.")
+    dissolve = _end_card_frames(spec.end_card, fps)[1] if spec.end_card else 1
+    timed = _timed_layers(spec, brand, width, height, footage_end)
+
+    def footage_frame(index: int) -> np.ndarray:
+        frame = backdrop.copy()
+        _blend_layers(frame, index / fps, timed, footage_end)
+        return frame
+
+    card = (
+        np.asarray(draw_end_card(spec.end_card, brand, width, height).convert("RGB"))
+        if spec.end_card is not None and any(index >= count for index in at)
+        else None
+    )
+    drawn = []
+    for index in at:
+        if index < count:
+            drawn.append(footage_frame(index))
+        else:
+            assert card is not None
+            drawn.append(_card_frame(footage_frame(count - 1), card, index - count, dissolve))
+    return drawn
 
 
 # Files ----------------------------------------------------------------------------------------

@@ -13,7 +13,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from studio import bodylimit  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
+
+bodylimit.install()  # bodies over REQUEST_MAX_BYTES are refused before they are stored
 
 application = ProtocolTypeRouter(
     {

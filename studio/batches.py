@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from generation.limits import MAX_CSV_COLUMNS
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection). Values that
 # begin with one are written with a leading apostrophe, which spreadsheets show as text.
@@ -77,15 +80,27 @@ def parse(
 ) -> ParsedCsv:
     """Read and check every row of a CSV against a template's fields."""
     result = ParsedCsv()
-    records = list(csv.reader(io.StringIO(text)))
+    records, parse_error = _read(text)
+    if parse_error is not None and not records:
+        result.errors.append(parse_error)
+        return result
     if not records or not any(cell.strip() for cell in records[0]):
         result.errors.append(RowError(1, "the file has no header row (column names)."))
         return result
 
-    # 1. Header: unique names, and a column for every required placeholder.
+    # 1. Header: not too wide, unique names, and a column for every required placeholder.
+    if len(records[0]) > MAX_CSV_COLUMNS:
+        result.errors.append(
+            RowError(
+                1,
+                f"the file has {len(records[0]):,} columns; a batch can have at most "
+                f"{MAX_CSV_COLUMNS:,}. Remove the columns you do not need.",
+            )
+        )
+        return result
     header = [cell.strip() for cell in records[0]]
     result.header = header
-    duplicates = sorted({c for c in header if c and header.count(c) > 1})
+    duplicates = sorted(c for c, n in Counter(header).items() if c and n > 1)
     if duplicates:
         result.errors.append(
             RowError(1, f"the column names {', '.join(duplicates)} appear more than once.")
@@ -129,7 +144,36 @@ def parse(
             for f in fields:
                 values.setdefault(f["name"], "")
             result.rows.append((number, values, by_column))
+    if parse_error is not None:
+        result.errors.append(parse_error)
     return result
+
+
+def _read(text: str) -> tuple[list[list[str]], RowError | None]:
+    """The file's records, up to the first one the CSV reader refuses, and that refusal.
+
+    The reader stops at a value longer than its field limit (often a quote that is never
+    closed, which swallows the rest of the file); the rows before it are still checked.
+    The header is read first so that a header of a million columns is refused before any
+    row is read.
+    """
+    reader = csv.reader(io.StringIO(text))
+    records: list[list[str]] = []
+    try:
+        for cells in reader:
+            records.append(cells)
+            if len(records) == 1 and len(cells) > MAX_CSV_COLUMNS:
+                break
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        message = (
+            f'a value is longer than {limit:,} characters. Check for a quote mark (") '
+            "that is opened and never closed."
+            if "field limit" in str(exc)
+            else f"the line cannot be read as CSV ({exc})."
+        )
+        return records, RowError(len(records) + 1, message)
+    return records, None
 
 
 def _check_row(

@@ -20,7 +20,7 @@ def batch_results_csv(*, batch: Batch, link_for: Callable[[Job], str]) -> str:
         job = row.job
         status = job.status if job else "not launched"
         link = link_for(job) if job else ""
-        lines.append([row.number, status, link, job.error if job else ""])
+        lines.append([row.number, status, link, job.failure_reason if job else ""])
     return batches.write_csv(lines)
 
 

@@ -76,7 +76,8 @@ class Asset(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="assets")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    file = models.FileField(upload_to=_asset_path, max_length=300)
+    # Indexed: serving a stored file finds its owner by name (selectors.file_owner).
+    file = models.FileField(upload_to=_asset_path, max_length=300, db_index=True)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=50)
     width = models.PositiveIntegerField()
@@ -86,6 +87,10 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# The first words of the errors the worker records for an unexpected exception.
+UNEXPECTED_FAILURES = ("The engine failed", "The overlays could not be drawn")
 
 
 class Job(models.Model):
@@ -195,6 +200,16 @@ class Job(models.Model):
         return self.status in self.FINAL_STATUSES
 
     @property
+    def failure_reason(self) -> str:
+        """The reason a job failed, as a member reads it. An unexpected exception is recorded
+        as "<what failed>: <exception>" (studio/worker/run.py, shared.py, which log it with
+        its traceback); the page shows what failed and what to do, not the exception."""
+        for plain in UNEXPECTED_FAILURES:
+            if self.error.startswith(plain + ":"):
+                return f"{plain} unexpectedly. Try again; if it fails again, tell an owner."
+        return self.error
+
+    @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
@@ -224,9 +239,12 @@ class Video(models.Model):
 
     job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="video")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="videos")
-    file = models.FileField(upload_to=_video_path, max_length=300)
-    poster = models.FileField(upload_to=_video_path, max_length=300)
-    captions = models.FileField(upload_to=_video_path, max_length=300, blank=True)  # WebVTT
+    # Indexed: serving a stored file finds its owner by name (selectors.file_owner).
+    file = models.FileField(upload_to=_video_path, max_length=300, db_index=True)
+    poster = models.FileField(upload_to=_video_path, max_length=300, db_index=True)
+    captions = models.FileField(  # WebVTT
+        upload_to=_video_path, max_length=300, blank=True, db_index=True
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()
@@ -303,8 +321,10 @@ class Template(models.Model):
     overlays = models.JSONField(default=dict, blank=True)
     # A short clip of the template filled with sample values, made by the engines
     # (manage.py template_previews); the library plays it on hover.
-    preview = models.FileField(upload_to=_template_path, max_length=300, blank=True)
-    preview_poster = models.FileField(upload_to=_template_path, max_length=300, blank=True)
+    preview = models.FileField(upload_to=_template_path, max_length=300, blank=True, db_index=True)
+    preview_poster = models.FileField(
+        upload_to=_template_path, max_length=300, blank=True, db_index=True
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -336,7 +356,7 @@ class BrandKit(models.Model):
         DARK = "dark", "Near black"
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="brand_kit")
-    logo = models.FileField(upload_to=_brand_path, max_length=300, blank=True)
+    logo = models.FileField(upload_to=_brand_path, max_length=300, blank=True, db_index=True)
     primary_color = models.CharField(max_length=7, default="#7c5cff")
     text_color = models.CharField(max_length=7, default="#ffffff")
     accent_color = models.CharField(max_length=7, default="#fbbf24")

@@ -60,14 +60,18 @@ def overlay_preview(
             backdrop = ImageOps.fit(photo, (width, height))
     else:
         backdrop = Image.new("RGB", (width, height), (38, 42, 56))
-    frames = np.repeat(np.asarray(backdrop)[None], template.num_frames, axis=0)  # (T, H, W, 3)
+    # Only the frames the page shows are drawn: a 257-frame 1080p template is 1.6 GB of frames.
+    count, fps = template.num_frames, template.fps
+    end = overlays.length(spec, count=count, fps=fps) - 1
+    picks = sorted({min(fps, count - 1), count - 1, end})  # a second in, the cut, the end
     with tempfile.TemporaryDirectory() as tmp:
         brand = brand_values(workspace=workspace, workdir=Path(tmp))
-        out = overlays.apply(frames, fps=template.fps, spec=spec, brand=brand)
-    picks = sorted({min(template.fps, len(frames) - 1), len(frames) - 1, len(out) - 1})
+        drawn = overlays.stills(
+            np.asarray(backdrop), count=count, fps=fps, spec=spec, brand=brand, at=picks
+        )
     stills = []
-    for index in picks:
-        still = Image.fromarray(out[index])
+    for frame in drawn:
+        still = Image.fromarray(frame)
         still.thumbnail((OVERLAY_PREVIEW_SIDE, OVERLAY_PREVIEW_SIDE))
         buffer = io.BytesIO()
         still.save(buffer, format="JPEG", quality=85)

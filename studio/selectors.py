@@ -357,7 +357,7 @@ def job_states(jobs: Sequence[Job]) -> list[dict[str, Any]]:
             "total": job.progress_total,
             "eta": job.eta_seconds,
             "preview": job.preview or None,
-            "error": job.error,
+            "error": job.failure_reason,
             "url": reverse(
                 "job_detail", kwargs={"workspace_id": job.workspace_id, "job_id": job.pk}
             ),

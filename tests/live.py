@@ -125,11 +125,11 @@ def start_worker(name: str = "itest", **env: str) -> Process:
     return worker
 
 
-def start_server(port: int) -> Process:
+def start_server(port: int, name: str = "daphne", **env: str) -> Process:
     server = Process(
-        "daphne",
+        name,
         [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "studio.asgi:application"],
-        child_env(),
+        child_env(**env),
     )
     wait_for(lambda: _port_open(port), timeout=60, what="daphne to listen", proc=server)
     return server

@@ -8,10 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from generation.limits import MAX_CSV_BYTES
 from studio.forms.uploads import ImageUploadField
 from studio.models import Avatar, Template
-
-CSV_MAX_BYTES = 2 * 2**20
 
 
 class BatchForm(forms.Form):
@@ -59,13 +58,15 @@ class BatchForm(forms.Form):
 
     def clean_csv(self) -> UploadedFile | None:
         upload: UploadedFile | None = self.cleaned_data.get("csv")
-        if upload is not None and (upload.size or 0) > CSV_MAX_BYTES:
-            raise ValidationError(
-                "The CSV is %(size).1f MB; the limit is %(limit).0f MB.",
-                code="csv_too_large",
-                params={"size": (upload.size or 0) / 2**20, "limit": CSV_MAX_BYTES / 2**20},
-            )
+        if upload is not None:
+            _check_size(upload.size or 0)
         return upload
+
+    def clean_csv_text(self) -> str:
+        # Held to the upload's limit: pasted rows are parsed the same way, in the request.
+        text: str = self.cleaned_data.get("csv_text") or ""
+        _check_size(len(text.encode("utf-8")))
+        return text
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -114,3 +115,12 @@ class BatchForm(forms.Form):
             upload.seek(0)
             return upload.read()
         return str(self.cleaned_data.get("csv_text") or "").encode("utf-8")
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_CSV_BYTES:
+        raise ValidationError(
+            "The CSV is %(size).1f MB; the limit is %(limit).0f MB. Split it into smaller files.",
+            code="csv_too_large",
+            params={"size": size / 2**20, "limit": MAX_CSV_BYTES / 2**20},
+        )

@@ -45,6 +45,20 @@ def _engine_label(engine: EngineInfo) -> str:
     return engine.label if engine.available else f"{engine.label} (unavailable: {engine.reason})"
 
 
+def _within_prompt_limit(text: str, *, what: str) -> str:
+    if len(text) > limits.MAX_PROMPT_CHARS:
+        raise ValidationError(
+            "The %(what)s is %(length)s characters long; the limit is %(limit)s.",
+            code="prompt_too_long",
+            params={
+                "what": what,
+                "length": f"{len(text):,}",
+                "limit": f"{limits.MAX_PROMPT_CHARS:,}",
+            },
+        )
+    return text
+
+
 class JobForm(forms.Form):
     """The prompt editor."""
 
@@ -58,6 +72,7 @@ class JobForm(forms.Form):
     negative_prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=True
     )
+
     engine = forms.ChoiceField()
     # Offered per engine: the page shows only the engine's presets (see editor.js); blank
     # means Quality, so a form posted without the field makes what it always made.
@@ -111,14 +126,10 @@ class JobForm(forms.Form):
             project_field.queryset = projects
 
     def clean_prompt(self) -> str:
-        prompt: str = self.cleaned_data["prompt"]
-        if len(prompt) > limits.MAX_PROMPT_CHARS:
-            raise ValidationError(
-                "The prompt is %(length)s characters long; the limit is %(limit)s.",
-                code="prompt_too_long",
-                params={"length": f"{len(prompt):,}", "limit": f"{limits.MAX_PROMPT_CHARS:,}"},
-            )
-        return prompt
+        return _within_prompt_limit(self.cleaned_data["prompt"], what="prompt")
+
+    def clean_negative_prompt(self) -> str:
+        return _within_prompt_limit(self.cleaned_data["negative_prompt"], what="negative prompt")
 
     def clean_engine(self) -> str:
         name: str = self.cleaned_data["engine"]

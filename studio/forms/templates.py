@@ -73,19 +73,28 @@ class TemplateEditForm(forms.Form):
     """A workspace template's texts and overlays. Placeholders like {company} become fields."""
 
     name = forms.CharField(max_length=100, strip=True)
+    # Texts are held to the limits a filled template is held to (generation/limits.py).
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), strip=True
+        required=False,
+        max_length=limits.MAX_DESCRIPTION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        strip=True,
     )
     prompt = forms.CharField(
+        max_length=limits.MAX_PROMPT_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
         strip=True,
         help_text="Write {first_name}, {company} or any {name}: each becomes a field to fill.",
     )
     negative_prompt = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), strip=True
+        required=False,
+        max_length=limits.MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        strip=True,
     )
     script = forms.CharField(
         required=False,
+        max_length=limits.MAX_SCRIPT_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
         strip=True,
         help_text="What the presenter says (talking-head templates).",

@@ -11,6 +11,7 @@ from studio.models import (
     BrandKit,
     Workspace,
 )
+from studio.services.uploads import clean_copy
 
 
 def brand_kit_update(
@@ -37,10 +38,7 @@ def brand_kit_update(
     if (remove_logo or logo is not None) and kit.logo:
         kit.logo.delete(save=False)
     if logo is not None and logo_image is not None:
-        fmt = (logo_image.format or "png").lower()
-        logo.seek(0)
-        kit.logo.save(
-            f"logo-{secrets.token_hex(4)}.{'jpg' if fmt == 'jpeg' else fmt}", logo, save=False
-        )
+        _, content, extension = clean_copy(logo_image)
+        kit.logo.save(f"logo-{secrets.token_hex(4)}.{extension}", content, save=False)
     kit.save()
     return kit

@@ -44,6 +44,18 @@ def membership_add(
     return membership
 
 
+def membership_add_by_username(
+    *, workspace: Workspace, username: str, role: str = Membership.Role.EDITOR
+) -> str:
+    """Add the user with this username, if there is one. The answer, to show the owner, is
+    the same either way: the form must not tell who has an account here."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        membership_add(workspace=workspace, user=user, role=role)
+    label = Membership.Role(role).label.lower()
+    return f"If {username} has an account, they are now a member ({label})."
+
+
 def membership_remove(*, membership: Membership) -> None:
     """Remove a member; a workspace always keeps at least one owner.
 

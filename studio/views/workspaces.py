@@ -42,11 +42,12 @@ def members(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
         if not is_owner:
             return HttpResponseForbidden("Only owners can add members.")
         if form.is_valid():
-            services.workspaces.membership_add(
+            answer = services.workspaces.membership_add_by_username(
                 workspace=membership.workspace,
-                user=form.cleaned_data["username"],
+                username=form.cleaned_data["username"],
                 role=form.cleaned_data["role"],
             )
+            messages.info(request, answer)
             return redirect("members", workspace_id=workspace_id)
     return render(
         request,

@@ -122,3 +122,27 @@ def test_it_overlays_an_mp4_file(tmp_path):
     overlays.apply_to_mp4(source, tmp_path / "out.mp4", spec=spec, brand=Brand())
     info = render.probe(tmp_path / "out.mp4")
     assert (info.frames, info.width, info.height) == (12, 256, 144)
+
+
+def test_stills_of_a_still_backdrop_are_the_frames_apply_makes(logo):
+    """Drawing a few frames alone gives exactly what apply gives at those frames, fades,
+    the dissolve into the end card and the end card included."""
+    spec = OverlaySpec(
+        title=Title(text="Spring sale", seconds=1.0),
+        lower_third=LowerThird(name="Ana", company="Acme", start=0.5),
+        end_card=EndCard(cta="Book a demo", seconds=1.0),
+    )
+    brand = Brand(logo_path=logo)
+    full = overlays.apply(_footage(frames=16), fps=8, spec=spec, brand=brand)
+    at = [0, 4, 7, 8, 15, 16, 17, 23]
+    drawn = overlays.stills(_footage(frames=1)[0], count=16, fps=8, spec=spec, brand=brand, at=at)
+    assert len(drawn) == len(at)
+    for index, still in zip(at, drawn, strict=True):
+        assert np.array_equal(still, full[index]), index
+
+
+def test_stills_refuse_a_frame_past_the_end():
+    """A frame the video does not have is a mistake, not a blank picture."""
+    spec = OverlaySpec(end_card=EndCard(cta="Go", seconds=1.0))
+    with pytest.raises(ValueError, match="24 frames"):
+        overlays.stills(_footage(frames=1)[0], count=16, fps=8, spec=spec, brand=Brand(), at=[24])

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from studio import services
 from studio.models import (
+    Asset,
     Batch,
     BatchArchive,
     BatchRow,
@@ -388,3 +389,18 @@ def test_a_batch_cannot_use_another_workspaces_template(client, other_user, card
     theirs = services.workspaces.workspace_ensure_personal(user=other_user)
     response = _post_new(client, theirs, card_template, csv_text=GOOD_CSV)
     assert response.status_code == 400 and not Batch.objects.exists()
+
+
+def test_pasted_rows_over_the_size_limit_are_refused_next_to_the_box(
+    member_client, workspace, card_template
+):
+    """Pasted text is held to the same size as an uploaded CSV, and nothing is stored."""
+    from generation import limits
+
+    text = "first_name,company\n" + "Ana,Acme\n" * (limits.MAX_CSV_BYTES // 9 + 1)
+    response = _post_new(member_client, workspace, card_template, csv_text=text)
+    assert response.status_code == 400
+    errors = response.context["form"].errors.as_data()["csv_text"]
+    assert [e.code for e in errors] == ["csv_too_large"]
+    assert "the limit is 2 MB" in response.content.decode()
+    assert not Batch.objects.exists() and not Asset.objects.exists()

@@ -78,3 +78,26 @@ def test_a_queued_job_says_how_many_jobs_are_ahead(
     assert data["stage"] == "queued · 1 job ahead"
     first = member_client.get(reverse("job_state", args=[workspace.pk, job.pk])).json()
     assert first["stage"] == "queued"
+
+
+def test_an_unexpected_failure_shows_a_plain_reason_and_logs_the_exception(
+    member_client, job, monkeypatch, caplog
+):
+    """Members read what happened and what to do; the exception is in the worker's log."""
+    from generation.pipelines import image_to_video
+    from studio.worker import run as worker_run
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("CUDA error: an illegal memory access at 0x7f3a")
+
+    monkeypatch.setattr(image_to_video, "generate", crash)
+    with caplog.at_level("ERROR"):
+        worker_run.job_run(job_id=job.pk, worker="test-host:1")
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    html = _page(member_client, job)
+    state = member_client.get(reverse("job_state", args=[job.workspace_id, job.pk])).json()
+    for shown in (html, str(state)):
+        assert "The engine failed unexpectedly" in shown
+        assert "RuntimeError" not in shown and "0x7f3a" not in shown
+    assert "0x7f3a" in caplog.text and "Traceback" in caplog.text

@@ -34,14 +34,24 @@ def test_an_owner_adds_a_teammate_who_then_sees_the_workspace(member_client, wor
     assert Membership.objects.get(workspace=workspace, user=other_user).role == "viewer"
 
 
-def test_an_unknown_username_is_shown_next_to_the_field(member_client, workspace):
-    """Adding someone without an account says so and adds nobody."""
-    response = member_client.post(
-        reverse("members", args=[workspace.pk]), {"username": "nobody", "role": "editor"}
-    )
-    assert response.status_code == 400
-    assert 'id="error-username"' in response.content.decode()
-    assert Membership.objects.filter(workspace=workspace).count() == 1
+def test_the_answer_is_the_same_whether_or_not_the_username_exists(
+    member_client, workspace, other_user
+):
+    """Adding a username nobody has answers exactly as adding one who exists, so the form
+    cannot be used to learn who has an account; only the real one is added."""
+    url = reverse("members", args=[workspace.pk])
+    answers = []
+    for username in ("nobody", "otto"):
+        response = member_client.post(url, {"username": username, "role": "editor"}, follow=True)
+        notes = [str(m) for m in response.context["messages"]]
+        answers.append((response.redirect_chain, [n.replace(username, "?") for n in notes]))
+    assert answers[0] == answers[1] and answers[0][0] == [(url, 302)]
+    assert answers[0][1] == ["If ? has an account, they are now a member (editor)."]
+    assert list(
+        Membership.objects.filter(workspace=workspace)
+        .values_list("user__username", flat=True)
+        .order_by("user__username")
+    ) == ["maya", "otto"]
 
 
 def test_an_editor_cannot_add_members(client, workspace, other_user, django_user_model):

@@ -8,6 +8,8 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
+from studio.models import Asset, BrandKit, Template, Video
+
 pytestmark = pytest.mark.django_db
 
 
@@ -85,3 +87,26 @@ def test_the_download_is_an_attachment(member_client, video):
     response = member_client.get(reverse("video_download", args=[video.workspace_id, video.job_id]))
     assert response.status_code == 200
     assert f'filename="reelsmith-{video.job_id}.mp4"' in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("model", "column"),
+    [
+        (Video, "file"),
+        (Video, "poster"),
+        (Video, "captions"),
+        (Asset, "file"),
+        (BrandKit, "logo"),
+        (Template, "preview"),
+        (Template, "preview_poster"),
+    ],
+)
+def test_every_column_a_file_is_looked_up_by_has_an_index(model, column):
+    """Serving a file finds its owner by the stored name: each look-up is an index search,
+    not a scan of every video (selectors.file_owner)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+    assert [column] in indexed

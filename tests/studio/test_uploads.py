@@ -1,0 +1,64 @@
+"""Uploads: opened only by the image formats we accept, stored as a clean re-encoded copy."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, TiffImagePlugin
+
+from studio import services
+from studio.forms.uploads import check_image
+
+pytestmark = pytest.mark.django_db
+
+
+def _jpeg_with_gps_rotated() -> bytes:
+    """A 200x100 JPEG whose EXIF says "rotate 90°" (orientation 6) and holds a GPS position."""
+    image = Image.new("RGB", (200, 100), (200, 60, 40))
+    image.paste((20, 20, 240), (0, 0, 20, 100))  # a blue band on the left edge
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was turned
+    exif[0x010F] = "PhoneCo"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (48.0, 51.0, 24.0)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_a_file_of_another_format_is_refused_before_its_parser_runs(monkeypatch: Any):
+    """A TIFF is refused by the format allowlist; Pillow's TIFF parser never sees it."""
+    opened: list[str] = []
+    original = TiffImagePlugin.TiffImageFile._open
+
+    def spy(self: Any) -> None:
+        opened.append("tiff")
+        original(self)
+
+    monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "_open", spy)
+    buffer = io.BytesIO()
+    Image.new("RGB", (128, 128)).save(buffer, format="TIFF")
+    upload = SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+    with pytest.raises(ValidationError) as caught:
+        check_image(upload)
+    assert caught.value.code == "not_an_image" and opened == []
+
+
+def test_the_stored_copy_has_no_exif_and_keeps_the_orientation(workspace: Any, user: Any):
+    """GPS and camera tags are gone; the picture is turned as the camera meant it."""
+    upload = SimpleUploadedFile("me.jpg", _jpeg_with_gps_rotated(), content_type="image/jpeg")
+    asset = services.uploads.asset_create(
+        workspace=workspace, user=user, upload=upload, image=check_image(upload)
+    )
+    with asset.file.open("rb") as handle:
+        data = handle.read()
+    stored = Image.open(io.BytesIO(data))
+    assert stored.format == "JPEG" and stored.size == (100, 200)
+    assert (asset.width, asset.height, asset.size_bytes) == (100, 200, len(data))
+    assert not stored.getexif() and b"PhoneCo" not in data and b"Exif" not in data
+    r, _, b = stored.convert("RGB").getpixel((50, 5))
+    assert b > 200 and r < 60  # the band that was on the left is now on top
