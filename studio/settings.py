@@ -7,6 +7,7 @@ differs only by environment variables (see README.md and docker-compose.yml).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "studio",
 ]
 
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -84,6 +88,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -130,6 +139,38 @@ CHANNEL_LAYERS = {
     }
 }
 
+# The shared cache (rate-limit counts, voice previews) lives in Redis so that every web
+# process sees the same counts. Keys carry a prefix, so the cache can share a database with
+# the broker and the channel layer without touching their keys.
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "reelsmith-cache",
+    }
+}
+
+# Abuse controls. Sign-ins (the login page, the admin's and anything calling authenticate)
+# are counted by django-axes per username and address: after AXES_FAILURE_LIMIT failures that
+# pair is locked out for the cool-off, and the lockout page says when to try again.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "studio.views.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "studio.ratelimits.client_ip"
+# The header a reverse proxy puts the client's address in (e.g. HTTP_X_REAL_IP); unset, the
+# peer's address is the client's.
+CLIENT_IP_HEADER = env.str("DJANGO_CLIENT_IP_HEADER", default="")
+# Per user (per address and per email for password resets), "count/period" (s, m, h, d).
+RATE_LIMITS = {
+    "jobs": env.str("RATE_LIMIT_JOBS", default="30/m"),
+    "batches": env.str("RATE_LIMIT_BATCHES", default="10/m"),
+    "voice": env.str("RATE_LIMIT_VOICE", default="20/m"),
+    "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
+}
+VOICE_CACHE_SECONDS = env.int("VOICE_CACHE_SECONDS", default=24 * 3600)
+
 # Celery: one worker process per GPU (-P solo), one message at a time, acknowledged only when
 # the job is done, so a killed worker's message goes back to the queue. The Job row's lease
 # (studio.worker.lease.job_start) makes sure a message delivered twice runs the job once.
@@ -175,7 +216,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Static files are few; serving them straight from their folders spares a collectstatic step.
