@@ -87,10 +87,10 @@ def avatar_video_new(request: AuthenticatedRequest, workspace_id: int) -> HttpRe
     form = AvatarVideoForm(
         request.POST or None, avatars=avatars, voices=voice_list(), initial=initial
     )
-    wait = None
-    if request.method == "POST" and form.is_valid():
-        wait = ratelimits.wait_for(request, "jobs")
-    if wait is None and request.method == "POST" and form.is_valid():
+    submitting = request.method == "POST" and form.is_valid()
+    # Counted only once the form is valid, and before anything (an upload) is stored.
+    wait = ratelimits.wait_for(request, "jobs") if submitting else None
+    if submitting and wait is None:
         try:
             job = services.avatars.avatar_job_submit(
                 workspace=workspace,

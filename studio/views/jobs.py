@@ -69,10 +69,10 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
         projects=projects,
         initial=_initial_from(request, workspace),
     )
-    wait = None
-    if request.method == "POST" and form.is_valid():
-        wait = ratelimits.wait_for(request, "jobs")
-    if wait is None and request.method == "POST" and form.is_valid():
+    submitting = request.method == "POST" and form.is_valid()
+    # Counted only once the form is valid, and before anything (an upload) is stored.
+    wait = ratelimits.wait_for(request, "jobs") if submitting else None
+    if submitting and wait is None:
         try:
             job = _submit(request, form, membership)
         except ValidationError as exc:

@@ -62,10 +62,10 @@ def template_use(
         template=template,
         avatars=selectors.avatar_list_for_workspace(workspace=workspace),
     )
-    wait = None
-    if request.method == "POST" and form.is_valid():
-        wait = ratelimits.wait_for(request, "jobs")
-    if wait is None and request.method == "POST" and form.is_valid():
+    submitting = request.method == "POST" and form.is_valid()
+    # Counted only once the form is valid, and before anything (an upload) is stored.
+    wait = ratelimits.wait_for(request, "jobs") if submitting else None
+    if submitting and wait is None:
         try:
             job = _submit_template(request, form, membership)
         except ValidationError as exc:

@@ -5,6 +5,7 @@ did still works: the editor, the workspace menu, a confirm, the per-item styles.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from PIL import Image
 from skimage import data
 
 from studio import services
+from studio.models import Template
 from tests.conftest import make_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +42,30 @@ def studio(django_user_model: Any) -> dict[str, Any]:
         upload=SimpleUploadedFile("face.png", buffer.getvalue(), content_type="image/png"),
         image=Image.open(io.BytesIO(buffer.getvalue())),
     )
+    Template.objects.create(
+        workspace=personal,
+        name="Product teaser",
+        mode="image-to-video",
+        engine="camera-motion",
+        prompt="slow zoom in on the product",
+        width=448,
+        height=256,
+        num_frames=8,
+        fps=8,
+        steps=1,
+        guidance=0.0,
+        fields=[],
+        overlays={},
+    )
     return {"personal": personal, "team": team}
+
+
+@pytest.fixture
+def enforcing_page(browser: Any) -> Iterator[Any]:
+    """A page that enforces the policy (the shared ``page`` fixture bypasses it)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def _open(page: Any, url: str, console: list[str]) -> None:
@@ -56,9 +81,10 @@ def _open(page: Any, url: str, console: list[str]) -> None:
 
 
 def test_the_main_pages_break_no_policy_and_still_work(
-    page: Any, live_server_url: str, studio: dict[str, Any], tmp_path: Any
+    enforcing_page: Any, live_server_url: str, studio: dict[str, Any], tmp_path: Any
 ) -> None:
     """Sign in, walk the studio's pages, use the editor and the moved handlers: no violation."""
+    page = enforcing_page
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
     page.add_init_script(WATCH)
