@@ -3,7 +3,7 @@
 # CPU engines only. Build: docker build -t reelsmith .
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
-ENV DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+ENV DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_DEBUG=0 \
     VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
 RUN apt-get update && apt-get install -y --no-install-recommends \
         python3 python3-venv python3-dev ffmpeg espeak-ng fonts-dejavu-core redis-tools ca-certificates \

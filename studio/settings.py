@@ -7,10 +7,13 @@ differs only by environment variables (see README.md and docker-compose.yml).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from generation.engines import settings_from_env
 
@@ -21,10 +24,34 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+# On by default so a checkout runs on a laptop as it is; production sets DJANGO_DEBUG=0 (the
+# Docker image does), and then the settings below are secure unless the environment says not.
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105  # refused below
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    # Sessions, password-reset links and CSRF tokens signed with a published key are forgeable.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set: with DJANGO_DEBUG off the studio will not run on the "
+        "development key. Set it to 50 or more random characters (see README, Production)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS. Production defaults: secure cookies, redirect to HTTPS, a year of HSTS, and the TLS
+# proxy's X-Forwarded-Proto trusted (the proxy must set it, overwriting the client's).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
+# The preload flag alone enrols nothing: the domain's owner still submits it to the lists.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+_proxy_header = env.str(
+    "DJANGO_SECURE_PROXY_SSL_HEADER", default="" if DEBUG else "HTTP_X_FORWARDED_PROTO"
+)
+SECURE_PROXY_SSL_HEADER = (_proxy_header, "https") if _proxy_header else None
 
 INSTALLED_APPS = [
     "daphne",
@@ -37,6 +64,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "csp",
     "studio",
     # Last, as it asks: deletes a row's files once the deletion is committed (cascades too),
     # and a file replaced by another on save.
@@ -52,6 +81,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -88,6 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -122,6 +159,29 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     }
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
 
+# Content Security Policy (django-csp): scripts, styles and everything else from the studio
+# itself only, so injected markup can run nothing. Pages keep no inline script, handler or
+# style attribute (json_script data blocks are not run); preview frames may be data: URLs and
+# Play voice plays a blob:. Media on S3 is fetched from the bucket's origin after a redirect.
+_media_origins = env.list("DJANGO_CSP_MEDIA_ORIGINS", default=[])
+if STORAGES["default"]["BACKEND"].startswith("storages.") and not _media_origins:
+    _endpoint = STORAGES["default"]["OPTIONS"].get("endpoint_url") or ""
+    _media_origins = [_endpoint.rstrip("/")] if _endpoint else ["https://*.amazonaws.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *_media_origins],
+        "media-src": [SELF, "blob:", *_media_origins],
+        "connect-src": [SELF],  # 'self' covers the page's own ws:// and wss:// origin
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
@@ -132,6 +192,38 @@ CHANNEL_LAYERS = {
         },
     }
 }
+
+# The shared cache (rate-limit counts, voice previews) lives in Redis so that every web
+# process sees the same counts. Keys carry a prefix, so the cache can share a database with
+# the broker and the channel layer without touching their keys.
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "reelsmith-cache",
+    }
+}
+
+# Abuse controls. Sign-ins (the login page, the admin's and anything calling authenticate)
+# are counted by django-axes per username and address: after AXES_FAILURE_LIMIT failures that
+# pair is locked out for the cool-off, and the lockout page says when to try again.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "studio.views.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "studio.ratelimits.client_ip"
+# The header a reverse proxy puts the client's address in (e.g. HTTP_X_REAL_IP); unset, the
+# peer's address is the client's.
+CLIENT_IP_HEADER = env.str("DJANGO_CLIENT_IP_HEADER", default="")
+# Per user (per address and per email for password resets), "count/period" (s, m, h, d).
+RATE_LIMITS = {
+    "jobs": env.str("RATE_LIMIT_JOBS", default="30/m"),
+    "batches": env.str("RATE_LIMIT_BATCHES", default="10/m"),
+    "voice": env.str("RATE_LIMIT_VOICE", default="20/m"),
+    "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
+}
+VOICE_CACHE_SECONDS = env.int("VOICE_CACHE_SECONDS", default=24 * 3600)
 
 # Celery: one worker process per GPU (-P solo), one message at a time, acknowledged only when
 # the job is done, so a killed worker's message goes back to the queue. The Job row's lease
@@ -187,7 +279,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Static files are few; serving them straight from their folders spares a collectstatic step.

@@ -103,6 +103,7 @@ urlpatterns = [
         name="batch_zip_make",
     ),
     path("files/<path:name>", views.files.stored_file, name="file"),
+    path("accounts/password_reset/", views.accounts.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,16 @@ def _one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(request: pytest.FixtureRequest) -> None:
+    # Rate-limit counts and cached voices live in Redis, past the test that made them; user
+    # ids repeat from one test to the next, so each test that touches the studio starts clean.
+    if request.node.get_closest_marker("django_db") or "django_db_setup" in request.fixturenames:
+        from django.core.cache import cache
+
+        cache.delete_pattern("*")  # type: ignore[attr-defined]  # django-redis: our prefix only
+
+
 def make_png(
     width: int = 320, height: int = 240, color: tuple[int, int, int] = (200, 60, 40)
 ) -> bytes:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -122,11 +125,24 @@ def avatar_job_submit(
 
 
 def voice_preview(*, script: str, voice: str, speed: float) -> bytes:
-    """The script spoken by ``voice``, as WAV bytes, to hear before generating."""
+    """The script spoken by ``voice``, as WAV bytes, to hear before generating.
+
+    The voices say a script the same way every time, so a preview is kept in the shared cache
+    by (voice, speed, text): pressing Play again, or a teammate's same preview, is not spoken
+    twice.
+    """
     from generation.avatar import tts
     from generation.avatar.script import check_script
 
     with refused_as("voice_unavailable"):
-        speech = tts.speak(check_script(script), voice=voice, speed=speed)
+        text = check_script(script)
+    key = "voice-preview:" + hashlib.sha256(f"{voice}\0{speed:.2f}\0{text}".encode()).hexdigest()
+    cached: bytes | None = cache.get(key)
+    if cached is not None:
+        return cached
+    with refused_as("voice_unavailable"):
+        speech = tts.speak(text, voice=voice, speed=speed)
     with tempfile.TemporaryDirectory(prefix="reelsmith-voice-") as tmp:
-        return tts.write_wav(speech, Path(tmp) / "voice.wav").read_bytes()
+        wav = tts.write_wav(speech, Path(tmp) / "voice.wav").read_bytes()
+    cache.set(key, wav, timeout=settings.VOICE_CACHE_SECONDS)
+    return wav

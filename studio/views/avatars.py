@@ -14,7 +14,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from studio import selectors, services
+from studio import ratelimits, selectors, services
 from studio.engines import voice_list
 from studio.forms.avatars import AvatarUploadForm, AvatarVideoForm, VoicePreviewForm
 from studio.models import Job
@@ -87,7 +87,10 @@ def avatar_video_new(request: AuthenticatedRequest, workspace_id: int) -> HttpRe
     form = AvatarVideoForm(
         request.POST or None, avatars=avatars, voices=voice_list(), initial=initial
     )
-    if request.method == "POST" and form.is_valid():
+    submitting = request.method == "POST" and form.is_valid()
+    # Counted only once the form is valid, and before anything (an upload) is stored.
+    wait = ratelimits.wait_for(request, "jobs") if submitting else None
+    if submitting and wait is None:
         try:
             job = services.avatars.avatar_job_submit(
                 workspace=workspace,
@@ -99,12 +102,19 @@ def avatar_video_new(request: AuthenticatedRequest, workspace_id: int) -> HttpRe
             form.add_error(None, exc)
         else:
             return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
-    return render(
+    response = render(
         request,
         "studio/avatar_new.html",
-        {"workspace": workspace, "membership": membership, "form": form, "avatars": avatars},
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "form": form,
+            "avatars": avatars,
+            "throttled": ratelimits.too_many("jobs", wait) if wait else "",
+        },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+    return ratelimits.refused(response, wait) if wait else response
 
 
 def _avatar_initial(request: AuthenticatedRequest, workspace: Any) -> dict[str, Any]:
@@ -131,6 +141,10 @@ def avatar_voice_preview(request: AuthenticatedRequest, workspace_id: int) -> Ht
     form = VoicePreviewForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": "Type a script and choose a voice first."}, status=400)
+    wait = ratelimits.wait_for(request, "voice")
+    if wait is not None:
+        refusal = JsonResponse({"error": ratelimits.too_many("voice", wait)})
+        return ratelimits.refused(refusal, wait)
     data = form.cleaned_data
     try:
         wav = services.avatars.voice_preview(

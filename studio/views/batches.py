@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from studio import batches, exports, previews, selectors, services
+from studio import batches, exports, previews, ratelimits, selectors, services
 from studio.forms.batches import BatchForm
 from studio.models import Batch, Job, Template
 from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
@@ -118,6 +118,12 @@ def batch_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
 @login_required
 def batch_detail(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
     """A draft's preview and estimate with the Launch button; a launched batch's progress."""
+    return _batch_page(request, workspace_id, batch_id)
+
+
+def _batch_page(
+    request: AuthenticatedRequest, workspace_id: int, batch_id: int, *, throttled: str = ""
+) -> HttpResponse:
     membership = member_of(request, workspace_id)
     batch = selectors.batch_get(workspace=membership.workspace, batch_id=batch_id)
     rows = list(selectors.batch_rows(batch=batch))
@@ -163,6 +169,7 @@ def batch_detail(request: AuthenticatedRequest, workspace_id: int, batch_id: int
             "ready_videos": selectors.batch_ready_videos(batch=batch),
             "archive": selectors.batch_archive_latest(batch=batch, filename_column=column),
             "archive_ready": selectors.batch_archive_ready(batch=batch, filename_column=column),
+            "throttled": throttled,
         },
     )
 
@@ -181,6 +188,8 @@ def batch_launch(request: AuthenticatedRequest, workspace_id: int, batch_id: int
     batch = _batch_for_edit(
         request, workspace_id, batch_id, refused="Viewers cannot launch batches."
     )
+    if (wait := ratelimits.wait_for(request, "batches")) is not None:
+        return _batch_refused(request, batch, wait)
     try:
         services.batches.batch_launch(batch=batch, user=request.user)
     except ValidationError as exc:
@@ -192,6 +201,8 @@ def batch_launch(request: AuthenticatedRequest, workspace_id: int, batch_id: int
 @login_required
 def batch_retry(request: AuthenticatedRequest, workspace_id: int, batch_id: int) -> HttpResponse:
     batch = _batch_for_edit(request, workspace_id, batch_id, refused="Viewers cannot retry rows.")
+    if (wait := ratelimits.wait_for(request, "batches")) is not None:
+        return _batch_refused(request, batch, wait)
     try:
         retried = services.batches.batch_retry_failed(batch=batch, user=request.user)
     except ValidationError as exc:
@@ -201,6 +212,14 @@ def batch_retry(request: AuthenticatedRequest, workspace_id: int, batch_id: int)
             request, f"{len(retried)} failed row{'s' if len(retried) != 1 else ''} queued again."
         )
     return redirect("batch_detail", workspace_id=workspace_id, batch_id=batch_id)
+
+
+def _batch_refused(request: AuthenticatedRequest, batch: Batch, wait: int) -> HttpResponse:
+    """The batch's page, 429, with the refusal next to the Launch or Retry button."""
+    page = _batch_page(
+        request, batch.workspace_id, batch.pk, throttled=ratelimits.too_many("batches", wait)
+    )
+    return ratelimits.refused(page, wait)
 
 
 @require_POST

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from generation import limits
 from generation.engines import default_engine
-from studio import selectors, services
+from studio import ratelimits, selectors, services
 from studio.engines import engine_list, engine_settings
 from studio.forms.jobs import JobForm
 from studio.models import Job, Membership
@@ -69,7 +69,10 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
         projects=projects,
         initial=_initial_from(request, workspace),
     )
-    if request.method == "POST" and form.is_valid():
+    submitting = request.method == "POST" and form.is_valid()
+    # Counted only once the form is valid, and before anything (an upload) is stored.
+    wait = ratelimits.wait_for(request, "jobs") if submitting else None
+    if submitting and wait is None:
         try:
             job = _submit(request, form, membership)
         except ValidationError as exc:
@@ -77,7 +80,7 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
         else:
             return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
     settings = engine_settings()
-    return render(
+    response = render(
         request,
         "studio/job_new.html",
         {
@@ -88,9 +91,11 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
             "sizes": SIZES,
             "limits": limits.for_page(),
             "no_text_to_video": default_engine("text-to-video", settings) is None,
+            "throttled": ratelimits.too_many("jobs", wait) if wait else "",
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+    return ratelimits.refused(response, wait) if wait else response
 
 
 def _initial_from(request: AuthenticatedRequest, workspace: Any) -> dict[str, Any]:
@@ -142,6 +147,12 @@ def _submit(request: AuthenticatedRequest, form: JobForm, membership: Membership
 @require_GET
 @login_required
 def job_detail(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> HttpResponse:
+    return _job_page(request, workspace_id, job_id)
+
+
+def _job_page(
+    request: AuthenticatedRequest, workspace_id: int, job_id: int, *, throttled: str = ""
+) -> HttpResponse:
     membership = member_of(request, workspace_id)
     job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
     return render(
@@ -154,6 +165,7 @@ def job_detail(request: AuthenticatedRequest, workspace_id: int, job_id: int) ->
             "variants": selectors.job_variants(job=job),
             "state": selectors.job_state(job),
             "video": getattr(job, "video", None) if job.status == Job.Status.SUCCEEDED else None,
+            "throttled": throttled,
         },
     )
 
@@ -181,6 +193,10 @@ def job_cancel(request: AuthenticatedRequest, workspace_id: int, job_id: int) ->
 def job_rerun(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> HttpResponse:
     membership = member_of(request, workspace_id, editing=MAKING_REFUSED)
     job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    wait = ratelimits.wait_for(request, "jobs")
+    if wait is not None:
+        page = _job_page(request, workspace_id, job_id, throttled=ratelimits.too_many("jobs", wait))
+        return ratelimits.refused(page, wait)
     try:
         new_job = services.jobs.job_rerun(
             job=job,

@@ -12,7 +12,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from studio import selectors, services
+from studio import ratelimits, selectors, services
 from studio.engines import engine_presets, voice_list
 from studio.forms.templates import TemplateEditForm, TemplateFillForm, TemplateSaveForm
 from studio.models import Job, Membership, Template
@@ -62,7 +62,10 @@ def template_use(
         template=template,
         avatars=selectors.avatar_list_for_workspace(workspace=workspace),
     )
-    if request.method == "POST" and form.is_valid():
+    submitting = request.method == "POST" and form.is_valid()
+    # Counted only once the form is valid, and before anything (an upload) is stored.
+    wait = ratelimits.wait_for(request, "jobs") if submitting else None
+    if submitting and wait is None:
         try:
             job = _submit_template(request, form, membership)
         except ValidationError as exc:
@@ -70,12 +73,19 @@ def template_use(
                 form.add_error(None, message)
         else:
             return redirect("job_detail", workspace_id=workspace.pk, job_id=job.pk)
-    return render(
+    response = render(
         request,
         "studio/template_use.html",
-        {"workspace": workspace, "membership": membership, "template": template, "form": form},
+        {
+            "workspace": workspace,
+            "membership": membership,
+            "template": template,
+            "form": form,
+            "throttled": ratelimits.too_many("jobs", wait) if wait else "",
+        },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+    return ratelimits.refused(response, wait) if wait else response
 
 
 def _submit_template(

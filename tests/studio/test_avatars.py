@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -162,6 +163,22 @@ def test_play_voice_returns_the_spoken_script(member_client, workspace):
     response = member_client.post(url, {"script": "Hi \U0001f600", "voice": "joe", "speed": "1"})
     assert response.status_code == 400
     assert "characters the voices cannot speak" in response.json()["error"]
+
+
+def test_the_same_voice_preview_plays_from_the_cache(member_client, workspace):
+    """The same (voice, speed, text) is spoken once, then served from the cache; a change of
+    any of the three is spoken anew."""
+    from generation.avatar import tts
+
+    url = reverse("avatar_voice", args=[workspace.pk])
+    form = {"script": "Hello there.", "voice": "espeak-en-us", "speed": "1.0"}
+    with mock.patch.object(tts, "speak", wraps=tts.speak) as speak:
+        first = member_client.post(url, form)
+        again = member_client.post(url, {**form, "script": "  Hello there. "})
+        assert speak.call_count == 1 and again.content == first.content
+        for change in ({"voice": "espeak-en-gb"}, {"speed": "1.2"}, {"script": "Hello, Ana."}):
+            assert member_client.post(url, {**form, **change}).status_code == 200
+        assert speak.call_count == 4
 
 
 def test_a_talking_head_job_runs_to_a_video_with_captions(
