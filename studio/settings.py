@@ -154,7 +154,7 @@ CELERY_BEAT_SCHEDULE = {
 # Batch rows that share footage are drawn and encoded this many at a time on a worker: one
 # per CPU core, up to 8 (a GPU node's cores encode rows while its GPU makes the next footage).
 ROW_THREADS = env.int("ROW_THREADS", default=min(8, os.cpu_count() or 1))
-JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=90)  # renewed while the job makes progress
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=90)  # renewed by a heartbeat every third
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 JOB_PROGRESS_INTERVAL = env.float(
     "JOB_PROGRESS_INTERVAL", default=0.25

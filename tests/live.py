@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,13 +94,14 @@ class Process:
         self.log.close()
 
 
-def start_worker(name: str = "itest", **env: str) -> Process:
+def start_worker(name: str = "itest", *, app: str = "studio", **env: str) -> Process:
+    """A real worker on every job queue; ``app`` may name a test module that wraps its engine."""
     worker = Process(
         f"worker-{name}",
         [
             str(BIN / "celery"),
             "-A",
-            "studio",
+            app,
             "worker",
             "-P",
             "solo",
@@ -162,3 +164,27 @@ def running(*processes: Process) -> Iterator[None]:
     finally:
         for p in processes:
             p.stop()
+
+
+@contextmanager
+def sweeping(every: float = 0.5) -> Iterator[None]:
+    """The stalled-job sweep (studio.worker.lease.jobs_recover_stalled) run every ``every``
+    seconds from this process, much more often than beat runs it, so a lapsed lease is seen."""
+    from studio.worker import lease
+
+    stop = threading.Event()
+
+    def sweep() -> None:
+        try:
+            while not stop.wait(every):
+                lease.jobs_recover_stalled()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=sweep, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)

@@ -16,6 +16,7 @@ from studio.brand import brand_values
 from studio.engines import engine_settings
 from studio.models import Generation, Job
 from studio.params import AvatarParams, JobParams
+from studio.worker.heartbeat import Heartbeat
 from studio.worker.lease import LeaseLost, job_end, job_start
 from studio.worker.progress import ProgressReporter
 from studio.worker.shared import (
@@ -40,10 +41,18 @@ def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -
     job = job_start(job_id=job_id, worker=worker)
     if job is None:
         return
+    with Heartbeat(worker=worker, job_ids=[job.pk]) as heartbeat:
+        _run_leased(job, worker=worker, heartbeat=heartbeat, footage=footage)
+
+
+def _run_leased(
+    job: Job, *, worker: str, heartbeat: Heartbeat, footage: SharedFootage | None
+) -> None:
+    """Run a job this worker holds the lease on (kept fresh by ``heartbeat``) to its end."""
     workdir = Path(tempfile.mkdtemp(prefix=f"reelsmith-job-{job.pk}-"))
     try:
         request = JobParams.of_job(job).request(image_path=_copy_image(job, workdir))
-        reporter = ProgressReporter(job=job, worker=worker)
+        reporter = ProgressReporter(job=job, worker=worker, heartbeat=heartbeat)
         shared = shared_generation(job) or wait_for_shared_footage(job, reporter)
         if shared is not None:
             result = result_from_generation(
@@ -99,7 +108,12 @@ def jobs_run(*, job_ids: list[int], worker: str) -> None:
         generation = Generation.objects.get(workspace_id=workspace_id, key=key)
         alone = [pk for pk in remaining if keys[pk] != (workspace_id, key)]
         together = [pk for pk in remaining if keys[pk] == (workspace_id, key)]
-        with SharedRows(worker=worker, generation=generation, footage=footage) as rows:
+        with (
+            Heartbeat(worker=worker) as heartbeat,
+            SharedRows(
+                worker=worker, generation=generation, footage=footage, heartbeat=heartbeat
+            ) as rows,
+        ):
             # Pipelined: while the rows of one chunk are drawn, the last one's are stored.
             drawing: tuple[list[Job], list[Future[VideoResult | Exception]]] | None = None
             for start in range(0, len(together), SHARED_ROW_CHUNK):
