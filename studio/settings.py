@@ -146,8 +146,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The stalled-job sweep goes to its own queue, which a small control worker consumes (Procfile,
+# docker-compose.yml), so it never waits behind a batch on the job queues. A sweep not taken
+# within its period is dropped: the next one does the same work.
+CONTROL_QUEUE = "control"
+JOB_SWEEP_SECONDS = env.float("JOB_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "recover-stalled-jobs": {"task": "studio.tasks.recover_stalled_jobs", "schedule": 60.0},
+    "recover-stalled-jobs": {
+        "task": "studio.tasks.recover_stalled_jobs",
+        "schedule": JOB_SWEEP_SECONDS,
+        "options": {"queue": CONTROL_QUEUE, "expires": JOB_SWEEP_SECONDS},
+    },
 }
 
 # Jobs

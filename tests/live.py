@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,6 +66,7 @@ class Process:
         self.name = name
         self.log_path = ARTIFACTS / f"{name}.log"
         self.log: IO[bytes] = self.log_path.open("ab")
+        self.log_start = self.log.tell()  # the log is appended to: this process's part starts here
         self.proc = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -78,6 +78,12 @@ class Process:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def started(self) -> bool:
+        """Whether this process (not an earlier one with the same log) said it is ready."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.log_start)
+            return b"ready." in log.read()
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.proc.poll() is None:
@@ -119,12 +125,30 @@ def start_worker(name: str = "itest", *, app: str = "studio", **env: str) -> Pro
         child_env(**env),
     )
     wait_for(
-        lambda: "ready." in worker.log_text(),
+        worker.started,
         timeout=90,
         what=f"worker {name} to start",
         proc=worker,
     )
     return worker
+
+
+def start_sweeper(**env: str) -> Process:
+    """The control worker, with beat inside it: it runs the stalled-job sweep on the control
+    queue every JOB_SWEEP_SECONDS (as the Procfile's beat and control processes do)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    sweeper = Process(
+        "sweeper",
+        [
+            str(BIN / "celery"),
+            *("-A", "studio", "worker", "-B", "-P", "solo", "-Q", "control"),
+            *("-s", str(ARTIFACTS / "celerybeat-schedule"), "-n", "sweeper@%h"),
+            *("--loglevel", "INFO", "--without-gossip", "--without-mingle"),
+        ],
+        child_env(**env),
+    )
+    wait_for(sweeper.started, timeout=90, what="the sweeper", proc=sweeper)
+    return sweeper
 
 
 def start_server(port: int) -> Process:
@@ -164,27 +188,3 @@ def running(*processes: Process) -> Iterator[None]:
     finally:
         for p in processes:
             p.stop()
-
-
-@contextmanager
-def sweeping(every: float = 0.5) -> Iterator[None]:
-    """The stalled-job sweep (studio.worker.lease.jobs_recover_stalled) run every ``every``
-    seconds from this process, much more often than beat runs it, so a lapsed lease is seen."""
-    from studio.worker import lease
-
-    stop = threading.Event()
-
-    def sweep() -> None:
-        try:
-            while not stop.wait(every):
-                lease.jobs_recover_stalled()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=sweep, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(30)

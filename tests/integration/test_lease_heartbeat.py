@@ -26,7 +26,7 @@ def test_a_job_silent_for_three_lease_lengths_runs_once_and_succeeds(
     silent = 3 * LEASE_SECONDS + 1  # seconds without a word from the engine
     env = {"JOB_LEASE_SECONDS": str(LEASE_SECONDS), "SILENT_ENGINE_SECONDS": str(silent)}
     workers = [live.start_worker(name, app=QUIET_APP, **env) for name in ("quiet-a", "quiet-b")]
-    with live.running(*workers), live.sweeping():
+    with live.running(*workers, live.start_sweeper(JOB_SWEEP_SECONDS="0.5")):
         job = submit_camera_job(client, workspace.pk)
         job = wait_for_job(job.pk, lambda j: j.is_final, timeout=180)
     assert job.status == Job.Status.SUCCEEDED, job.error
