@@ -23,6 +23,10 @@ MIN_SPEED, MAX_SPEED = 0.5, 2.0  # a voice's speed, 1 is its natural pace
 AVATAR_MIN_SIDE, AVATAR_MAX_SIDE = 256, 1280  # pixels, even numbers
 AVATAR_MIN_FPS, AVATAR_MAX_FPS = 12, 30
 
+# seconds an ffmpeg or ffprobe run may take: reading or probing a 257-frame 1080p clip takes a
+# few; one that takes this long is hung (a file that never ends, a stuck filesystem)
+FFMPEG_TIMEOUT_SECONDS = 300
+
 
 def for_page() -> dict[str, float | int]:
     """The limits the editor's script needs, for ``json_script``."""

@@ -165,6 +165,15 @@ CELERY_BEAT_SCHEDULE = {
 ROW_THREADS = env.int("ROW_THREADS", default=min(8, os.cpu_count() or 1))
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=90)  # renewed by a heartbeat every third
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
+# Wall-clock limit of one job on a worker, then per engine or queue ("wan2.2-a14b=7200,cpu=600");
+# below CELERY_VISIBILITY_TIMEOUT, so a job is stopped before its message is handed out again.
+JOB_TIME_LIMIT_SECONDS = env.int("JOB_TIME_LIMIT_SECONDS", default=3600)
+JOB_TIME_LIMITS = {
+    name.strip(): int(seconds)
+    for name, _, seconds in (
+        entry.partition("=") for entry in env.list("JOB_TIME_LIMITS", default=[]) if entry.strip()
+    )
+}
 JOB_PROGRESS_INTERVAL = env.float(
     "JOB_PROGRESS_INTERVAL", default=0.25
 )  # seconds between row writes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from generation import Cancelled
 from studio.models import Job
 from studio.worker.lease import LeaseLost
+from studio.worker.timelimit import JobTimedOut
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +33,17 @@ class Heartbeat:
     finished (a batch message leases its rows a chunk at a time).
     """
 
-    def __init__(self, *, worker: str, job_ids: Iterable[int] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        worker: str,
+        job_ids: Iterable[int] = (),
+        time_limit: tuple[float, str] | None = None,
+    ) -> None:
         self.worker = worker
+        # (seconds, reason): past it, check() stops the job (see studio.worker.timelimit)
+        self._deadline = None if time_limit is None else time.monotonic() + time_limit[0]
+        self._timeout_reason = "" if time_limit is None else time_limit[1]
         self._lock = threading.Lock()
         self._ids: set[int] = set(job_ids)
         self.cancelled: set[int] = set()  # jobs whose cancel was requested
@@ -57,7 +68,10 @@ class Heartbeat:
             self._ids.difference_update(job_ids)
 
     def check(self, job_id: int) -> None:
-        """Raise what the job must stop for, as the last beat found it."""
+        """Raise what the job must stop for: its time limit passed, or, as the last beat found
+        it, a lost lease or a cancel request."""
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise JobTimedOut(self._timeout_reason)
         if job_id in self.lost:
             raise LeaseLost
         if job_id in self.cancelled:

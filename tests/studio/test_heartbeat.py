@@ -12,6 +12,7 @@ from generation import Cancelled
 from studio.models import Job
 from studio.worker import lease
 from studio.worker.heartbeat import Heartbeat
+from studio.worker.timelimit import JobTimedOut, job_time_limit
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,24 @@ def test_it_leaves_a_lease_another_worker_took_and_says_so(job: Any):
     assert (job.lease_expires_at - timezone.now()).total_seconds() <= 1
     with pytest.raises(lease.LeaseLost):
         heartbeat.check(job.pk)
+
+
+def test_it_stops_a_job_past_its_time_limit(job: Any):
+    """Past the deadline, the next progress callback stops the job with the limit's reason."""
+    _lease_nearly_out(job)
+    with pytest.raises(JobTimedOut, match="time limit"):
+        Heartbeat(worker=WORKER, job_ids=[job.pk], time_limit=(0, "time limit")).check(job.pk)
+
+
+def test_a_jobs_limit_is_its_engines_then_its_queues_then_the_default(job: Any, settings: Any):
+    """JOB_TIME_LIMITS names engines or queues; the engine's entry wins, then the queue's."""
+    settings.JOB_TIME_LIMIT_SECONDS = 3600
+    settings.JOB_TIME_LIMITS = {"cpu": 600, "camera-motion": 60}
+    assert job_time_limit(job)[0] == 60 and "60 s for camera-motion jobs" in job_time_limit(job)[1]
+    settings.JOB_TIME_LIMITS = {"cpu": 600}
+    assert job_time_limit(job)[0] == 600
+    settings.JOB_TIME_LIMITS = {}
+    assert job_time_limit(job) == (
+        3600,
+        "The job ran past its time limit (3600 s for every job on this server) and was stopped.",
+    )
