@@ -140,28 +140,29 @@ def jobs_recover_stalled() -> list[int]:
             else:
                 _requeue(job)
             job.save()
+            resend = ([job] if job.status == Job.Status.QUEUED else []) + _unstarted_rows(job)
+            if resend:
+                transaction.on_commit(lambda jobs=resend: enqueue_shared(jobs))  # type: ignore[misc]
         recovered.append(job.pk)
         broadcast_state(job)
     return recovered
 
 
 def _requeue(job: Job) -> None:
-    """Queue a stalled job again (unsaved), and, once that commits, send it with the rows of its
-    message that never started.
-
-    A batch message carries many rows; the broker gives a dead worker's message back only after
-    its visibility timeout (hours), so the rows it had not started are sent again now. Should the
-    old message come back later, its rows are over or leased, and it runs nothing twice.
-    """
     job.status = Job.Status.QUEUED
     job.stage = "queued again after a worker stopped"
     job.lease_owner = ""
     job.lease_expires_at = None
-    unstarted: list[Job] = []
-    if job.celery_task_id:
-        unstarted = list(
-            Job.objects.filter(status=Job.Status.QUEUED, celery_task_id=job.celery_task_id)
-            .exclude(pk=job.pk)
-            .order_by("pk")
-        )
-    transaction.on_commit(lambda: enqueue_shared([job, *unstarted]))
+
+
+def _unstarted_rows(job: Job) -> list[Job]:
+    """The other jobs of a stalled job's message that never started, to be sent again now.
+
+    A batch message carries many rows; the broker gives a dead worker's message back only after
+    its visibility timeout (hours). Should that old message come back later, its rows are over
+    or leased, and it runs nothing twice.
+    """
+    if not job.celery_task_id:
+        return []
+    rows = Job.objects.filter(status=Job.Status.QUEUED, celery_task_id=job.celery_task_id)
+    return list(rows.exclude(pk=job.pk).order_by("pk"))

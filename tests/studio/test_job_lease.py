@@ -124,6 +124,29 @@ def test_concurrent_deliveries_start_a_job_once(job: Any):
     assert job.attempts == 1
 
 
+def _stalled_shared_message(
+    workspace: Any, user: Any, asset: Any, camera_params: Any, no_queue: Any, capture: Any
+) -> list[Job]:
+    """Three rows sent in one message; a worker took the first and died."""
+    from studio import queueing, services
+
+    jobs = [
+        services.jobs.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
+        for _ in range(3)
+    ]
+    Job.objects.filter(pk__in=[j.pk for j in jobs]).update(
+        overlays={"title": {"text": "Hello"}}, generation_key="same-footage"
+    )
+    with capture(execute=True):
+        queueing.enqueue_shared(list(Job.objects.filter(pk__in=[j.pk for j in jobs])))
+    no_queue.together.assert_called_once()
+    lease.job_start(job_id=jobs[0].pk, worker="gpu0@a:10:b1")
+    _expire(jobs[0])
+    no_queue.reset_mock()
+    no_queue.together.reset_mock()
+    return jobs
+
+
 @pytest.mark.django_db
 def test_the_sweep_resends_the_unstarted_rows_of_a_stalled_shared_message(
     workspace: Any,
@@ -135,26 +158,32 @@ def test_the_sweep_resends_the_unstarted_rows_of_a_stalled_shared_message(
 ):
     """A worker died on the first row of a batch message: the rows it never started are sent
     again at once (with the stalled row), instead of waiting hours for the broker to redeliver."""
-    from studio import queueing, services
-
-    jobs = [
-        services.jobs.job_submit(workspace=workspace, user=user, params=camera_params, image=asset)
-        for _ in range(3)
-    ]
-    Job.objects.filter(pk__in=[j.pk for j in jobs]).update(
-        overlays={"title": {"text": "Hello"}}, generation_key="same-footage"
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        queueing.enqueue_shared(list(Job.objects.filter(pk__in=[j.pk for j in jobs])))
-    no_queue.together.assert_called_once()
-    first, *unstarted = jobs
-    lease.job_start(job_id=first.pk, worker="gpu0@a:10:b1")
-    _expire(first)
-    no_queue.reset_mock()
-    no_queue.together.reset_mock()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        assert lease.jobs_recover_stalled() == [first.pk]
+    capture = django_capture_on_commit_callbacks
+    jobs = _stalled_shared_message(workspace, user, asset, camera_params, no_queue, capture)
+    with capture(execute=True):
+        assert lease.jobs_recover_stalled() == [jobs[0].pk]
     no_queue.together.assert_called_once_with(
-        args=([first.pk, *(j.pk for j in unstarted)],), queue="cpu", retry=False
+        args=([j.pk for j in jobs],), queue="cpu", retry=False
+    )
+
+
+@pytest.mark.django_db
+def test_the_sweep_resends_the_unstarted_rows_when_the_stalled_one_fails(
+    workspace: Any,
+    user: Any,
+    asset: Any,
+    camera_params: Any,
+    no_queue: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+):
+    """The stalled row is out of attempts and fails; the rows never started are still sent."""
+    settings.JOB_MAX_ATTEMPTS = 1
+    capture = django_capture_on_commit_callbacks
+    jobs = _stalled_shared_message(workspace, user, asset, camera_params, no_queue, capture)
+    with capture(execute=True):
+        assert lease.jobs_recover_stalled() == [jobs[0].pk]
+    assert Job.objects.get(pk=jobs[0].pk).status == Job.Status.FAILED
+    no_queue.together.assert_called_once_with(
+        args=([j.pk for j in jobs[1:]],), queue="cpu", retry=False
     )
