@@ -151,6 +151,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # within its period is dropped: the next one does the same work.
 CONTROL_QUEUE = "control"
 JOB_SWEEP_SECONDS = env.float("JOB_SWEEP_SECONDS", default=60.0)
+CELERY_TASK_ROUTES = {"studio.tasks.recover_stalled_jobs": {"queue": CONTROL_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "recover-stalled-jobs": {
         "task": "studio.tasks.recover_stalled_jobs",
