@@ -26,6 +26,9 @@ AVATAR_MIN_FPS, AVATAR_MAX_FPS = 12, 30
 
 MAX_CSV_BYTES = 2 * 2**20  # a batch's CSV, uploaded or pasted: thousands of rows
 MAX_CSV_COLUMNS = 500  # a wide CRM export fits; a header of 400,000 columns does not
+# seconds an ffmpeg or ffprobe run may take: reading or probing a 257-frame 1080p clip takes a
+# few; one that takes this long is hung (a file that never ends, a stuck filesystem)
+FFMPEG_TIMEOUT_SECONDS = 300
 
 
 def for_page() -> dict[str, float | int]:

@@ -23,6 +23,8 @@ import av
 import numpy as np
 from PIL import Image
 
+from generation import limits
+
 CRF = 18  # x264 quality: 18 is near transparent; smaller files would start to show blocks
 PRESET = "medium"  # footage fresh from an engine: encoded once, after minutes on a GPU
 # Footage re-encoded with overlays (a batch re-encodes the same footage once per row): on the
@@ -192,7 +194,7 @@ def probe(path: Path) -> VideoInfo:
         *("-show_entries", "stream=nb_read_frames,avg_frame_rate,width,height,duration"),
         *("-of", "json", str(path)),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = run_tool(command, what=f"ffprobe reading {path}", text=True)
     if done.returncode != 0:
         raise RenderError(f"ffprobe could not read {path}: {_last_line(done.stderr)}")
     streams = json.loads(done.stdout).get("streams", [])
@@ -210,6 +212,18 @@ def probe(path: Path) -> VideoInfo:
         height=int(stream["height"]),
         duration=duration,
     )
+
+
+def run_tool(
+    command: list[str], *, what: str, text: bool = False
+) -> subprocess.CompletedProcess[Any]:
+    """Run ffmpeg or ffprobe to its end, or raise RenderError once it has run past
+    limits.FFMPEG_TIMEOUT_SECONDS (subprocess.run kills it then)."""
+    timeout = limits.FFMPEG_TIMEOUT_SECONDS
+    try:
+        return subprocess.run(command, capture_output=True, text=text, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"{what} did not finish within {timeout} s.") from None
 
 
 def _binary(name: str) -> str:

@@ -16,16 +16,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.celery import app
+from studio.engines import engine_settings
 from studio.live import broadcast_state
 from studio.models import Job
 
 logger = logging.getLogger(__name__)
 
-QUEUES = ("cpu", "gpu-small", "gpu-large")
+QUEUES = ("cpu", "gpu-small", "gpu-large")  # the built-in engines' queues
 RUN_JOB = "studio.tasks.run_job"  # one job
 RUN_JOBS = "studio.tasks.run_jobs"  # jobs that share one generation request, made once
 BUILD_ARCHIVE = "studio.tasks.build_batch_archive"  # a batch's ZIP of videos
 ARCHIVE_QUEUE = "cpu"  # reading and writing files: any CPU worker
+RECOVER_STALLED = "studio.tasks.recover_stalled_jobs"  # the sweep, on settings.CONTROL_QUEUE
 
 
 def send_task(name: str, *, args: tuple[Any, ...], queue: str, retry: bool) -> Any:
@@ -120,6 +122,13 @@ def jobs_requeue_lost(*, in_broker: set[str] | None, grace_seconds: float = 30) 
     return resent
 
 
+def job_queues() -> set[str]:
+    """Every queue a job may wait on: the built-in ones, those the operator's REELSMITH_MODELS
+    names, and any a queued job still names (an engine since removed from the settings)."""
+    queued = Job.objects.filter(status=Job.Status.QUEUED).values_list("queue", flat=True)
+    return {*QUEUES, *engine_settings().queues.values(), *queued.distinct()}
+
+
 def broker_task_ids() -> set[str] | None:
     """The ids of the tasks a Redis broker holds, queued or delivered and not yet acknowledged.
 
@@ -131,7 +140,7 @@ def broker_task_ids() -> set[str] | None:
         return None
     client = redis.Redis.from_url(url)
     raw: list[bytes | str] = []
-    for queue in QUEUES:
+    for queue in job_queues():
         raw.extend(client.lrange(queue, 0, -1))
     ids = {json.loads(message)["headers"]["id"] for message in raw}
     for entry in client.hvals("unacked"):

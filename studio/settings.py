@@ -241,17 +241,40 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The stalled-job sweep goes to its own queue, which a small control worker consumes (Procfile,
+# docker-compose.yml), so it never waits behind a batch on the job queues. A sweep not taken
+# within its period is dropped: the next one does the same work.
+CONTROL_QUEUE = "control"
+JOB_SWEEP_SECONDS = env.float("JOB_SWEEP_SECONDS", default=60.0)
+CELERY_TASK_ROUTES = {"studio.tasks.recover_stalled_jobs": {"queue": CONTROL_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
-    "recover-stalled-jobs": {"task": "studio.tasks.recover_stalled_jobs", "schedule": 60.0},
-    "sweep-leftovers": {"task": "studio.tasks.sweep_leftovers", "schedule": 3600.0},
+    "recover-stalled-jobs": {
+        "task": "studio.tasks.recover_stalled_jobs",
+        "schedule": JOB_SWEEP_SECONDS,
+        "options": {"queue": CONTROL_QUEUE, "expires": JOB_SWEEP_SECONDS},
+    },
+    "sweep-leftovers": {
+        "task": "studio.tasks.sweep_leftovers",
+        "schedule": 3600.0,
+        "options": {"queue": CONTROL_QUEUE, "expires": 3600.0},
+    },
 }
 
 # Jobs
 # Batch rows that share footage are drawn and encoded this many at a time on a worker: one
 # per CPU core, up to 8 (a GPU node's cores encode rows while its GPU makes the next footage).
 ROW_THREADS = env.int("ROW_THREADS", default=min(8, os.cpu_count() or 1))
-JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=90)  # renewed while the job makes progress
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=90)  # renewed by a heartbeat every third
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
+# Wall-clock limit of one job on a worker, then per engine or queue ("wan2.2-a14b=7200,cpu=600");
+# below CELERY_VISIBILITY_TIMEOUT, so a job is stopped before its message is handed out again.
+JOB_TIME_LIMIT_SECONDS = env.int("JOB_TIME_LIMIT_SECONDS", default=3600)
+JOB_TIME_LIMITS = {
+    name.strip(): int(seconds)
+    for name, _, seconds in (
+        entry.partition("=") for entry in env.list("JOB_TIME_LIMITS", default=[]) if entry.strip()
+    )
+}
 JOB_PROGRESS_INTERVAL = env.float(
     "JOB_PROGRESS_INTERVAL", default=0.25
 )  # seconds between row writes

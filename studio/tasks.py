@@ -23,8 +23,7 @@ from studio.worker import archive, cleanup, lease, run
     max_retries=8,
 )
 def run_job(self: Any, job_id: int) -> None:
-    # The process id tells this run apart from an earlier, killed process of the same worker.
-    run.job_run(job_id=job_id, worker=f"{self.request.hostname}:{os.getpid()}")
+    run.job_run(job_id=job_id, worker=lease.worker_name(self.request.hostname))
 
 
 @shared_task(
@@ -36,11 +35,12 @@ def run_job(self: Any, job_id: int) -> None:
 )
 def run_jobs(self: Any, job_ids: list[int]) -> None:
     """Jobs that share one generation request, made once (see studio.worker.run.jobs_run)."""
-    run.jobs_run(job_ids=job_ids, worker=f"{self.request.hostname}:{os.getpid()}")
+    run.jobs_run(job_ids=job_ids, worker=lease.worker_name(self.request.hostname))
 
 
-@shared_task(name="studio.tasks.recover_stalled_jobs")
+@shared_task(name=queueing.RECOVER_STALLED)
 def recover_stalled_jobs() -> None:
+    """The sweep, sent by beat to the control queue (see CELERY_BEAT_SCHEDULE)."""
     lease.jobs_recover_stalled()
     queueing.jobs_requeue_lost(in_broker=queueing.broker_task_ids())
 
@@ -76,7 +76,8 @@ def _limit_torch_threads(**kwargs: Any) -> None:
 
 @worker_ready.connect
 def _recover_after_restart(sender: Any, **kwargs: Any) -> None:
-    """A worker that starts again takes back the jobs its killed predecessor left running."""
-    lease.jobs_recover_stalled(restarted_worker=sender.hostname)
+    """A worker that starts takes back the jobs whose lease lapsed (a killed predecessor's),
+    without waiting for the next sweep."""
+    lease.jobs_recover_stalled()
     # The periodic sweep runs on one worker; each machine clears its own folders on start.
     cleanup.temp_folders_sweep()

@@ -11,6 +11,17 @@ from PIL import Image
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _media_of_their_own(tmp_path_factory: Any) -> Iterator[None]:
+    """Tests, and the servers and workers they start, store files in a folder of their own:
+    never in the developer's media folder, which the leftovers sweep would judge by the test
+    database and empty."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _one_torch_thread() -> None:
     # Two threads fighting over two cores ran many times slower than one on the CI machine.
     import torch

@@ -66,6 +66,7 @@ class Process:
         self.name = name
         self.log_path = ARTIFACTS / f"{name}.log"
         self.log: IO[bytes] = self.log_path.open("ab")
+        self.log_start = self.log.tell()  # the log is appended to: this process's part starts here
         self.proc = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -77,6 +78,12 @@ class Process:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def started(self) -> bool:
+        """Whether this process (not an earlier one with the same log) said it is ready."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.log_start)
+            return b"ready." in log.read()
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.proc.poll() is None:
@@ -93,13 +100,14 @@ class Process:
         self.log.close()
 
 
-def start_worker(name: str = "itest", **env: str) -> Process:
+def start_worker(name: str = "itest", *, app: str = "studio", **env: str) -> Process:
+    """A real worker on every job queue; ``app`` may name a test module that wraps its engine."""
     worker = Process(
         f"worker-{name}",
         [
             str(BIN / "celery"),
             "-A",
-            "studio",
+            app,
             "worker",
             "-P",
             "solo",
@@ -117,12 +125,30 @@ def start_worker(name: str = "itest", **env: str) -> Process:
         child_env(**env),
     )
     wait_for(
-        lambda: "ready." in worker.log_text(),
+        worker.started,
         timeout=90,
         what=f"worker {name} to start",
         proc=worker,
     )
     return worker
+
+
+def start_sweeper(**env: str) -> Process:
+    """The control worker, with beat inside it: it runs the stalled-job sweep on the control
+    queue every JOB_SWEEP_SECONDS (as the Procfile's beat and control processes do)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    sweeper = Process(
+        "sweeper",
+        [
+            str(BIN / "celery"),
+            *("-A", "studio", "worker", "-B", "-P", "solo", "-Q", "control"),
+            *("-s", str(ARTIFACTS / "celerybeat-schedule"), "-n", "sweeper@%h"),
+            *("--loglevel", "INFO", "--without-gossip", "--without-mingle"),
+        ],
+        child_env(**env),
+    )
+    wait_for(sweeper.started, timeout=90, what="the sweeper", proc=sweeper)
+    return sweeper
 
 
 def start_server(port: int, name: str = "daphne", **env: str) -> Process:

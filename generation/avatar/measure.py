@@ -11,7 +11,6 @@ Identity: SSIM between each frame and the portrait as framed, outside the mouth'
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +44,7 @@ class SyncReport:
 def read_video(path: Path) -> tuple[np.ndarray, float]:
     """All frames (T, H, W, 3) uint8 and the frame rate."""
     info = render.probe(path)
-    raw = subprocess.run(
+    raw = _ffmpeg_output(
         [
             render._binary("ffmpeg"),
             "-v",
@@ -60,16 +59,15 @@ def read_video(path: Path) -> tuple[np.ndarray, float]:
             "rgb24",
             "-",
         ],
-        capture_output=True,
-        check=True,
-    ).stdout
+        what=f"ffmpeg reading {path}",
+    )
     frames = np.frombuffer(raw, np.uint8).reshape(-1, info.height, info.width, 3)
     return frames, info.fps
 
 
 def read_audio(path: Path) -> np.ndarray:
     """The first audio stream, mono float32 at AUDIO_RATE, from the file's time zero."""
-    raw = subprocess.run(
+    raw = _ffmpeg_output(
         [
             render._binary("ffmpeg"),
             "-v",
@@ -88,9 +86,8 @@ def read_audio(path: Path) -> np.ndarray:
             "f32le",
             "-",
         ],
-        capture_output=True,
-        check=True,
-    ).stdout
+        what=f"ffmpeg reading {path}",
+    )
     return np.frombuffer(raw, np.float32)
 
 
@@ -181,3 +178,12 @@ def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
     score = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
     return score.mean(axis=2) if score.ndim == 3 else score
+
+
+def _ffmpeg_output(command: list[str], *, what: str) -> bytes:
+    """What ffmpeg wrote to stdout; RenderError if it failed or ran past its time limit."""
+    done = render.run_tool(command, what=what)
+    if done.returncode != 0:
+        raise render.RenderError(f"{what} failed: {render._last_line(done.stderr.decode())}")
+    stdout: bytes = done.stdout
+    return stdout

@@ -4,6 +4,8 @@ is gone (queued again, or failed once its attempts are spent).
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +15,16 @@ from django.utils import timezone
 
 from studio.live import broadcast_state
 from studio.models import Job
-from studio.queueing import enqueue
+from studio.queueing import enqueue_shared
+
+# Drawn once per process: a restarted container may get the same pid, and two workers may be
+# started with the same -n; the token tells every boot of every process apart.
+_BOOT = uuid.uuid4().hex[:12]
+
+
+def worker_name(node: str) -> str:
+    """The name a lease is held under: the Celery node name, the process id, this boot."""
+    return f"{node}:{os.getpid()}:{_BOOT}"
 
 
 class LeaseLost(Exception):
@@ -45,7 +56,7 @@ def take_lease(job: Job, *, worker: str, now: Any) -> str | None:
     worker holds it, or it is over)."""
     if job.is_final:
         return None
-    if job.status == Job.Status.RUNNING and not _lease_is_dead(job, worker=worker, now=now):
+    if job.status == Job.Status.RUNNING and not _lease_is_dead(job, now=now):
         return None
     if job.cancel_requested:
         mark_final(job, Job.Status.CANCELLED, stage="cancelled")
@@ -64,13 +75,10 @@ def take_lease(job: Job, *, worker: str, now: Any) -> str | None:
     return "run"
 
 
-def _lease_is_dead(job: Job, *, worker: str, now: Any) -> bool:
-    if job.lease_expires_at is None or job.lease_expires_at <= now:
-        return True
-    # Workers run one job at a time (-P solo), so when the same worker name asks again the
-    # process that held the lease is gone: it was killed and the worker restarted.
-    host = worker.rsplit(":", 1)[0]
-    return job.lease_owner.rsplit(":", 1)[0] == host
+def _lease_is_dead(job: Job, *, now: Any) -> bool:
+    # Only a lapsed lease means its worker is gone: a live worker's heartbeat keeps it fresh,
+    # and a name says nothing (two processes may be started with the same -n).
+    return job.lease_expires_at is None or job.lease_expires_at <= now
 
 
 LEASE_FIELDS = [
@@ -115,37 +123,46 @@ def fail_out_of_attempts(job: Job) -> None:
     mark_final(job, Job.Status.FAILED, stage="failed", error=reason)
 
 
-def jobs_recover_stalled(*, restarted_worker: str | None = None) -> list[int]:
-    """Queue again (or fail) running jobs whose worker is gone.
-
-    A worker is gone when its lease ran out without renewal, or, for ``restarted_worker``
-    (a worker name, on start-up), when the lease belongs to an earlier process of that name.
-    """
+def jobs_recover_stalled() -> list[int]:
+    """Queue again (or fail) running jobs whose worker is gone: their lease ran out without
+    renewal (a live worker's heartbeat renews it every third of a lease)."""
     now = timezone.now()
     recovered: list[int] = []
     for job_id in Job.objects.filter(status=Job.Status.RUNNING).values_list("pk", flat=True):
         with transaction.atomic():
             job = Job.objects.select_for_update().get(pk=job_id)
-            if job.status != Job.Status.RUNNING:
-                continue
-            expired = job.lease_expires_at is None or job.lease_expires_at <= now
-            restarted = restarted_worker is not None and job.lease_owner.rsplit(":", 1)[0] == (
-                restarted_worker
-            )
-            if not (expired or restarted):
+            if job.status != Job.Status.RUNNING or not _lease_is_dead(job, now=now):
                 continue
             if job.cancel_requested:
                 mark_final(job, Job.Status.CANCELLED, stage="cancelled")
             elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
                 fail_out_of_attempts(job)
             else:
-                job.status = Job.Status.QUEUED
-                job.stage = "queued again after a worker stopped"
-                job.lease_owner = ""
-                job.lease_expires_at = None
-                queue = job.queue
-                transaction.on_commit(lambda pk=job.pk, q=queue: enqueue(pk, q))  # type: ignore[misc]
+                _requeue(job)
             job.save()
+            resend = ([job] if job.status == Job.Status.QUEUED else []) + _unstarted_rows(job)
+            if resend:
+                transaction.on_commit(lambda jobs=resend: enqueue_shared(jobs))  # type: ignore[misc]
         recovered.append(job.pk)
         broadcast_state(job)
     return recovered
+
+
+def _requeue(job: Job) -> None:
+    job.status = Job.Status.QUEUED
+    job.stage = "queued again after a worker stopped"
+    job.lease_owner = ""
+    job.lease_expires_at = None
+
+
+def _unstarted_rows(job: Job) -> list[Job]:
+    """The other jobs of a stalled job's message that never started, to be sent again now.
+
+    A batch message carries many rows; the broker gives a dead worker's message back only after
+    its visibility timeout (hours). Should that old message come back later, its rows are over
+    or leased, and it runs nothing twice.
+    """
+    if not job.celery_task_id:
+        return []
+    rows = Job.objects.filter(status=Job.Status.QUEUED, celery_task_id=job.celery_task_id)
+    return list(rows.exclude(pk=job.pk).order_by("pk"))

@@ -1,21 +1,21 @@
-"""The pipeline's progress callback on a worker: throttled row writes (which renew the lease and
-pick up a cancel request) and live messages to the job's page.
+"""The pipeline's progress callback on a worker: throttled row writes (which pick up a cancel
+request at once), live messages to the job's page, and the heartbeat's verdict (a cancel or a lost
+lease seen while the pipeline was silent). The lease itself is renewed by the heartbeat.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from PIL import Image
 
 from generation import Cancelled
 from studio.live import group_send
 from studio.models import Job
 from studio.previews import preview_data_url
+from studio.worker.heartbeat import Heartbeat
 from studio.worker.lease import LeaseLost
 
 
@@ -24,10 +24,11 @@ class ProgressReporter:
 
     SEND_INTERVAL = 0.1  # seconds; a page needs no more than ten updates a second
 
-    def __init__(self, *, job: Job, worker: str) -> None:
+    def __init__(self, *, job: Job, worker: str, heartbeat: Heartbeat) -> None:
         self.job_id = job.pk
         self.workspace_id = job.workspace_id
         self.worker = worker
+        self.heartbeat = heartbeat
         self.stage = ""
         self.stage_started = time.monotonic()
         self.last_write = 0.0
@@ -36,6 +37,7 @@ class ProgressReporter:
     def __call__(
         self, step: int, total: int, preview: Image.Image | None = None, stage: str = "denoising"
     ) -> None:
+        self.heartbeat.check(self.job_id)
         now = time.monotonic()
         new_stage = stage != self.stage
         if new_stage:
@@ -68,13 +70,12 @@ class ProgressReporter:
     def _write(
         self, step: int, total: int, stage: str, eta: float | None, preview_url: str | None
     ) -> None:
-        """Save progress, renew the lease and pick up a cancel request, in one round trip."""
+        """Save progress where this worker holds the lease, and pick up a cancel request."""
         fields: dict[str, Any] = {
             "stage": stage,
             "progress_step": step,
             "progress_total": total,
             "eta_seconds": eta,
-            "lease_expires_at": timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS),
         }
         if preview_url:
             fields["preview"] = preview_url

@@ -16,6 +16,7 @@ from studio.brand import brand_values
 from studio.engines import engine_settings
 from studio.models import Generation, Job
 from studio.params import AvatarParams, JobParams
+from studio.worker.heartbeat import Heartbeat
 from studio.worker.lease import LeaseLost, job_end, job_start
 from studio.worker.progress import ProgressReporter
 from studio.worker.shared import (
@@ -27,6 +28,7 @@ from studio.worker.shared import (
     wait_for_shared_footage,
 )
 from studio.worker.store import generation_store, job_finish
+from studio.worker.timelimit import JobTimedOut, alarm, job_time_limit
 
 logger = logging.getLogger(__name__)
 
@@ -40,26 +42,32 @@ def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -
     job = job_start(job_id=job_id, worker=worker)
     if job is None:
         return
+    time_limit = job_time_limit(job)
+    with Heartbeat(worker=worker, job_ids=[job.pk], time_limit=time_limit) as heartbeat:
+        _run_leased(job, worker=worker, heartbeat=heartbeat, time_limit=time_limit, footage=footage)
+
+
+def _run_leased(
+    job: Job,
+    *,
+    worker: str,
+    heartbeat: Heartbeat,
+    time_limit: tuple[float, str],
+    footage: SharedFootage | None,
+) -> None:
+    """Run a job this worker holds the lease on (kept fresh by ``heartbeat``) to its end,
+    stopping it at ``time_limit`` (seconds, reason)."""
     workdir = Path(tempfile.mkdtemp(prefix=f"reelsmith-job-{job.pk}-"))
     try:
-        request = JobParams.of_job(job).request(image_path=_copy_image(job, workdir))
-        reporter = ProgressReporter(job=job, worker=worker)
-        shared = shared_generation(job) or wait_for_shared_footage(job, reporter)
-        if shared is not None:
-            result = result_from_generation(
-                job, shared, workdir=workdir, reporter=reporter, footage=footage
-            )
-        else:
-            result = _run_pipeline(
-                job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter
-            )
-            if job.overlays and job.generation_key:
-                generation_store(job, result)
-        if job.overlays:
-            result = _apply_overlays(
-                job, result, workdir=workdir, reporter=reporter, footage=footage
+        # The alarm covers the work, not the storing: a row write is never cut in half.
+        with alarm(*time_limit):
+            result = _make_video(
+                job, worker=worker, heartbeat=heartbeat, workdir=workdir, footage=footage
             )
         job_finish(job_id=job.pk, worker=worker, result=result)
+    except JobTimedOut as exc:
+        logger.warning("job %s: %s", job.pk, exc)
+        job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=str(exc))
     except Cancelled:
         job_end(job.pk, worker, Job.Status.CANCELLED, stage="cancelled")
     except LeaseLost:
@@ -72,6 +80,33 @@ def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -
         job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=error)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _make_video(
+    job: Job,
+    *,
+    worker: str,
+    heartbeat: Heartbeat,
+    workdir: Path,
+    footage: SharedFootage | None,
+) -> VideoResult:
+    """Generate the job's footage (or reuse shared footage) and draw its overlays."""
+    request = JobParams.of_job(job).request(image_path=_copy_image(job, workdir))
+    reporter = ProgressReporter(job=job, worker=worker, heartbeat=heartbeat)
+    shared = shared_generation(job) or wait_for_shared_footage(job, reporter)
+    if shared is not None:
+        result = result_from_generation(
+            job, shared, workdir=workdir, reporter=reporter, footage=footage
+        )
+    else:
+        result = _run_pipeline(
+            job, request, output=workdir / f"reelsmith-{job.pk}.mp4", reporter=reporter
+        )
+        if job.overlays and job.generation_key:
+            generation_store(job, result)
+    if job.overlays:
+        result = _apply_overlays(job, result, workdir=workdir, reporter=reporter, footage=footage)
+    return result
 
 
 def jobs_run(*, job_ids: list[int], worker: str) -> None:
@@ -99,7 +134,12 @@ def jobs_run(*, job_ids: list[int], worker: str) -> None:
         generation = Generation.objects.get(workspace_id=workspace_id, key=key)
         alone = [pk for pk in remaining if keys[pk] != (workspace_id, key)]
         together = [pk for pk in remaining if keys[pk] == (workspace_id, key)]
-        with SharedRows(worker=worker, generation=generation, footage=footage) as rows:
+        with (
+            Heartbeat(worker=worker) as heartbeat,
+            SharedRows(
+                worker=worker, generation=generation, footage=footage, heartbeat=heartbeat
+            ) as rows,
+        ):
             # Pipelined: while the rows of one chunk are drawn, the last one's are stored.
             drawing: tuple[list[Job], list[Future[VideoResult | Exception]]] | None = None
             for start in range(0, len(together), SHARED_ROW_CHUNK):

@@ -22,6 +22,7 @@ from generation import VideoResult, overlays, render
 from studio.brand import brand_values
 from studio.live import broadcast_states
 from studio.models import Generation, Job, Video, Workspace
+from studio.worker.heartbeat import Heartbeat
 from studio.worker.lease import LEASE_FIELDS, mark_final, take_lease
 from studio.worker.progress import ProgressReporter
 from studio.worker.store import json_safe, video_files_delete, video_for
@@ -65,10 +66,19 @@ SHARED_ROW_CHUNK = 8  # rows leased and stored in one transaction each
 
 class SharedRows:
     """Rows of one message that reuse ``generation``: leased a chunk at a time, drawn and
-    encoded on ROW_THREADS threads (which touch no database), stored a chunk at a time."""
+    encoded on ROW_THREADS threads (which touch no database), stored a chunk at a time. A row's
+    lease is kept fresh by ``heartbeat`` from its lease to its end."""
 
-    def __init__(self, *, worker: str, generation: Generation, footage: SharedFootage) -> None:
+    def __init__(
+        self,
+        *,
+        worker: str,
+        generation: Generation,
+        footage: SharedFootage,
+        heartbeat: Heartbeat,
+    ) -> None:
         self.worker = worker
+        self.heartbeat = heartbeat
         self.generation = generation
         self.source, self.frames, self.fps = footage.get(generation)
         self.workdir = Path(tempfile.mkdtemp(prefix="reelsmith-rows-"))
@@ -94,6 +104,7 @@ class SharedRows:
             Job.objects.bulk_update(changed, LEASE_FIELDS)
         broadcast_states(changed)
         leased = [job for job in jobs if decisions[job.pk] == "run"]
+        self.heartbeat.add(job.pk for job in leased)
         missing = {job.workspace_id for job in leased} - set(self.brands)
         for pk, workspace in Workspace.objects.in_bulk(missing).items():
             self.brands[pk] = brand_values(workspace=workspace, workdir=self.workdir)
@@ -122,6 +133,7 @@ class SharedRows:
     def finish(self, leased: list[Job], drawing: list[Future[VideoResult | Exception]]) -> None:
         outcomes = [future.result() for future in drawing]
         _shared_rows_finish(leased, outcomes, worker=self.worker, generation=self.generation)
+        self.heartbeat.discard(job.pk for job in leased)
         for outcome in outcomes:  # stored now; the chunk's files are not needed any more
             if isinstance(outcome, VideoResult):
                 outcome.output.unlink(missing_ok=True)
