@@ -288,6 +288,8 @@ def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
 
 def file_owner(*, name: str) -> tuple[int | None, Video | Asset | BrandKit | Template] | None:
     """The workspace id and the object a stored file belongs to, or None if no object has it."""
+    if "\x00" in name:  # no stored name has one, and PostgreSQL refuses it in a query
+        return None
     video = (
         Video.objects.filter(file=name).first()
         or Video.objects.filter(poster=name).first()
