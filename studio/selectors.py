@@ -103,7 +103,8 @@ def job_list_for_workspace(
     if project_id:
         jobs = jobs.filter(project_id=project_id)
     if engine:
-        jobs = jobs.filter(engine=engine)
+        # No engine's name has a NUL, and PostgreSQL refuses one in a query.
+        jobs = jobs.filter(engine=engine) if "\x00" not in engine else jobs.none()
     if status:
         jobs = jobs.filter(status=status)
     return jobs.order_by("-created_at", "-id")
