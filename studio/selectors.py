@@ -104,7 +104,8 @@ def job_list_for_workspace(
     if project_id:
         jobs = jobs.filter(project_id=project_id)
     if engine:
-        jobs = jobs.filter(engine=engine)
+        # No engine's name has a NUL, and PostgreSQL refuses one in a query.
+        jobs = jobs.filter(engine=engine) if "\x00" not in engine else jobs.none()
     if status:
         jobs = jobs.filter(status=status)
     return jobs.order_by("-created_at", "-id")
@@ -308,6 +309,8 @@ def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
 
 def file_owner(*, name: str) -> tuple[int | None, Video | Asset | BrandKit | Template] | None:
     """The workspace id and the object a stored file belongs to, or None if no object has it."""
+    if "\x00" in name:  # no stored name has one, and PostgreSQL refuses it in a query
+        return None
     video = (
         Video.objects.filter(file=name).first()
         or Video.objects.filter(poster=name).first()

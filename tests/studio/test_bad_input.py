@@ -461,3 +461,23 @@ def test_a_stored_file_name_that_is_not_yours_is_404(
     """Path tricks and other workspaces' files get a plain 404, never a file or a 5xx."""
     response = member_client.get("/files/" + name(ctx))
     assert response.status_code == 404
+
+
+QUERIES: dict[str, tuple[str, str]] = {
+    "a gallery filter with a NUL": ("gallery", "?engine=a%00b&status=x%00&project=1%00"),
+    "a gallery project that is not a number": ("gallery", "?project=../../1&page=-3"),
+    "a template library filter with a NUL": ("template_library", "?mode=a%00&aspect=%00"),
+    "an editor source with a NUL": ("job_new", "?from=1%00"),
+    "a batch template with a NUL": ("batch_new", "?template=1%00"),
+    "an avatar video source with a NUL": ("avatar_video_new", "?from=%00&avatar=1%00"),
+}
+
+
+@pytest.mark.parametrize("query", list(QUERIES.values()), ids=list(QUERIES))
+def test_a_page_ignores_a_query_it_cannot_use(
+    member_client: Any, ctx: Ctx, query: tuple[str, str]
+) -> None:
+    """Odd query strings never make a 5xx: the page answers as without them, or 404."""
+    name, params = query
+    response = member_client.get(reverse(name, args=[ctx.workspace.pk]) + params)
+    assert response.status_code in (200, 404)
