@@ -159,6 +159,17 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 JOB_PROGRESS_INTERVAL = env.float(
     "JOB_PROGRESS_INTERVAL", default=0.25
 )  # seconds between row writes
+# Quotas per workspace (each can be overridden in the admin): jobs queued or running at once,
+# and worker-seconds a calendar month (UTC) on CPU and on GPU workers.
+WORKSPACE_MAX_ACTIVE_JOBS = env.int("WORKSPACE_MAX_ACTIVE_JOBS", default=1000)
+WORKSPACE_CPU_SECONDS_PER_MONTH = env.int("WORKSPACE_CPU_SECONDS_PER_MONTH", default=360_000)
+WORKSPACE_GPU_SECONDS_PER_MONTH = env.int("WORKSPACE_GPU_SECONDS_PER_MONTH", default=36_000)
+# Fair share: a workspace has at most this many messages on a queue at once (sent and not
+# finished); its other jobs wait in the database and are sent as those finish, so another
+# workspace's job is never queued behind a whole batch. Set it to the number of workers on a
+# queue so one workspace alone still keeps them all busy. FAIR_SHARE=0 sends every job at once.
+FAIR_SHARE = env.bool("FAIR_SHARE", default=True)
+FAIR_SHARE_IN_FLIGHT = env.int("FAIR_SHARE_IN_FLIGHT", default=1)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024

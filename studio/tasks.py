@@ -25,6 +25,7 @@ from studio.worker import lease, run
 def run_job(self: Any, job_id: int) -> None:
     # The process id tells this run apart from an earlier, killed process of the same worker.
     run.job_run(job_id=job_id, worker=f"{self.request.hostname}:{os.getpid()}")
+    queueing.release_after([job_id])  # fair share: the workspace's next job takes its place
 
 
 @shared_task(
@@ -37,12 +38,14 @@ def run_job(self: Any, job_id: int) -> None:
 def run_jobs(self: Any, job_ids: list[int]) -> None:
     """Jobs that share one generation request, made once (see studio.worker.run.jobs_run)."""
     run.jobs_run(job_ids=job_ids, worker=f"{self.request.hostname}:{os.getpid()}")
+    queueing.release_after(job_ids)
 
 
 @shared_task(name="studio.tasks.recover_stalled_jobs")
 def recover_stalled_jobs() -> None:
     lease.jobs_recover_stalled()
     queueing.jobs_requeue_lost(in_broker=queueing.broker_task_ids())
+    queueing.release_all()
 
 
 @worker_init.connect
