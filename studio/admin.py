@@ -24,7 +24,24 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "created_at"]
+    list_display = [
+        "name",
+        "max_active_jobs",
+        "cpu_seconds_per_month",
+        "gpu_seconds_per_month",
+        "created_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "personal_for", "batch_row_limit"]}),
+        (
+            "Quotas",
+            {
+                "description": "Blank: the server's default (WORKSPACE_MAX_ACTIVE_JOBS, "
+                "WORKSPACE_CPU_SECONDS_PER_MONTH, WORKSPACE_GPU_SECONDS_PER_MONTH).",
+                "fields": ["max_active_jobs", "cpu_seconds_per_month", "gpu_seconds_per_month"],
+            },
+        ),
+    ]
     inlines = [MembershipInline]
 
 

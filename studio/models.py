@@ -20,6 +20,16 @@ class Workspace(models.Model):
         related_name="personal_workspace",
     )
     batch_row_limit = models.PositiveIntegerField(default=500)  # rows per batch CSV
+    # Quotas, set per workspace in the admin; blank: the server's default (settings.py).
+    max_active_jobs = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Queued and running jobs at once. Blank: the default."
+    )
+    cpu_seconds_per_month = models.PositiveIntegerField(
+        null=True, blank=True, help_text="CPU worker-seconds a calendar month. Blank: the default."
+    )
+    gpu_seconds_per_month = models.PositiveIntegerField(
+        null=True, blank=True, help_text="GPU worker-seconds a calendar month. Blank: the default."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -184,6 +194,9 @@ class Job(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     lease_owner = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Queued but not sent yet: it waits for its workspace's turn (fair share between
+    # workspaces, see queueing.release), so the sweep must not send it as lost.
+    held = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -12,13 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 import redis
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from studio.celery import app
 from studio.engines import engine_settings
 from studio.live import broadcast_state
-from studio.models import Job
+from studio.models import Job, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +49,18 @@ def enqueue(job_id: int, queue: str) -> None:
 
 
 def send_on_commit(job: Job) -> None:
-    """Once the transaction commits, announce the job, then send it to its queue.
+    """Once the transaction commits, announce the job, then send it to its queue (or, when
+    it is held for fair share, send its workspace's next jobs while it has room).
 
     Announced first: once queued, a worker may report it running at any moment, and a late
     "queued" message would then show a stale state."""
 
     def announce_and_enqueue() -> None:
         broadcast_state(job)
-        enqueue(job.pk, job.queue)
+        if job.held:
+            release(workspace_id=job.workspace_id, queue=job.queue)
+        else:
+            enqueue(job.pk, job.queue)
 
     transaction.on_commit(announce_and_enqueue)
 
@@ -87,6 +92,85 @@ def enqueue_shared(jobs: list[Job]) -> None:
                 _enqueue_together(chunk, queue)
 
 
+def send_all(jobs: list[Job]) -> None:
+    """Send new jobs (a batch's rows) now: the held ones by their workspace's turn, the
+    others at once, those that share footage together (enqueue_shared)."""
+    for workspace_id, queue in sorted({(job.workspace_id, job.queue) for job in jobs if job.held}):
+        release(workspace_id=workspace_id, queue=queue)
+    enqueue_shared([job for job in jobs if not job.held])
+
+
+# Fair share between workspaces ----------------------------------------------------------------
+# Workers take messages in the order they were sent, one at a time. If a batch sent all its
+# rows at once, another workspace's job would wait behind every one of them. So a workspace's
+# new jobs are stored held, and a workspace has at most FAIR_SHARE_IN_FLIGHT messages per queue
+# sent and unfinished; when one finishes, its worker sends that workspace's next (release). A
+# job of a workspace with nothing in flight is sent at once, and so waits for at most the
+# messages ahead of it: about one per busy workspace.
+
+
+def holding() -> bool:
+    """Whether new jobs are held for their workspace's turn (FAIR_SHARE), not sent at once."""
+    return bool(settings.FAIR_SHARE)
+
+
+def release(*, workspace_id: int, queue: str) -> list[int]:
+    """Send the workspace's next held jobs on ``queue`` while it has fewer messages in flight
+    than FAIR_SHARE_IN_FLIGHT; returns the ids sent. Rows that share footage go in one
+    message, as enqueue_shared sends them."""
+    active = Job.objects.filter(
+        workspace_id=workspace_id, queue=queue, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)
+    )
+    messages: list[list[int]] = []
+    with transaction.atomic():
+        # One release of a workspace at a time, so two workers finishing at once cannot both
+        # fill the same free place (the quota checks take the same lock).
+        Workspace.objects.select_for_update().filter(pk=workspace_id).first()
+        sent = active.filter(held=False).values_list("pk", "celery_task_id")
+        in_flight = len({task_id or f"job-{pk}" for pk, task_id in sent})
+        held = active.filter(held=True).order_by("pk")
+        picked: list[int] = []
+        for _ in range(settings.FAIR_SHARE_IN_FLIGHT - in_flight):
+            first = held.exclude(pk__in=picked).only("pk", "overlays", "generation_key").first()
+            if first is None:
+                break
+            message = [first.pk]
+            if first.overlays and first.generation_key:
+                same = held.filter(generation_key=first.generation_key).exclude(overlays={})
+                same = same.exclude(pk__in=picked)
+                message = list(same.values_list("pk", flat=True)[:SHARED_MESSAGE_JOBS])
+            messages.append(message)
+            picked.extend(message)
+        Job.objects.filter(pk__in=picked).update(held=False)
+    for message in messages:
+        if len(message) == 1:
+            enqueue(message[0], queue)
+        else:
+            _enqueue_together(message, queue)
+    return [pk for message in messages for pk in message]
+
+
+def release_after(job_ids: list[int]) -> None:
+    """A worker is done with a message of these jobs: send their workspaces' next ones."""
+    pairs = Job.objects.filter(pk__in=job_ids).values_list("workspace_id", "queue").distinct()
+    for workspace_id, queue in sorted(set(pairs)):
+        release(workspace_id=workspace_id, queue=queue)
+
+
+def release_all() -> list[int]:
+    """Send what every workspace has room for: for the sweep, in case a worker died before
+    releasing, or a held job's place was freed by a cancel."""
+    pairs = (
+        Job.objects.filter(status=Job.Status.QUEUED, held=True)
+        .values_list("workspace_id", "queue")
+        .distinct()
+    )
+    sent: list[int] = []
+    for workspace_id, queue in sorted(set(pairs)):
+        sent += release(workspace_id=workspace_id, queue=queue)
+    return sent
+
+
 def _enqueue_together(job_ids: list[int], queue: str) -> None:
     try:
         result = send_task(RUN_JOBS, args=(job_ids,), queue=queue, retry=False)
@@ -107,7 +191,7 @@ def jobs_requeue_lost(*, in_broker: set[str] | None, grace_seconds: float = 30) 
     (see job_start).
     """
     cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-    stale = Job.objects.filter(status=Job.Status.QUEUED, created_at__lte=cutoff)
+    stale = Job.objects.filter(status=Job.Status.QUEUED, held=False, created_at__lte=cutoff)
     resent: list[int] = []
     for job in stale.only("pk", "queue", "celery_task_id", "enqueued_at"):
         never_sent = job.enqueued_at is None

@@ -283,6 +283,17 @@ JOB_PROGRESS_INTERVAL = env.float(
 # to for this long belonged to a killed worker.
 MEDIA_SWEEP_GRACE_SECONDS = env.int("MEDIA_SWEEP_GRACE_SECONDS", default=3600)
 TEMP_FOLDER_MAX_AGE_SECONDS = env.int("TEMP_FOLDER_MAX_AGE_SECONDS", default=24 * 3600)
+# Quotas per workspace (each can be overridden in the admin): jobs queued or running at once,
+# and worker-seconds a calendar month (UTC) on CPU and on GPU workers.
+WORKSPACE_MAX_ACTIVE_JOBS = env.int("WORKSPACE_MAX_ACTIVE_JOBS", default=1000)
+WORKSPACE_CPU_SECONDS_PER_MONTH = env.int("WORKSPACE_CPU_SECONDS_PER_MONTH", default=360_000)
+WORKSPACE_GPU_SECONDS_PER_MONTH = env.int("WORKSPACE_GPU_SECONDS_PER_MONTH", default=36_000)
+# Fair share: a workspace has at most this many messages on a queue at once (sent and not
+# finished); its other jobs wait in the database and are sent as those finish, so another
+# workspace's job is never queued behind a whole batch. Set it to the number of workers on a
+# queue so one workspace alone still keeps them all busy. FAIR_SHARE=0 sends every job at once.
+FAIR_SHARE = env.bool("FAIR_SHARE", default=True)
+FAIR_SHARE_IN_FLIGHT = env.int("FAIR_SHARE_IN_FLIGHT", default=1)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024

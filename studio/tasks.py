@@ -24,6 +24,7 @@ from studio.worker import archive, cleanup, lease, run
 )
 def run_job(self: Any, job_id: int) -> None:
     run.job_run(job_id=job_id, worker=lease.worker_name(self.request.hostname))
+    queueing.release_after([job_id])  # fair share: the workspace's next job takes its place
 
 
 @shared_task(
@@ -36,6 +37,7 @@ def run_job(self: Any, job_id: int) -> None:
 def run_jobs(self: Any, job_ids: list[int]) -> None:
     """Jobs that share one generation request, made once (see studio.worker.run.jobs_run)."""
     run.jobs_run(job_ids=job_ids, worker=lease.worker_name(self.request.hostname))
+    queueing.release_after(job_ids)
 
 
 @shared_task(name=queueing.RECOVER_STALLED)
@@ -43,6 +45,7 @@ def recover_stalled_jobs() -> None:
     """The sweep, sent by beat to the control queue (see CELERY_BEAT_SCHEDULE)."""
     lease.jobs_recover_stalled()
     queueing.jobs_requeue_lost(in_broker=queueing.broker_task_ids())
+    queueing.release_all()
 
 
 @shared_task(

@@ -6,6 +6,24 @@ Views, API views, consumers and tasks parse input, check permission and call one
 
 from __future__ import annotations
 
-from studio.services import avatars, batches, brand, jobs, templates, uploads, workspaces
+from studio.services import (
+    avatars,
+    batches,
+    brand,
+    jobs,
+    quotas,
+    templates,
+    uploads,
+    workspaces,
+)
 
-__all__ = ["avatars", "batches", "brand", "jobs", "templates", "uploads", "workspaces"]
+__all__ = [
+    "avatars",
+    "batches",
+    "brand",
+    "jobs",
+    "quotas",
+    "templates",
+    "uploads",
+    "workspaces",
+]

@@ -25,8 +25,9 @@ from studio.models import (
     Workspace,
 )
 from studio.params import AvatarParams
-from studio.queueing import send_on_commit
+from studio.queueing import holding, send_on_commit
 from studio.services.errors import refused_as
+from studio.services.quotas import quota_check_job
 from studio.services.uploads import asset_create
 
 
@@ -98,6 +99,8 @@ def avatar_job_submit(
     with refused_as("voice_unavailable"):
         tts.check_voice(params.voice)
     with transaction.atomic():
+        if send:
+            quota_check_job(workspace=workspace, queue="cpu")
         job = Job(
             **params.job_fields(),
             workspace=workspace,
@@ -115,6 +118,7 @@ def avatar_job_submit(
             num_frames=0,  # known once the voice has spoken
             steps=0,
             guidance=0.0,
+            held=holding(),
         )
         job.script = text  # as the voice reads it
         job.save()

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from studio import selectors
 from studio.batches import ParsedCsv
 from studio.live import broadcast_states
 from studio.models import (
@@ -20,9 +21,10 @@ from studio.models import (
     Workspace,
 )
 from studio.params import random_seed
-from studio.queueing import archive_send_on_commit, enqueue_shared
+from studio.queueing import archive_send_on_commit, send_all
 from studio.selectors import batch_archive_latest, batch_ready_videos
 from studio.services.jobs import job_cancel, job_rerun
+from studio.services.quotas import quota_check_batch, quota_lock
 from studio.services.templates import template_params, template_submit
 
 
@@ -80,6 +82,8 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
     """Queue one job per row of a draft batch. Every row is filled before any is queued, so a
     row that cannot be made stops the launch with nothing queued."""
     with transaction.atomic():
+        # The workspace's row first: the quota checks and the fair-share release take it too.
+        usage = quota_lock(workspace=batch.workspace)
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         if batch.status != Batch.Status.DRAFT:
             return batch
@@ -107,6 +111,15 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
             )
             row.attempts = 1
             jobs.append(row.job)
+        if jobs:  # checked with the rows' queue known, before anything is committed
+            quota_check_batch(
+                usage=usage,
+                rows=len(jobs),
+                queue=jobs[0].queue,
+                seconds_needed=selectors.batch_estimate_seconds(
+                    template=batch.template, generations=selectors.batch_generations(batch=batch)
+                ),
+            )
         BatchRow.objects.bulk_update(rows, ["job", "attempts"])
         batch.status = Batch.Status.LAUNCHED
         batch.launched_at = timezone.now()
@@ -114,7 +127,7 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
 
         def announce_and_enqueue() -> None:
             broadcast_states(jobs)
-            enqueue_shared(jobs)
+            send_all(jobs)
 
         transaction.on_commit(announce_and_enqueue)
     return batch

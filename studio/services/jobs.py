@@ -19,9 +19,10 @@ from studio.models import (
     Workspace,
 )
 from studio.params import AvatarParams, JobParams, generation_key, random_seed
-from studio.queueing import send_on_commit
+from studio.queueing import holding, send_on_commit
 from studio.services.avatars import avatar_job_submit
 from studio.services.errors import refused_as
+from studio.services.quotas import quota_check_job
 from studio.worker.lease import mark_final
 
 
@@ -39,8 +40,8 @@ def job_submit(
 ) -> Job:
     """Store a queued job and send it to its engine's queue once the row is committed.
 
-    With ``send=False`` the caller announces and sends it (see batch_launch, which sends the
-    rows that share footage in one message)."""
+    With ``send=False`` the caller checks the workspace's quotas, and announces and sends the
+    job (see batch_launch, which sends the rows that share footage in one message)."""
     with refused_as("unknown_engine"):
         info = get_engine_info(params.engine, engine_settings())
     if not info.available:
@@ -55,6 +56,8 @@ def job_submit(
     with refused_as("engine_limits"):
         check_engine_request(params.engine, params.request(), engine_settings())
     with transaction.atomic():
+        if send:
+            quota_check_job(workspace=workspace, queue=info.queue)
         job = Job(
             **params.job_fields(),
             workspace=workspace,
@@ -65,6 +68,7 @@ def job_submit(
             overlays=overlays or {},
             queue=info.queue,
             image=image if params.mode == "image-to-video" else None,
+            held=holding(),
         )
         job.generation_key = generation_key(job)
         job.save()

@@ -52,6 +52,10 @@ def workspace_dashboard(request: AuthenticatedRequest, workspace_id: int) -> Htt
             "active_jobs": selectors.job_active_for_workspace(workspace=workspace),
             "recent_jobs": jobs.filter(status=Job.Status.SUCCEEDED)[:8],
             "job_count": jobs.count(),
+            # Quotas are the owners' business: only they see the workspace's usage.
+            "usage": selectors.workspace_usage(workspace=workspace)
+            if membership.role == Membership.Role.OWNER
+            else None,
         },
     )
 

@@ -320,10 +320,11 @@ def test_a_talking_head_from_a_template_keeps_its_voice_under_the_overlays(
 
 
 def test_a_talking_head_batch_speaks_each_rows_script(
-    member_client, workspace, avatar, no_queue, django_capture_on_commit_callbacks
+    member_client, workspace, avatar, no_queue, django_capture_on_commit_callbacks, settings
 ):
     """A batch of the template takes a presenter; each row is its own talking head, sent on
     its own (nothing is shared: every script differs)."""
+    settings.FAIR_SHARE_IN_FLIGHT = 2  # room for both rows at once (see test_fair_share.py)
     template = _sales_intro()
     csv_text = "first_name,sender_name,company,cta\nAna,Bo,Acme,Call us\nCy,Bo,Acme,Write us\n"
     missing = member_client.post(

@@ -167,9 +167,10 @@ def test_a_launch_sends_the_rows_that_share_footage_in_one_message(
 
 
 def test_rows_with_their_own_footage_are_sent_one_by_one(
-    workspace, user, asset, no_queue, django_capture_on_commit_callbacks
+    workspace, user, asset, no_queue, django_capture_on_commit_callbacks, settings
 ):
     """Rows whose prompts differ share nothing: a message each, so any worker may take them."""
+    settings.FAIR_SHARE_IN_FLIGHT = 2  # room for both rows at once (see test_fair_share.py)
     template = Template.objects.create(
         workspace=workspace,
         name="Per person",
