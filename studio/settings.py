@@ -183,11 +183,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CHANNELS_SOCKET_TIMEOUT = 15  # seconds; above channels-redis's 5 s blocking pop
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [env.str("CHANNELS_REDIS_URL", default=REDIS_URL)],
+            "hosts": [
+                {
+                    "address": env.str("CHANNELS_REDIS_URL", default=REDIS_URL),
+                    # A socket's receive is a blocking pop of up to 5 s. redis-py 8 times reads
+                    # out after 5 s by default, which raced it and closed idle sockets with
+                    # 1011 (bench/load.py saw it); wait longer than the pop, still not forever.
+                    "socket_timeout": CHANNELS_SOCKET_TIMEOUT,
+                }
+            ],
             "prefix": env.str("CHANNELS_PREFIX", default="reelsmith"),
         },
     }
