@@ -4,6 +4,7 @@ server, as subprocesses, sharing the test database and a real Redis with the tes
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,11 +80,15 @@ class Process:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def started(self) -> bool:
-        """Whether this process (not an earlier one with the same log) said it is ready."""
+    def own_log_text(self) -> str:
+        """What this process (not an earlier one with the same log) wrote."""
         with self.log_path.open("rb") as log:
             log.seek(self.log_start)
-            return b"ready." in log.read()
+            return log.read().decode(errors="replace")
+
+    def started(self) -> bool:
+        """Whether this process (not an earlier one with the same log) said it is ready."""
+        return "ready." in self.own_log_text()
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.proc.poll() is None:
@@ -159,6 +164,31 @@ def start_server(port: int, name: str = "daphne", **env: str) -> Process:
     )
     wait_for(lambda: _port_open(port), timeout=60, what="daphne to listen", proc=server)
     return server
+
+
+def start_proxy(port: int, upstream_ports: list[int], name: str = "proxy") -> Process:
+    """nginx with the compose file's configuration (deploy/nginx.conf), listening on ``port``
+    and spreading over the Daphnes on ``upstream_ports`` instead of the `web` service."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    config = (ROOT / "deploy/nginx.conf").read_text()
+    servers = "".join(f"server 127.0.0.1:{p};\n        " for p in upstream_ports)
+    assert "server web:8000;" in config and "listen 8000;" in config
+    config = config.replace("server web:8000;", servers.rstrip()).replace(
+        "listen 8000;", f"listen 127.0.0.1:{port};"
+    )
+    path = ARTIFACTS / f"{name}.conf"
+    path.write_text(config)
+    proxy = Process(
+        name,
+        [
+            shutil.which("nginx") or "/usr/sbin/nginx",
+            *("-c", str(path), "-p", str(ARTIFACTS)),
+            *("-g", f"daemon off; pid {ARTIFACTS / name}.pid; error_log stderr warn;"),
+        ],
+        child_env(),
+    )
+    wait_for(lambda: _port_open(port), timeout=30, what="nginx to listen", proc=proxy)
+    return proxy
 
 
 def _port_open(port: int) -> bool:

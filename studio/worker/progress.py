@@ -64,6 +64,9 @@ class ProgressReporter:
                 "total": total,
                 "eta": eta,
                 "preview": preview_url,
+                # Wall-clock seconds at the worker, so a client (bench/load.py) can measure how
+                # long the message took to reach it.
+                "sent": time.time(),
             },
         )
 
