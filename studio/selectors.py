@@ -202,7 +202,10 @@ def project_list_for_workspace(*, workspace: Workspace) -> QuerySet[Project]:
 
 
 def engines_used_in_workspace(*, workspace: Workspace) -> list[str]:
-    return sorted(set(Job.objects.filter(workspace=workspace).values_list("engine", flat=True)))
+    """The engines the workspace's jobs used, for the gallery's filter: one row per engine from
+    the database, not one per job."""
+    engines = Job.objects.filter(workspace=workspace).values_list("engine", flat=True)
+    return list(engines.order_by("engine").distinct())
 
 
 # Templates ------------------------------------------------------------------------------------

@@ -161,3 +161,20 @@ def test_the_dashboard_is_scoped_to_the_workspace_in_the_session(
     client.get(reverse("workspace_dashboard", args=[team.pk]))
     assert "Team" in client.get("/").content.decode()
     assert Workspace.objects.count() == 2
+
+
+def test_the_gallerys_engine_filter_lists_each_engine_once_in_one_small_query(
+    member_client, workspace, job, django_assert_max_num_queries
+):
+    """Engines used come back one row per engine, however many jobs used them."""
+    from studio import selectors
+
+    for _ in range(5):
+        job.pk = None
+        job.save()
+    job.pk, job.engine = None, "embedded"
+    job.save()
+    with django_assert_max_num_queries(1) as queries:
+        engines = selectors.engines_used_in_workspace(workspace=workspace)
+    assert engines == ["camera-motion", "embedded"]
+    assert "DISTINCT" in queries.captured_queries[0]["sql"]
