@@ -120,6 +120,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
     # A pool of open connections per process. Without it every request and every WebSocket
     # handshake opened a new PostgreSQL connection: over half of a busy Daphne's time in
     # bench/load.py. Persistent connections are no answer under ASGI; a pool is.
+    # Health checks: a connection is checked as it leaves the pool, so one broken by a
+    # database restart is replaced instead of failing the request that drew it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
