@@ -253,4 +253,6 @@ class JobApiForm(JobForm):
         if self.cleaned_data.get("asset") is not None:
             self.cleaned_data["image"] = self.cleaned_data["asset"]  # the image it needs
         data = super().clean()
+        if "asset" in self.errors:  # an image was named, just not one of ours
+            self.errors.pop("image", None)
         return data
