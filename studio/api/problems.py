@@ -101,8 +101,10 @@ def _field_errors(detail: Any, field: str | None = None) -> Any:
     (dotted for nested ones; None for the request as a whole) and its code."""
     if isinstance(detail, dict):
         for name, inner in detail.items():
-            name = None if name in ("__all__", "non_field_errors") else str(name)
-            yield from _field_errors(inner, name if field is None else f"{field}.{name}")
+            own = None if name in ("__all__", "non_field_errors") else str(name)
+            yield from _field_errors(
+                inner, own if field is None or own is None else f"{field}.{own}"
+            )
     elif isinstance(detail, list):
         for inner in detail:
             yield from _field_errors(inner, field)

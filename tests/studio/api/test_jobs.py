@@ -216,3 +216,45 @@ def test_engines_lists_modes_presets_limits_and_defaults(api):
     assert {"embedded", "camera-motion"} <= {e["name"] for e in body["engines"]}
     assert body["modes"] == ["text-to-video", "image-to-video", "talking-head"]
     assert body["defaults"]["frames"] == 16 and body["limits"]["frames"] == 257
+
+
+def test_a_talking_head_is_made_from_an_avatar_and_a_script(api, workspace, user, no_queue):
+    """mode talking-head takes an avatar's id and a script (the voice defaults to the first
+    that speaks here); without an avatar the field is named."""
+    import io
+
+    from PIL import Image
+    from skimage import data
+
+    buffer = io.BytesIO()
+    Image.fromarray(data.astronaut()).save(buffer, format="PNG")
+    avatar = services.avatars.avatar_create(
+        workspace=workspace,
+        user=user,
+        name="Eileen",
+        upload=SimpleUploadedFile("face.png", buffer.getvalue(), content_type="image/png"),
+        image=Image.open(io.BytesIO(buffer.getvalue())),
+    )
+    missing = post_json(api, JOBS, {"mode": "talking-head", "script": "Hello there."})
+    assert missing.status_code == 400 and field_codes(missing) == {"avatar": "required"}
+    response = post_json(
+        api, JOBS, {"mode": "talking-head", "avatar": avatar.pk, "script": "Hello there, Ana."}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["mode"] == "talking-head" and Job.objects.get().avatar == avatar
+
+
+def test_a_wrong_method_is_a_problem_too(api):
+    """DELETE on the job list is 405 in problem details."""
+    response = api.delete(JOBS)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_session_naming_a_workspace_it_is_not_in_gets_404(client, user, other_user):
+    """A browser session cannot reach another workspace by naming it."""
+    theirs = services.workspaces.workspace_ensure_personal(user=other_user)
+    client.force_login(user)
+    response = client.get(JOBS, headers={"Reelsmith-Workspace": str(theirs.pk)})
+    assert response.status_code == 404
