@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
@@ -67,6 +67,12 @@ def form_invalid(
     return invalid(
         {names.get(field, field): found for field, found in form.errors.as_data().items()}
     )
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """An /api/v1/ address that names no resource."""
+    body = problem(404, f"The API has no {request.path}.", code="not_found")
+    return JsonResponse(body, status=404, content_type=CONTENT_TYPE)
 
 
 def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from studio.api import batches, jobs, resources, templates
+from studio.api.problems import not_found
 
 app_name = "api"
 
@@ -44,4 +45,5 @@ urlpatterns = [
         name="batch-results",
     ),
     path("batches/<int:batch_id>/videos.zip", batches.BatchZipView.as_view(), name="batch-zip"),
+    re_path(r"^.*$", not_found),  # an address the API does not have: a problem, not a page
 ]

@@ -18,6 +18,7 @@ from studio.models import ApiToken, IdempotencyKey, Membership, Workspace
 TOKEN_START = "rsk_"  # noqa: S105  # says what the string is, in a log or a secrets scan
 LAST_USED_EVERY = timedelta(minutes=1)  # a token in use writes its row at most this often
 IDEMPOTENCY_HOURS = 24  # how long the first answer to a key is given again
+ABANDONED_AFTER = timedelta(minutes=10)  # longer than any creating request takes
 
 
 def api_token_create(
@@ -84,8 +85,12 @@ def idempotency_claim(*, owner: str, key: str, request_hash: str) -> Idempotency
     """Claim ``key`` for a request about to create something: None when it is ours to answer
     (the row is committed, so a concurrent duplicate finds it), else the row already there,
     with the first answer (or none yet, while the first request is still at work)."""
-    cutoff = timezone.now() - timedelta(hours=IDEMPOTENCY_HOURS)
-    IdempotencyKey.objects.filter(owner=owner, key=key, created_at__lt=cutoff).delete()
+    now = timezone.now()
+    IdempotencyKey.objects.filter(owner=owner, key=key).filter(
+        Q(created_at__lt=now - timedelta(hours=IDEMPOTENCY_HOURS))
+        # A claim never answered: its web process died mid-request.
+        | Q(status_code__isnull=True, created_at__lt=now - ABANDONED_AFTER)
+    ).delete()
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(owner=owner, key=key, request_hash=request_hash)

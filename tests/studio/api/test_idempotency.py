@@ -114,3 +114,19 @@ def test_two_identical_requests_at_once_make_one_job(api, asset, no_queue, monke
     monkeypatch.setattr(services.api_tokens, "idempotency_claim", claim)
     replay = post_json(api, JOBS, body, **{"Idempotency-Key": "same"})
     assert replay.status_code == 201 and replay.json()["id"] == Job.objects.get().pk
+
+
+@pytest.mark.django_db
+def test_a_claim_never_answered_is_freed_after_ten_minutes(api, asset, no_queue):
+    """A key whose first request died mid-way (no answer kept) is usable again later."""
+    IdempotencyKey.objects.create(owner=f"token:{api_token_id()}", key="k", request_hash="x")
+    body = {**ZOOM, "asset": asset.pk}
+    assert post_json(api, JOBS, body, **{"Idempotency-Key": "k"}).status_code == 422
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    assert post_json(api, JOBS, body, **{"Idempotency-Key": "k"}).status_code == 201
+
+
+def api_token_id() -> int:
+    from studio.models import ApiToken
+
+    return ApiToken.objects.get().pk

@@ -258,3 +258,10 @@ def test_a_session_naming_a_workspace_it_is_not_in_gets_404(client, user, other_
     client.force_login(user)
     response = client.get(JOBS, headers={"Reelsmith-Workspace": str(theirs.pk)})
     assert response.status_code == 404
+
+
+def test_an_address_the_api_lacks_is_a_problem(api):
+    """/api/v1/nothing/ answers 404 problem details, not a page."""
+    response = api.get("/api/v1/nothing/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert response["Content-Type"] == "application/problem+json"
