@@ -144,3 +144,45 @@ def test_an_upload_that_is_not_an_image_is_refused(api):
     fake = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
     response: Any = api.post("/api/v1/assets/", {"image": fake})
     assert response.status_code == 400 and list(field_codes(response)) == ["image"]
+
+
+def test_another_workspaces_batch_is_404(api, other_api, card_template, asset):
+    """Every batch URL answers 404 to another workspace's token."""
+    rows = [{"first_name": "Ana", "company": "Acme"}]
+    made = post_json(
+        api, "/api/v1/batches/", {"template": card_template.pk, "rows": rows, "asset": asset.pk}
+    )
+    batch = made.json()["id"]
+    for url in ("", "results.csv", "videos.zip"):
+        assert other_api.get(f"/api/v1/batches/{batch}/{url}").status_code == 404, url
+    for url in ("launch/", "cancel/", "videos.zip"):
+        assert other_api.post(f"/api/v1/batches/{batch}/{url}").status_code == 404, url
+    assert other_api.get("/api/v1/batches/").json() == []
+
+
+def test_a_zip_of_nothing_finished_is_refused_in_the_pages_words(api, card_template, asset):
+    """Asking for the ZIP before any video is done is a problem with the page's message."""
+    rows = [{"first_name": "Ana", "company": "Acme"}]
+    made = post_json(
+        api, "/api/v1/batches/", {"template": card_template.pk, "rows": rows, "asset": asset.pk}
+    )
+    response = api.post(f"/api/v1/batches/{made.json()['id']}/videos.zip")
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "field": None,
+        "code": "nothing_to_zip",
+        "detail": "No video of this batch is finished yet.",
+    }
+
+
+def test_usage_is_for_owners_only(workspace, other_user):
+    """An editor's token is refused the workspace's usage, as the dashboard hides it."""
+    from studio import services
+    from tests.studio.api.conftest import TokenClient
+
+    services.workspaces.membership_add(workspace=workspace, user=other_user, role="owner")
+    _, raw = services.api_tokens.api_token_create(workspace=workspace, user=other_user, name="e")
+    workspace.memberships.filter(user=other_user).update(role="editor")
+    response = TokenClient(raw).get("/api/v1/usage/")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Only owners see the workspace's usage."
