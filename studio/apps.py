@@ -9,3 +9,4 @@ class StudioConfig(AppConfig):
 
     def ready(self) -> None:
         from studio import signals  # noqa: F401  (connects the receivers)
+        from studio.api import schema  # noqa: F401  (describes the token scheme to the schema)

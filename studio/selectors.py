@@ -4,6 +4,7 @@ every one of them is scoped by the user's workspace membership."""
 from __future__ import annotations
 
 import bisect
+import hmac
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from generation.engines import default_engine
 from studio import placeholders
 from studio.engines import engine_settings
 from studio.models import (
+    ApiToken,
     Asset,
     Avatar,
     Batch,
@@ -73,6 +75,35 @@ def is_member(*, user: User | AnonymousUser, workspace_id: int) -> bool:
     )
 
 
+# API tokens ---------------------------------------------------------------------------------
+
+
+def api_token_list(*, workspace: Workspace) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(workspace=workspace).select_related("created_by")
+
+
+def api_token_get(*, workspace: Workspace, token_id: int) -> ApiToken:
+    token = api_token_list(workspace=workspace).filter(pk=token_id).first()
+    if token is None:
+        raise Http404
+    return token
+
+
+def api_token_find(*, raw: str) -> ApiToken | None:
+    """The token a request presents, by its visible start and then its whole hash (compared
+    in constant time), whether or not it is still usable; None if no token is that one."""
+    if len(raw) <= ApiToken.PREFIX_CHARS or "\x00" in raw:
+        return None
+    token = (
+        ApiToken.objects.filter(prefix=raw[: ApiToken.PREFIX_CHARS])
+        .select_related("workspace", "created_by")
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.token_hash, ApiToken.hash_of(raw)):
+        return None
+    return token
+
+
 # Jobs and videos ----------------------------------------------------------------------------
 
 
@@ -104,8 +135,14 @@ def job_list_for_workspace(
     project_id: int | None = None,
     engine: str = "",
     status: str = "",
+    mode: str = "",
+    batch_id: int | None = None,
 ) -> QuerySet[Job]:
     jobs = Job.objects.filter(workspace=workspace).select_related("project", "video")
+    if mode:
+        jobs = jobs.filter(mode=mode)
+    if batch_id is not None:
+        jobs = jobs.filter(batch_rows__batch_id=batch_id)
     if project_id:
         jobs = jobs.filter(project_id=project_id)
     if engine:
@@ -114,6 +151,10 @@ def job_list_for_workspace(
     if status:
         jobs = jobs.filter(status=status)
     return jobs.order_by("-created_at", "-id")
+
+
+def asset_list_for_workspace(*, workspace: Workspace) -> QuerySet[Asset]:
+    return Asset.objects.filter(workspace=workspace)
 
 
 def job_active_for_workspace(*, workspace: Workspace) -> QuerySet[Job]:

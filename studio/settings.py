@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' Swagger UI, served from our own static files
     "studio",
     # Last, as it asks: deletes a row's files once the deletion is committed (cascades too),
     # and a file replaced by another on save.
@@ -247,6 +250,48 @@ RATE_LIMITS = {
     "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
 }
 VOICE_CACHE_SECONDS = env.int("VOICE_CACHE_SECONDS", default=24 * 3600)
+
+# The REST API (studio/api/): workspace tokens (Authorization: Bearer) or the browser's
+# session (with CSRF); errors as RFC 9457 problem details; cursor pagination; each token (or
+# signed-in user) held to API_RATE requests, then 429 with Retry-After. Creating jobs and
+# launching batches are also counted in RATE_LIMITS, with the web's own counts.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "studio.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "studio.api.access.ScopeAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["studio.api.throttles.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_RATE", default="600/m")},
+    "DEFAULT_PAGINATION_CLASS": "studio.api.pagination.NewestFirst",
+    "PAGE_SIZE": 20,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "studio.api.problems.problem_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Reelsmith API",
+    "DESCRIPTION": (
+        "Make videos from other systems: jobs, templates, batches, uploads and usage of one "
+        "workspace. Send `Authorization: Bearer <token>` (an owner makes tokens on the "
+        "workspace's API tokens page). Errors are problem details (RFC 9457)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 # Celery: one worker process per GPU (-P solo), one message at a time, acknowledged only when
 # the job is done, so a killed worker's message goes back to the queue. The Job row's lease

@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from generation import limits
+from generation import VideoRequest, limits
 from generation.engines import EngineInfo
 from studio.forms.uploads import ImageUploadField
-from studio.models import Job, Project
+from studio.models import Asset, Job, Project
 from studio.params import (
     ASPECTS,
     MOTIONS,
@@ -210,3 +210,49 @@ class JobForm(forms.Form):
             motion=data.get("motion") or "auto",
             preset=data["preset"],
         )
+
+
+class JobApiForm(JobForm):
+    """The prompt editor's checks for a request through the API, which gives a size in
+    pixels, as the command line does, instead of an aspect and a size, an uploaded image's id
+    instead of a file, and may leave out what the command line leaves out."""
+
+    aspect = None  # type: ignore[assignment]
+    size = None  # type: ignore[assignment]
+    new_project = None  # type: ignore[assignment]
+    project = None  # type: ignore[assignment]
+    width = forms.IntegerField(min_value=limits.MIN_SIDE, max_value=limits.MAX_SIDE, required=False)
+    height = forms.IntegerField(
+        min_value=limits.MIN_SIDE, max_value=limits.MAX_SIDE, required=False
+    )
+    asset = forms.ModelChoiceField(
+        queryset=Asset.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "No uploaded image of this workspace has that id."},
+    )
+
+    # What the command line makes when a value is left out (generation.VideoRequest's defaults).
+    DEFAULTS = {
+        name: getattr(VideoRequest, name)
+        for name in ("width", "height", "num_frames", "fps", "steps", "guidance")
+    }
+
+    def __init__(self, data: Any, *args: Any, assets: Any, **kwargs: Any) -> None:
+        data = {**self.DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
+        if not data.get("engine"):
+            engines = kwargs["engines"]
+            data["engine"] = next(
+                (e.name for e in engines if e.available and data.get("mode") in e.modes), ""
+            )
+        super().__init__(data, *args, **kwargs)
+        asset_field = self.fields["asset"]
+        assert isinstance(asset_field, forms.ModelChoiceField)
+        asset_field.queryset = assets
+
+    def clean(self) -> dict[str, Any]:
+        if self.cleaned_data.get("asset") is not None:
+            self.cleaned_data["image"] = self.cleaned_data["asset"]  # the image it needs
+        data = super().clean()
+        if "asset" in self.errors:  # an image was named, just not one of ours
+            self.errors.pop("image", None)
+        return data

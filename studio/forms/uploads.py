@@ -82,3 +82,9 @@ def check_image(upload: UploadedFile) -> Image.Image:
         )
     upload.seek(0)
     return image
+
+
+class AssetUploadForm(forms.Form):
+    """An image uploaded on its own (through the API), to animate later."""
+
+    image = ImageUploadField()

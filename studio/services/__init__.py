@@ -7,6 +7,7 @@ Views, API views, consumers and tasks parse input, check permission and call one
 from __future__ import annotations
 
 from studio.services import (
+    api_tokens,
     avatars,
     batches,
     brand,
@@ -18,6 +19,7 @@ from studio.services import (
 )
 
 __all__ = [
+    "api_tokens",
     "avatars",
     "batches",
     "brand",

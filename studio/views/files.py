@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
@@ -52,6 +53,11 @@ def stored_file(request: AuthenticatedRequest, name: str) -> HttpResponseBase:
     """
     if not selectors.can_read_file(user=request.user, name=name):
         raise Http404
+    return serve_stored(request, name)
+
+
+def serve_stored(request: HttpRequest, name: str) -> HttpResponseBase:
+    """A stored file the caller was found to be allowed to read, byte ranges honoured."""
     if not _is_local_storage():
         return HttpResponseRedirect(default_storage.url(name))
     size = default_storage.size(name)
