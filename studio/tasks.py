@@ -10,7 +10,7 @@ from celery import shared_task
 from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
-from studio import queueing
+from studio import queueing, services
 from studio.worker import archive, cleanup, lease, run
 
 
@@ -62,6 +62,7 @@ def build_batch_archive(archive_id: int) -> None:
 def sweep_leftovers() -> None:
     cleanup.media_sweep()
     cleanup.temp_folders_sweep()
+    services.api_tokens.idempotency_expired_delete()
 
 
 @worker_init.connect

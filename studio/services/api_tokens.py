@@ -99,6 +99,17 @@ def idempotency_claim(*, owner: str, key: str, request_hash: str) -> Idempotency
     return None
 
 
+def idempotency_expired_delete() -> int:
+    """Forget the answers older than IDEMPOTENCY_HOURS (and claims never answered), which no
+    retry may get again: the hourly sweep calls this, so the table holds one day of keys."""
+    now = timezone.now()
+    deleted, _ = IdempotencyKey.objects.filter(
+        Q(created_at__lt=now - timedelta(hours=IDEMPOTENCY_HOURS))
+        | Q(status_code__isnull=True, created_at__lt=now - ABANDONED_AFTER)
+    ).delete()
+    return deleted
+
+
 def idempotency_store(*, owner: str, key: str, status_code: int, body: Any) -> None:
     """Keep the first answer to ``key``; a refusal (4xx, 5xx) frees the key instead, so the
     client can send the request again once it is fixed."""

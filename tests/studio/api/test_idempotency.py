@@ -130,3 +130,23 @@ def api_token_id() -> int:
     from studio.models import ApiToken
 
     return ApiToken.objects.get().pk
+
+
+@pytest.mark.django_db
+def test_the_hourly_sweep_forgets_keys_past_their_day() -> None:
+    """Answers older than a day and claims never answered go; today's answers stay."""
+    from studio.tasks import sweep_leftovers
+
+    kept = IdempotencyKey.objects.create(
+        owner="token:1", key="today", request_hash="h", status_code=201
+    )
+    old = IdempotencyKey.objects.create(
+        owner="token:1", key="old", request_hash="h", status_code=201
+    )
+    stale = IdempotencyKey.objects.create(owner="token:1", key="stale", request_hash="h")
+    IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    IdempotencyKey.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(minutes=11)
+    )
+    sweep_leftovers()
+    assert list(IdempotencyKey.objects.values_list("pk", flat=True)) == [kept.pk]
