@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
@@ -20,6 +21,7 @@ from django.http import (
 from django.views.decorators.http import require_GET
 
 from studio import selectors
+from studio.models import Video
 from studio.views.access import AuthenticatedRequest, member_of
 
 
@@ -33,9 +35,14 @@ def video_download(
     video = getattr(job, "video", None)
     if video is None:
         raise Http404
-    filename = f"reelsmith-{job.pk}.mp4"
+    return video_attachment(video)
+
+
+def video_attachment(video: Video) -> HttpResponseBase:
+    """The video's MP4 as a download named after its job, to a reader the caller checked."""
     if not _is_local_storage():
         return HttpResponseRedirect(video.file.url)
+    filename = f"reelsmith-{video.job_id}.mp4"
     return FileResponse(video.file.open("rb"), as_attachment=True, filename=filename)
 
 
@@ -52,6 +59,11 @@ def stored_file(request: AuthenticatedRequest, name: str) -> HttpResponseBase:
     """
     if not selectors.can_read_file(user=request.user, name=name):
         raise Http404
+    return serve_stored(request, name, cache_control="private, max-age=3600")
+
+
+def serve_stored(request: HttpRequest, name: str, *, cache_control: str) -> HttpResponseBase:
+    """A stored file, whose reader was checked by the caller, with byte ranges honoured."""
     if not _is_local_storage():
         return HttpResponseRedirect(default_storage.url(name))
     size = default_storage.size(name)
@@ -80,7 +92,7 @@ def stored_file(request: AuthenticatedRequest, name: str) -> HttpResponseBase:
     else:
         response = FileResponse(handle, content_type=content_type)
     response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache_control
     return response
 
 
