@@ -58,6 +58,7 @@ function apply(state) {
     }
     $("live").hidden = true;
     $("result").hidden = false;
+    $("extra-ready")?.removeAttribute("hidden");  // sharing and review are drawn with the page
   } else {
     $("live").hidden = state.status !== "cancelled" || !state.preview;
   }

@@ -59,6 +59,13 @@ def share_link_revoke(*, link: ShareLink) -> ShareLink:
     return link
 
 
+def share_link_revoke_all(*, video: Video) -> int:
+    """Revoke every live link of the video (the API's DELETE on a job's share); how many."""
+    return ShareLink.objects.filter(video=video, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 def visitor_hash(*, ip: str, user_agent: str, day: date) -> str:
     """Who a visitor is on one day, as a keyed hash: the same address and browser give the
     same hash that day only, and without the secret no one can tell whose it is."""

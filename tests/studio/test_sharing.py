@@ -359,3 +359,28 @@ def test_a_variant_group_shows_plays_per_variant_side_by_side(member_client, vid
     ]
     assert re.search(rf"1 · seed {first.seed}</a></td><td>5</td><td>1</td>", table)
     assert re.search(rf"2 · seed {second.seed}</a></td><td>3</td><td>2</td>", table)
+
+
+def test_a_bad_expiry_is_refused_and_makes_no_link(member_client, video):
+    """An expiry that is not one of the choices: the page says so and no link is made."""
+    job = video.job
+    response = member_client.post(
+        reverse("share_create", args=[job.workspace_id, job.pk]), {"expires": "9999"}, follow=True
+    )
+    assert "Select a valid choice" in response.content.decode()
+    assert not ShareLink.objects.exists()
+
+
+def test_revoking_every_link_of_a_video(client, video, user):
+    """share_link_revoke_all shuts every live link of the video, and says how many."""
+    links = [services.sharing.share_link_create(video=video, user=user) for _ in range(2)]
+    services.sharing.share_link_revoke(link=links[0])
+    assert services.sharing.share_link_revoke_all(video=video) == 1
+    for link in links:
+        assert client.get(reverse("share_page", args=[link.token])).status_code == 404
+
+
+def test_the_job_page_says_when_a_live_video_can_be_shared(member_client, job):
+    """While the job runs, the page has a hidden note that the script shows when it succeeds."""
+    html = member_client.get(reverse("job_detail", args=[job.workspace_id, job.pk])).content
+    assert b'id="extra-ready" hidden' in html and b'id="share"' not in html
