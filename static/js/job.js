@@ -74,7 +74,10 @@ connect(
       showProgress(message.step, message.total, message.stage, message.eta);
       showPreview(message.preview);
       if (root.dataset.status === "queued") apply({ ...message, status: "running" });
+    } else if (message.type === "review.changed") {
+      document.dispatchEvent(new CustomEvent("review:changed"));  // review.js redraws
     }
   },
-  { shouldReconnect: () => !finished },
+  // A finished job's page stays live while it shows the video's review.
+  { shouldReconnect: () => !finished || Boolean($("review")) },
 );

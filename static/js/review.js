@@ -28,9 +28,28 @@ function showTime() {
   timeline.setAttribute("aria-valuenow", now.toFixed(2));
 }
 
-for (const mark of timeline.querySelectorAll(".timeline-mark")) {
-  mark.style.left = `${mark.dataset.left}%`;
+function placeMarks() {
+  for (const mark of timeline.querySelectorAll(".timeline-mark")) {
+    mark.style.left = `${mark.dataset.left}%`;
+  }
 }
+placeMarks();
+
+// Another member commented, resolved or changed the state: redraw the list, the marks and
+// the badge from the page as the server renders it now, leaving the form being typed in.
+async function redraw() {
+  const response = await fetch(location.pathname, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  $("comments").replaceWith(fresh.getElementById("comments"));
+  $("review-state").replaceWith(fresh.getElementById("review-state"));
+  for (const mark of timeline.querySelectorAll(".timeline-mark")) mark.remove();
+  timeline.append(...fresh.querySelectorAll("#timeline .timeline-mark"));
+  placeMarks();
+  const state = fresh.querySelector("#review-state-form select");
+  if (state && $("id_state")) $("id_state").value = state.value;
+}
+document.addEventListener("review:changed", () => { redraw().catch(() => {}); });
 
 // A comment, or a mark on the timeline, jumps the player to its time.
 document.addEventListener("click", (event) => {

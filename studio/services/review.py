@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from studio.live import broadcast_review
 from studio.models import ReviewComment, Video
 
 MAX_COMMENT_LENGTH = 2000
@@ -19,6 +20,12 @@ def _announce(event: str, **payload: Any) -> None:
     Called once a video's move to approved is committed, with the video and who approved it;
     the webhook service sends the event to the workspace's endpoints from here.
     """
+
+
+def _changed(video: Video) -> None:
+    """Tell the video's open job pages, once the change is committed."""
+    job_id = video.job_id
+    transaction.on_commit(lambda: broadcast_review(job_id))
 
 
 def review_comment_create(
@@ -37,9 +44,11 @@ def review_comment_create(
             f"The time must be within the video (0 to {video.duration:.1f} s).",
             code="outside_video",
         )
-    return ReviewComment.objects.create(
+    comment = ReviewComment.objects.create(
         video=video, author=user, at_seconds=round(at_seconds, 2), text=text
     )
+    _changed(video)
+    return comment
 
 
 def review_comment_resolve(*, comment: ReviewComment, resolved: bool = True) -> ReviewComment:
@@ -47,6 +56,7 @@ def review_comment_resolve(*, comment: ReviewComment, resolved: bool = True) -> 
     if comment.resolved != resolved:
         comment.resolved = resolved
         comment.save(update_fields=["resolved"])
+        _changed(comment.video)
     return comment
 
 
@@ -58,6 +68,7 @@ def review_state_set(*, video: Video, state: str, user: User) -> Video:
         return video
     video.review_state = state
     video.save(update_fields=["review_state"])
+    _changed(video)
     if state == Video.ReviewState.APPROVED:
         transaction.on_commit(lambda: _announce("video.approved", video=video, user=user))
     return video

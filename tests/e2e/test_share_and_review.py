@@ -275,3 +275,44 @@ def test_a_review_walk(signed_out: Any, live_server_url: str, studio: dict[str, 
     page.wait_for_url("**review=in_review**")
     assert page.locator(f'.tile[data-job="{job.pk}"]').count() == 0
     assert violations == []
+
+
+def test_comments_and_the_review_state_reach_another_members_page_live(
+    browser: Any,
+    signed_out: Any,
+    live_server_url: str,
+    studio: dict[str, Any],
+    django_user_model: Any,
+) -> None:
+    """A viewer comments on their page; the editor's open page lists it without a reload, and
+    the editor's approval reaches the viewer's badge the same way."""
+    otto = django_user_model.objects.create_user(username="otto", password="a-long-passphrase")
+    services.workspaces.membership_add(workspace=studio["workspace"], user=otto, role="viewer")
+    job = studio["job"]
+    url = f"{live_server_url}/w/{job.workspace_id}/jobs/{job.pk}/"
+    editor = signed_out
+    _sign_in(editor, live_server_url)
+    editor.goto(url)
+    viewer_context = browser.new_context(viewport={"width": 1100, "height": 800})
+    viewer = viewer_context.new_page()
+    viewer.goto(f"{live_server_url}/accounts/login/")
+    viewer.fill("input[name=username]", "otto")
+    viewer.fill("input[name=password]", "a-long-passphrase")
+    viewer.click("button[type=submit]")
+    viewer.wait_for_url(f"{live_server_url}/")
+    viewer.goto(url)
+    for member in (editor, viewer):
+        _until(member, "document.body.dataset.live === 'connected'")
+
+    viewer.fill("#id_at_seconds", "1.25")
+    viewer.fill("#id_text", "Can the music start earlier?")
+    viewer.click("#comment-form button[type=submit]")
+    editor.wait_for_selector(".comment[data-at='1.25']", timeout=10_000)
+    assert "Can the music start earlier?" in editor.inner_text("#comments")
+    assert editor.locator(".timeline-mark").count() == 1
+
+    editor.select_option("#id_state", "approved")
+    editor.click("#review-state-form button[type=submit]")
+    viewer.wait_for_selector("#review-state.review-approved", timeout=10_000)
+    shot(viewer, "review-4-live-on-the-viewers-page")
+    viewer_context.close()
