@@ -59,6 +59,8 @@ def test_a_comment_outside_the_video_is_refused_next_to_the_field(member_client,
         ("", "No time", "Say when in the video the comment is about."),
         ("-1", "Before the start", "greater than or equal to 0"),
         ("abc", "Not a number", "Enter a number."),
+        ("nan", "Not a time", "Enter a number."),
+        ("inf", "Forever", "Enter a number."),
         ("0.5", "x" * 2001, "at most 2000 characters"),
     ],
 )

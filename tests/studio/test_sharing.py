@@ -190,6 +190,8 @@ def test_a_share_token_reaches_nothing_else(client, link, video):
         assert client.get(url).status_code in (302, 404), url  # 302: to the sign-in page
     assert client.get(f"/s/{link.token}/../../files/{video.file.name}").status_code in (302, 404)
     assert client.get("/s/not-a-token/").status_code == 404
+    assert client.get("/s/ab%00cd/").status_code == 404  # PostgreSQL refuses a NUL: no 500
+    assert client.post("/s/ab%00cd/play/").status_code == 404
     assert client.get(f"/s/{link.token[:-1]}/video.mp4").status_code == 404
 
 
