@@ -11,6 +11,8 @@ from studio.models import (
     Job,
     Membership,
     Project,
+    ReviewComment,
+    ShareLink,
     Template,
     Video,
     Workspace,
@@ -68,6 +70,19 @@ class BatchRowInline(admin.TabularInline):  # type: ignore[type-arg]
 class BatchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["id", "workspace", "template", "status", "created_at"]
     inlines = [BatchRowInline]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["id", "video", "created_by", "created_at", "expires_at", "revoked_at"]
+    raw_id_fields = ["video"]
+    readonly_fields = ["token"]  # the key of a public page: never typed in
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["id", "video", "author", "at_seconds", "resolved", "created_at"]
+    raw_id_fields = ["video"]
 
 
 admin.site.register([Project, Asset, Video, BrandKit, Generation])

@@ -68,3 +68,6 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
 
     async def job_status(self, event: dict[str, Any]) -> None:
         await self.send_json(event)
+
+    async def review_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)

@@ -100,6 +100,12 @@ def broadcast_state(job: Job) -> None:
     group_send(job.workspace_id, job.pk, {"type": "job.status", **selectors.job_state(job)})
 
 
+def broadcast_review(job_id: int) -> None:
+    """A video's comments or review state changed: its job's open pages fetch them again
+    (from the page itself, behind the membership check; the message carries nothing else)."""
+    send([(job_group(job_id), {"type": "review.changed", "job": job_id})])
+
+
 def broadcast_states(jobs: list[Job]) -> None:
     """Every job's state, in one pass over the channel layer (a batch's launch sends hundreds)."""
     states = selectors.job_states(jobs)

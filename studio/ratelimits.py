@@ -19,6 +19,7 @@ WORDS = {
     "batches": "batch launches",
     "voice": "voice previews",
     "password_reset": "reset requests",
+    "share_plays": "plays",
 }
 
 

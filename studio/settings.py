@@ -248,7 +248,17 @@ RATE_LIMITS = {
     "batches": env.str("RATE_LIMIT_BATCHES", default="10/m"),
     "voice": env.str("RATE_LIMIT_VOICE", default="20/m"),
     "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
+    # Per address: the play beacons of share pages, which anyone may send.
+    "share_plays": env.str("RATE_LIMIT_SHARE_PLAYS", default="60/m"),
 }
+
+# Share pages. Unique viewers are counted by a keyed hash of address, browser and day; the key
+# is this secret (by default one derived from SECRET_KEY), so the hashes cannot be reversed by
+# trying addresses without it. A visitor's plays of one link count once per this many seconds.
+SHARE_VISITOR_SECRET = env.str("REELSMITH_SHARE_VISITOR_SECRET", default="")
+SHARE_PLAY_DEDUPE_SECONDS = env.int("REELSMITH_SHARE_PLAY_DEDUPE_SECONDS", default=30)
+# Who may frame a share link's embed page (every other page refuses to be framed).
+SHARE_EMBED_ANCESTORS = env.list("REELSMITH_SHARE_EMBED_ANCESTORS", default=["*"])
 VOICE_CACHE_SECONDS = env.int("VOICE_CACHE_SECONDS", default=24 * 3600)
 
 # The REST API (studio/api/): workspace tokens (Authorization: Bearer) or the browser's

@@ -58,6 +58,7 @@ function apply(state) {
     }
     $("live").hidden = true;
     $("result").hidden = false;
+    $("extra-ready")?.removeAttribute("hidden");  // sharing and review are drawn with the page
   } else {
     $("live").hidden = state.status !== "cancelled" || !state.preview;
   }
@@ -73,7 +74,10 @@ connect(
       showProgress(message.step, message.total, message.stage, message.eta);
       showPreview(message.preview);
       if (root.dataset.status === "queued") apply({ ...message, status: "running" });
+    } else if (message.type === "review.changed") {
+      document.dispatchEvent(new CustomEvent("review:changed"));  // review.js redraws
     }
   },
-  { shouldReconnect: () => !finished },
+  // A finished job's page stays live while it shows the video's review.
+  { shouldReconnect: () => !finished || Boolean($("review")) },
 );

@@ -12,6 +12,21 @@ document.addEventListener("click", (event) => {
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
 
+// A button with data-copy="<id>" copies that field's text (a share link, an embed snippet).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest?.("[data-copy]");
+  if (!button) return;
+  const field = document.getElementById(button.dataset.copy);
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    document.execCommand("copy");  // plain http: the clipboard API wants a secure context
+  }
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = "Copy"; }, 1500);
+});
+
 // A select with data-autosubmit submits its form when changed.
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.requestSubmit());

@@ -12,6 +12,8 @@ from studio.views import (
     brand,
     files,
     jobs,
+    review,
+    sharing,
     templates,
     workspaces,
 )
@@ -24,6 +26,8 @@ __all__ = [
     "brand",
     "files",
     "jobs",
+    "review",
+    "sharing",
     "templates",
     "workspaces",
 ]

@@ -21,6 +21,7 @@ from django.http import (
 from django.views.decorators.http import require_GET
 
 from studio import selectors
+from studio.models import Video
 from studio.views.access import AuthenticatedRequest, member_of
 
 
@@ -34,9 +35,14 @@ def video_download(
     video = getattr(job, "video", None)
     if video is None:
         raise Http404
-    filename = f"reelsmith-{job.pk}.mp4"
+    return video_attachment(video)
+
+
+def video_attachment(video: Video) -> HttpResponseBase:
+    """The video's MP4 as a download named after its job, to a reader the caller checked."""
     if not _is_local_storage():
         return HttpResponseRedirect(video.file.url)
+    filename = f"reelsmith-{video.job_id}.mp4"
     return FileResponse(video.file.open("rb"), as_attachment=True, filename=filename)
 
 
@@ -56,8 +62,10 @@ def stored_file(request: AuthenticatedRequest, name: str) -> HttpResponseBase:
     return serve_stored(request, name)
 
 
-def serve_stored(request: HttpRequest, name: str) -> HttpResponseBase:
-    """A stored file the caller was found to be allowed to read, byte ranges honoured."""
+def serve_stored(
+    request: HttpRequest, name: str, *, cache_control: str = "private, max-age=3600"
+) -> HttpResponseBase:
+    """A stored file, whose reader was checked by the caller, with byte ranges honoured."""
     if not _is_local_storage():
         return HttpResponseRedirect(default_storage.url(name))
     size = default_storage.size(name)
@@ -86,7 +94,7 @@ def serve_stored(request: HttpRequest, name: str) -> HttpResponseBase:
     else:
         response = FileResponse(handle, content_type=content_type)
     response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache_control
     return response
 
 

@@ -20,9 +20,11 @@ from generation.engines import default_engine
 from studio import ratelimits, selectors, services
 from studio.engines import engine_list, engine_settings
 from studio.forms.jobs import JobForm
-from studio.models import Job, Membership
+from studio.forms.sharing import ReviewCommentForm, ReviewStateForm, ShareLinkForm
+from studio.models import Job, Membership, Video
 from studio.params import SIZES
 from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
+from studio.views.sharing import share_urls
 
 GALLERY_PAGE_SIZE = 24
 
@@ -151,14 +153,22 @@ def _submit(request: AuthenticatedRequest, form: JobForm, membership: Membership
 @require_GET
 @login_required
 def job_detail(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> HttpResponse:
-    return _job_page(request, workspace_id, job_id)
+    return render_job_page(request, workspace_id, job_id)
 
 
-def _job_page(
-    request: AuthenticatedRequest, workspace_id: int, job_id: int, *, throttled: str = ""
+def render_job_page(
+    request: AuthenticatedRequest,
+    workspace_id: int,
+    job_id: int,
+    *,
+    throttled: str = "",
+    comment_form: ReviewCommentForm | None = None,
 ) -> HttpResponse:
+    """The job page; a refused action renders it again with its message or form."""
     membership = member_of(request, workspace_id)
     job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
+    video = getattr(job, "video", None) if job.status == Job.Status.SUCCEEDED else None
+    variants = selectors.job_variants(job=job)
     return render(
         request,
         "studio/job_detail.html",
@@ -166,12 +176,40 @@ def _job_page(
             "workspace": membership.workspace,
             "membership": membership,
             "job": job,
-            "variants": selectors.job_variants(job=job),
+            "variants": variants,
             "state": selectors.job_state(job),
-            "video": getattr(job, "video", None) if job.status == Job.Status.SUCCEEDED else None,
+            "video": video,
             "throttled": throttled,
+            **(_sharing_and_review(request, video, variants, comment_form) if video else {}),
         },
     )
+
+
+def _sharing_and_review(
+    request: AuthenticatedRequest,
+    video: Video,
+    variants: list[Job],
+    comment_form: ReviewCommentForm | None,
+) -> dict[str, Any]:
+    links = selectors.share_link_list(video=video)
+    shared = request.GET.get("shared", "")
+    for link in links:
+        link.urls = share_urls(request, link)  # type: ignore[attr-defined]
+        link.just_made = str(link.pk) == shared  # type: ignore[attr-defined]
+    comments = list(selectors.review_comment_list(video=video))
+    return {
+        "share_form": ShareLinkForm(),
+        "share_links": links,
+        "share_stats": selectors.share_stats(video=video),
+        "variant_plays": selectors.share_plays_by_variant(variants=variants) if variants else [],
+        "comments": comments,
+        "comment_form": comment_form or ReviewCommentForm(video=video, initial={"at_seconds": 0}),
+        "review_form": ReviewStateForm(initial={"state": video.review_state}),
+        "review_marks": [
+            {"comment": c, "percent": 100 * c.at_seconds / video.duration if video.duration else 0}
+            for c in comments
+        ],
+    }
 
 
 @require_GET
@@ -199,7 +237,9 @@ def job_rerun(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> 
     job = selectors.job_get(workspace=membership.workspace, job_id=job_id)
     wait = ratelimits.wait_for(request, "jobs")
     if wait is not None:
-        page = _job_page(request, workspace_id, job_id, throttled=ratelimits.too_many("jobs", wait))
+        page = render_job_page(
+            request, workspace_id, job_id, throttled=ratelimits.too_many("jobs", wait)
+        )
         return ratelimits.refused(page, wait)
     try:
         new_job = services.jobs.job_rerun(
@@ -221,11 +261,13 @@ def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
     project = request.GET.get("project", "")
     engine = request.GET.get("engine", "")
     status = request.GET.get("status", "")
+    review = request.GET.get("review", "")
     jobs = selectors.job_list_for_workspace(
         workspace=workspace,
         project_id=int(project) if project.isdigit() else None,
         engine=engine,
         status=status if status in Job.Status.values else "",
+        review_state=review if review in Video.ReviewState.values else "",
     )
     page = Paginator(jobs, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -238,6 +280,7 @@ def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
             "projects": selectors.project_list_for_workspace(workspace=workspace),
             "engines_used": selectors.engines_used_in_workspace(workspace=workspace),
             "statuses": Job.Status.choices,
-            "filters": {"project": project, "engine": engine, "status": status},
+            "review_states": Video.ReviewState.choices,
+            "filters": {"project": project, "engine": engine, "status": status, "review": review},
         },
     )

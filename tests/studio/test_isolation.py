@@ -39,6 +39,9 @@ def _urls(job: Job) -> list[tuple[str, str]]:
         ("get", reverse("file", args=[video.file.name])),
         ("get", reverse("file", args=[video.poster.name])),
         ("get", reverse("file", args=[job.image.file.name])),
+        ("post", reverse("share_create", args=[ws, pk])),
+        ("post", reverse("comment_create", args=[ws, pk])),
+        ("post", reverse("review_state", args=[ws, pk])),
     ]
 
 
