@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from studio.api import batches, jobs, resources, templates
+from studio.api import batches, jobs, resources, sharing, templates
 from studio.api.problems import not_found
 
 app_name = "api"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/", jobs.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:job_id>/cancel/", jobs.JobCancelView.as_view(), name="job-cancel"),
     path("jobs/<int:job_id>/rerun/", jobs.JobRerunView.as_view(), name="job-rerun"),
+    path("jobs/<int:job_id>/share/", sharing.JobShareView.as_view(), name="job-share"),
     path("jobs/<int:job_id>/video.mp4", jobs.JobFileView.as_view(kind="mp4"), name="job-video"),
     path(
         "jobs/<int:job_id>/poster.jpg", jobs.JobFileView.as_view(kind="poster"), name="job-poster"
