@@ -14,6 +14,7 @@ from studio.services import (
     quotas,
     templates,
     uploads,
+    webhooks,
     workspaces,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "quotas",
     "templates",
     "uploads",
+    "webhooks",
     "workspaces",
 ]
