@@ -102,6 +102,22 @@ urlpatterns = [
         views.batches.batch_zip_make,
         name="batch_zip_make",
     ),
+    path("w/<int:workspace_id>/webhooks/", views.webhooks.webhooks, name="webhooks"),
+    path(
+        "w/<int:workspace_id>/webhooks/<int:endpoint_id>/",
+        views.webhooks.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "w/<int:workspace_id>/webhooks/<int:endpoint_id>/delete/",
+        views.webhooks.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "w/<int:workspace_id>/webhooks/deliveries/<int:delivery_id>/send-again/",
+        views.webhooks.webhook_delivery_retry,
+        name="webhook_delivery_retry",
+    ),
     path("files/<path:name>", views.files.stored_file, name="file"),
     path("accounts/password_reset/", views.accounts.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -4,6 +4,26 @@ renders, or calls one service."""
 
 from __future__ import annotations
 
-from studio.views import accounts, avatars, batches, brand, files, jobs, templates, workspaces
+from studio.views import (
+    accounts,
+    avatars,
+    batches,
+    brand,
+    files,
+    jobs,
+    templates,
+    webhooks,
+    workspaces,
+)
 
-__all__ = ["accounts", "avatars", "batches", "brand", "files", "jobs", "templates", "workspaces"]
+__all__ = [
+    "accounts",
+    "avatars",
+    "batches",
+    "brand",
+    "files",
+    "jobs",
+    "templates",
+    "webhooks",
+    "workspaces",
+]
