@@ -18,7 +18,8 @@ class WebhookEndpointForm(forms.Form):
         help_text="An https address on the public internet; Reelsmith POSTs each event there.",
     )
     events = forms.MultipleChoiceField(
-        choices=WebhookEvent.choices,
+        # The name a receiver sees in Reelsmith-Event, and what it means.
+        choices=[(event.value, f"{event.value}: {event.label.lower()}") for event in WebhookEvent],
         widget=forms.CheckboxSelectMultiple,
         initial=[WebhookEvent.JOB_SUCCEEDED, WebhookEvent.JOB_FAILED],
         error_messages={"required": "Pick at least one event."},
