@@ -13,6 +13,8 @@ from studio.models import (
     Project,
     Template,
     Video,
+    WebhookDelivery,
+    WebhookEndpoint,
     Workspace,
 )
 
@@ -71,3 +73,17 @@ class BatchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 admin.site.register([Project, Asset, Video, BrandKit, Generation])
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["url", "workspace", "active", "created_at"]
+    list_filter = ["active"]
+    exclude = ["secret"]  # shown once to its owner, never again
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["event", "endpoint", "status", "attempts", "last_status_code", "next_try_at"]
+    list_filter = ["status", "event"]
+    readonly_fields = ["endpoint", "event", "event_id", "payload"]
