@@ -58,6 +58,7 @@ class Answer:
     status: int
     body: bytes  # at most WEBHOOK_MAX_RESPONSE_BYTES
     duration_ms: int
+    retry_after: float | None = None  # seconds, from a Retry-After header in seconds
 
 
 def url_problem(url: str) -> str | None:
@@ -176,7 +177,13 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         watchdog.cancel()
         connection.close()
     duration_ms = round((time.monotonic() - started) * 1000)
-    return Answer(status=response.status, body=content, duration_ms=duration_ms)
+    retry_after = (response.getheader("Retry-After") or "").strip()
+    return Answer(
+        status=response.status,
+        body=content,
+        duration_ms=duration_ms,
+        retry_after=float(retry_after) if retry_after.isdigit() else None,
+    )
 
 
 def _shut(connection: http.client.HTTPConnection) -> None:

@@ -241,7 +241,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
         # to the sweep once the claim has passed.
         delivery.next_try_at = now + timedelta(seconds=CLAIM_SECONDS)
         delivery.save(update_fields=["attempts", "last_tried_at", "next_try_at"])
-    status_code, duration_ms, error, retry = _send(delivery, now=now)
+    status_code, duration_ms, error, retry, asked_wait = _send(delivery, now=now)
     delivery.last_status_code = status_code
     delivery.last_duration_ms = duration_ms
     delivery.last_error = error
@@ -251,7 +251,8 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
         )
         delivery.next_try_at = None
     else:
-        wait = retry_delay(delivery.attempts)
+        # A receiver's Retry-After is honoured, up to the schedule's longest wait.
+        wait = max(retry_delay(delivery.attempts), min(asked_wait or 0.0, RETRY_MAX_SECONDS))
         window_ends = delivery.sending_since + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
         if now + timedelta(seconds=wait) > window_ends:
             delivery.status = WebhookDelivery.Status.GIVEN_UP
@@ -270,8 +271,11 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
     return delivery
 
 
-def _send(delivery: WebhookDelivery, *, now: datetime) -> tuple[int | None, int | None, str, bool]:
-    """POST the delivery; returns (status code, duration ms, error, whether to retry)."""
+def _send(
+    delivery: WebhookDelivery, *, now: datetime
+) -> tuple[int | None, int | None, str, bool, float | None]:
+    """POST the delivery; returns (status code, duration ms, error, whether to retry, the
+    receiver's Retry-After)."""
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
@@ -283,19 +287,20 @@ def _send(delivery: WebhookDelivery, *, now: datetime) -> tuple[int | None, int 
     try:
         answer = webhooks_guard.post(delivery.endpoint.url, body=body, headers=headers)
     except webhooks_guard.Refused as exc:
-        return None, None, str(exc), False
+        return None, None, str(exc), False, None
     except webhooks_guard.DeliveryError as exc:
-        return None, None, str(exc), True
+        return None, None, str(exc), True, None
     code = answer.status
     said = answer.body.decode("utf-8", "replace").strip()[:300]
     if 200 <= code < 300:
-        return code, answer.duration_ms, "", False
+        return code, answer.duration_ms, "", False, None
     if code == 429 or code >= 500:
-        return code, answer.duration_ms, f"HTTP {code}: {said}".rstrip(": "), True
+        error = f"HTTP {code}: {said}".rstrip(": ")
+        return code, answer.duration_ms, error, True, answer.retry_after
     if 300 <= code < 400:
         error = f"HTTP {code}: the receiver answered with a redirect, which is not followed."
-        return code, answer.duration_ms, error, False
-    return code, answer.duration_ms, f"HTTP {code}: {said}".rstrip(": "), False
+        return code, answer.duration_ms, error, False, None
+    return code, answer.duration_ms, f"HTTP {code}: {said}".rstrip(": "), False, None
 
 
 def deliveries_send_due(*, now: datetime | None = None) -> list[int]:

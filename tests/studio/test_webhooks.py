@@ -403,6 +403,16 @@ def test_a_429_or_a_5xx_is_retried(endpoint, receiver, no_queue, code):
     assert delivery.status == Status.PENDING and delivery.last_status_code == code
 
 
+def test_a_429s_retry_after_is_honoured(endpoint, receiver, no_queue):
+    """A receiver that asks for 10 minutes' rest gets them, not the schedule's 30 s."""
+    receiver.answers = [Answer(429, headers={"Retry-After": "600"})]
+    delivery = _delivery(endpoint, no_queue)
+    t0 = timezone.now()
+    worker_webhooks.delivery_attempt(delivery_id=delivery.pk, now=t0)
+    delivery.refresh_from_db()
+    assert (delivery.next_try_at - t0).total_seconds() == pytest.approx(600)
+
+
 def test_a_timeout_is_retried(endpoint, receiver, no_queue, settings):
     """A receiver that does not answer in time is tried again later."""
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
