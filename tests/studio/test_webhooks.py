@@ -19,6 +19,7 @@ from studio.models import Job, WebhookDelivery, WebhookEndpoint
 from studio.worker import lease
 from studio.worker import webhooks as worker_webhooks
 from tests.studio.test_batches import card_template, draft, launched  # noqa: F401  # fixtures
+from tests.studio.test_batches_sharing import greeting, in_memory_layer  # noqa: F401  # fixtures
 from tests.webhook_receiver import Answer, Receiver, signature_valid
 
 pytestmark = pytest.mark.django_db
@@ -493,3 +494,31 @@ def test_send_again_starts_a_failed_delivery_over(endpoint, receiver, no_queue):
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (Status.SUCCEEDED, 2)
     assert receiver.received[0].body == receiver.received[1].body
+
+
+def test_rows_made_together_each_send_job_succeeded_and_the_batch_finished_once(
+    endpoint,
+    request,
+    settings,
+    workspace,
+    user,
+    asset,
+    no_queue,
+    django_capture_on_commit_callbacks,
+):
+    """Rows of one shared-footage message end in one write: each row's event names its own
+    video (saved in that write), and the batch's last row sends batch.finished once."""
+    from tests.studio import test_batches_sharing as sharing
+
+    request.getfixturevalue("in_memory_layer")
+    settings.ROW_THREADS = 1
+    template = request.getfixturevalue("greeting")
+    batch = sharing._batch(workspace, user, template, asset, ["Ana", "Bo", "Cy"])
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs, _, _ = sharing._run_together(batch)
+    assert all(job.status == Job.Status.SUCCEEDED for job in jobs), [j.error for j in jobs]
+    succeeded = WebhookDelivery.objects.filter(event="job.succeeded")
+    posters = {d.payload["data"]["id"]: d.payload["data"]["video"]["poster"] for d in succeeded}
+    assert posters == {job.pk: f"/files/{job.video.poster.name}" for job in jobs}
+    [finished] = WebhookDelivery.objects.filter(event="batch.finished")
+    assert (finished.payload["data"]["rows"], finished.payload["data"]["succeeded"]) == (3, 3)
