@@ -4,6 +4,7 @@ real webhooks worker (threads, as in the Procfile) to a real receiver on loopbac
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -46,3 +47,31 @@ def test_a_job_that_succeeds_is_told_to_the_receiver_signed(
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 1, 200)
     assert got.headers["Reelsmith-Delivery"] == str(delivery.pk)
+
+
+def test_a_delivery_whose_message_was_lost_is_sent_by_the_sweep(
+    user: Any, workspace: Any, settings: Any
+) -> None:
+    """A pending delivery with no message (the broker lost it) is found by the due-deliveries
+    sweep that beat sends to the control queue, and delivered."""
+    settings.WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
+    receiver = Receiver()
+    _, secret = services.webhooks.webhook_endpoint_create(
+        workspace=workspace, user=user, url=receiver.url, events=["job.succeeded"]
+    )
+    [delivery] = services.webhooks.webhook_event_send(
+        workspace=workspace, event="job.succeeded", data={"id": 1}
+    )
+    live.flush_broker()  # its message is gone, and it is a minute overdue
+    overdue = delivery.next_try_at - timedelta(minutes=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_try_at=overdue)
+    env = {"REELSMITH_WEBHOOK_ALLOW_HOSTS": "127.0.0.1", "WEBHOOK_SWEEP_SECONDS": "1"}
+    hooks = live.start_worker("itest-hooks", queues="webhooks", pool="threads", **env)
+    sweeper = live.start_sweeper(**env)
+    with live.running(hooks, sweeper):
+        received = receiver.wait(1, timeout=60)
+    receiver.close()
+    assert len(received) == 1
+    assert signature_valid(secret, received[0].headers["Reelsmith-Signature"], received[0].body)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
