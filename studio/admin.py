@@ -15,6 +15,8 @@ from studio.models import (
     ShareLink,
     Template,
     Video,
+    WebhookDelivery,
+    WebhookEndpoint,
     Workspace,
 )
 
@@ -86,3 +88,17 @@ class ReviewCommentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 admin.site.register([Project, Asset, Video, BrandKit, Generation])
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["url", "workspace", "active", "created_at"]
+    list_filter = ["active"]
+    exclude = ["secret"]  # shown once to its owner, never again
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["event", "endpoint", "status", "attempts", "last_status_code", "next_try_at"]
+    list_filter = ["status", "event"]
+    readonly_fields = ["endpoint", "event", "event_id", "payload"]

@@ -29,10 +29,16 @@ RUN_JOBS = "studio.tasks.run_jobs"  # jobs that share one generation request, ma
 BUILD_ARCHIVE = "studio.tasks.build_batch_archive"  # a batch's ZIP of videos
 ARCHIVE_QUEUE = "cpu"  # reading and writing files: any CPU worker
 RECOVER_STALLED = "studio.tasks.recover_stalled_jobs"  # the sweep, on settings.CONTROL_QUEUE
+DELIVER_WEBHOOK = "studio.tasks.deliver_webhook"  # one attempt, on settings.WEBHOOK_QUEUE
+SEND_DUE_WEBHOOKS = "studio.tasks.send_due_webhooks"  # lost deliveries, on the control queue
 
 
-def send_task(name: str, *, args: tuple[Any, ...], queue: str, retry: bool) -> Any:
+def send_task(
+    name: str, *, args: tuple[Any, ...], queue: str, retry: bool, countdown: float | None = None
+) -> Any:
     """Send a task by its name (the worker knows the function); returns Celery's result."""
+    if countdown:
+        return app.send_task(name, args=args, queue=queue, retry=retry, countdown=countdown)
     return app.send_task(name, args=args, queue=queue, retry=retry)
 
 
@@ -70,6 +76,21 @@ def archive_send_on_commit(archive_id: int) -> None:
     transaction.on_commit(
         lambda: send_task(BUILD_ARCHIVE, args=(archive_id,), queue=ARCHIVE_QUEUE, retry=True)
     )
+
+
+def webhook_enqueue(delivery_id: int, *, countdown: float = 0.0) -> None:
+    """Send a webhook delivery's attempt, now or in ``countdown`` seconds. A broker that is
+    down leaves the row pending, and the due-deliveries sweep sends it later."""
+    try:
+        send_task(
+            DELIVER_WEBHOOK,
+            args=(delivery_id,),
+            queue=settings.WEBHOOK_QUEUE,
+            retry=False,
+            countdown=max(0.0, countdown),
+        )
+    except Exception:  # kombu raises many kinds of connection error
+        logger.warning("webhook delivery %s: the queue is unreachable; sent later", delivery_id)
 
 
 SHARED_MESSAGE_JOBS = 100  # at most this many jobs in one message, so other workers can help

@@ -324,12 +324,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # within its period is dropped: the next one does the same work.
 CONTROL_QUEUE = "control"
 JOB_SWEEP_SECONDS = env.float("JOB_SWEEP_SECONDS", default=60.0)
-CELERY_TASK_ROUTES = {"studio.tasks.recover_stalled_jobs": {"queue": CONTROL_QUEUE}}
+# Webhook deliveries have a queue of their own, so a receiver that is slow to answer never
+# holds back a job, and a batch never holds back its own notifications.
+WEBHOOK_QUEUE = "webhooks"
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+CELERY_TASK_ROUTES = {
+    "studio.tasks.recover_stalled_jobs": {"queue": CONTROL_QUEUE},
+    "studio.tasks.send_due_webhooks": {"queue": CONTROL_QUEUE},
+    "studio.tasks.deliver_webhook": {"queue": WEBHOOK_QUEUE},
+}
 CELERY_BEAT_SCHEDULE = {
     "recover-stalled-jobs": {
         "task": "studio.tasks.recover_stalled_jobs",
         "schedule": JOB_SWEEP_SECONDS,
         "options": {"queue": CONTROL_QUEUE, "expires": JOB_SWEEP_SECONDS},
+    },
+    "send-due-webhooks": {
+        "task": "studio.tasks.send_due_webhooks",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
+        "options": {"queue": CONTROL_QUEUE, "expires": WEBHOOK_SWEEP_SECONDS},
     },
     "sweep-leftovers": {
         "task": "studio.tasks.sweep_leftovers",
@@ -379,6 +392,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The largest request body the server reads (studio/bodylimit.py): a batch's image and CSV
 # with room for the form. The reverse proxy holds the same limit (docker-compose.yml).
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=UPLOAD_MAX_BYTES + 4 * 1024 * 1024)
+
+# Webhooks (studio/webhooks_guard.py, studio/worker/webhooks.py). Deliveries go only to public
+# addresses; REELSMITH_WEBHOOK_ALLOW_HOSTS (host names or CIDR networks, comma separated) lets
+# some others through, say "127.0.0.1" for a receiver on this machine, or "10.1.2.0/24".
+WEBHOOK_ALLOW_HOSTS = env.list("REELSMITH_WEBHOOK_ALLOW_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = 10.0  # the whole request: connect, send, answer
+WEBHOOK_MAX_RESPONSE_BYTES = 4096  # of a receiver's answer, kept for the delivery log
+WEBHOOK_RETRY_HOURS = 24  # retries stop this long after the first attempt
 
 # Engines: the operator's model folders, from the environment (REELSMITH_WAN21_T2V_MODEL,
 # REELSMITH_MODELS, REELSMITH_DEVICE, REELSMITH_MAX_LOADED_MODELS; see

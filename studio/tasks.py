@@ -11,7 +11,7 @@ from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from studio import queueing, services
-from studio.worker import archive, cleanup, lease, run
+from studio.worker import archive, cleanup, lease, run, webhooks
 
 
 @shared_task(
@@ -56,6 +56,23 @@ def recover_stalled_jobs() -> None:
 )
 def build_batch_archive(archive_id: int) -> None:
     archive.archive_build(archive_id=archive_id)
+
+
+@shared_task(
+    name=queueing.DELIVER_WEBHOOK,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    max_retries=8,
+)
+def deliver_webhook(delivery_id: int) -> None:
+    """One attempt at a webhook delivery; its retries are queued by the attempt itself."""
+    webhooks.delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name=queueing.SEND_DUE_WEBHOOKS)
+def send_due_webhooks() -> None:
+    """Deliveries whose message was lost, sent again: beat sends this to the control queue."""
+    webhooks.deliveries_send_due()
 
 
 @shared_task(name="studio.tasks.sweep_leftovers")

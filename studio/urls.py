@@ -142,6 +142,22 @@ urlpatterns = [
     path("s/<str:token>/captions.vtt", views.sharing.share_captions, name="share_captions"),
     path("s/<str:token>/download/", views.sharing.share_download, name="share_download"),
     path("s/<str:token>/play/", views.sharing.share_play, name="share_play"),
+    path("w/<int:workspace_id>/webhooks/", views.webhooks.webhooks, name="webhooks"),
+    path(
+        "w/<int:workspace_id>/webhooks/<int:endpoint_id>/",
+        views.webhooks.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "w/<int:workspace_id>/webhooks/<int:endpoint_id>/delete/",
+        views.webhooks.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "w/<int:workspace_id>/webhooks/deliveries/<int:delivery_id>/send-again/",
+        views.webhooks.webhook_delivery_retry,
+        name="webhook_delivery_retry",
+    ),
     path("files/<path:name>", views.files.stored_file, name="file"),
     path("accounts/password_reset/", views.accounts.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

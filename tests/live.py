@@ -105,8 +105,19 @@ class Process:
         self.log.close()
 
 
-def start_worker(name: str = "itest", *, app: str = "studio", **env: str) -> Process:
-    """A real worker on every job queue; ``app`` may name a test module that wraps its engine."""
+JOB_QUEUES = "cpu,gpu-small,gpu-large"
+
+
+def start_worker(
+    name: str = "itest",
+    *,
+    app: str = "studio",
+    queues: str = JOB_QUEUES,
+    pool: str = "solo",
+    **env: str,
+) -> Process:
+    """A real worker on every job queue, or on ``queues`` in ``pool`` (the webhooks worker:
+    "webhooks", "threads"); ``app`` may name a test module that wraps its engine."""
     worker = Process(
         f"worker-{name}",
         [
@@ -115,11 +126,11 @@ def start_worker(name: str = "itest", *, app: str = "studio", **env: str) -> Pro
             app,
             "worker",
             "-P",
-            "solo",
+            pool,
             "--prefetch-multiplier",
             "1",
             "-Q",
-            "cpu,gpu-small,gpu-large",
+            queues,
             "-n",
             f"{name}@%h",
             "--loglevel",

@@ -17,6 +17,7 @@ from studio.services import (
     sharing,
     templates,
     uploads,
+    webhooks,
     workspaces,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "sharing",
     "templates",
     "uploads",
+    "webhooks",
     "workspaces",
 ]

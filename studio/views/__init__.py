@@ -15,6 +15,7 @@ from studio.views import (
     review,
     sharing,
     templates,
+    webhooks,
     workspaces,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "review",
     "sharing",
     "templates",
+    "webhooks",
     "workspaces",
 ]

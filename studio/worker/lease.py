@@ -16,6 +16,7 @@ from django.utils import timezone
 from studio.live import broadcast_state
 from studio.models import Job
 from studio.queueing import enqueue_shared
+from studio.worker import webhooks
 
 # Drawn once per process: a restarted container may get the same pid, and two workers may be
 # started with the same -n; the token tells every boot of every process apart.
@@ -113,6 +114,9 @@ def mark_final(job: Job, status: str, *, stage: str, error: str = "") -> None:
     job.eta_seconds = None
     job.lease_expires_at = None
     job.finished_at = timezone.now()
+    # Every final state passes here, in the transaction that saves it: the webhook events
+    # are recorded with it, and sent once it commits.
+    webhooks.job_ended(job)
 
 
 def fail_out_of_attempts(job: Job) -> None:

@@ -170,7 +170,7 @@ def _shared_rows_finish(
                 mark_final(job, Job.Status.FAILED, stage="failed", error=error)
             else:
                 video = stored.pop(row.pk)
-                video.job = job
+                job.video = video  # for its webhook event: the row is saved below
                 videos.append(video)
                 job.generation = generation
                 job.details = json_safe(outcome.details)
