@@ -62,6 +62,7 @@ class Scene:
     transition: Transition = "crossfade"  # how this scene enters from the previous one
     duration: float | None = None  # seconds; None: the voice plus a little air
     fit: Fit = "hold"  # footage shorter than the scene: slowed (at most 2x) then held, or looped
+    title: bool = False  # a text card drawn as a title (a heading's scene)
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def _text_layer(kind: CardKind, text: str, brand: Brand, width: int, height: int
         return None
     centred = kind != "text" or width < height  # a tall frame centres everything
     scale = {"title": 0.12, "brand": 0.09, "text": 0.095}[kind]
-    font, lines = _fitted(text, brand, round(short * scale), width * 0.82, 3 if kind else 3)
+    font, lines = _fitted(text, brand, round(short * scale), width * 0.82, 3)
     line_h = round(font.size * 1.18)
     bar_h = max(3, round(short * 0.012)) if kind != "brand" else 0
     gap = round(font.size * 0.45)
