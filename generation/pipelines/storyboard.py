@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import numpy as np
 
 from generation import render
@@ -385,8 +386,7 @@ def assemble(
         plan = plan_timeline(board, voices)
         fits, leads = [], []
         for scene, timing, path in zip(scenes, plan.scenes, footage, strict=True):
-            clip = render.probe(path)
-            clip_frames = max(1, round(clip.duration * FPS))
+            clip_frames = _frames_at_fps(path)
             fits.append(timeline.fit_footage(clip_frames, timing.frames, scene.fit))
             # A talking head's lips must move with the voice: it starts when its voice does.
             leads.append(timing.transition_frames if scene.visual == "talking-head" else 0)
@@ -465,6 +465,16 @@ def assemble(
         loudness_lufs=measured.integrated,
         voice_starts=[plan.seconds_of(t.voice_start) for t in plan.scenes],
     )
+
+
+def _frames_at_fps(path: Path) -> int:
+    """How many storyboard frames a clip fills at its own speed, from its header (ffprobe's
+    frame count decodes the whole clip)."""
+    with av.open(str(path)) as box:
+        stream = box.streams.video[0]
+        if stream.frames and stream.average_rate:
+            return max(1, round(stream.frames / float(stream.average_rate) * FPS))
+    return max(1, round(render.probe(path).duration * FPS))
 
 
 def _shifted(words: list[Word], seconds: float) -> list[Word]:
