@@ -65,13 +65,24 @@ def _run(stream: Any, *, what: str) -> str:
 def _voice_track(timeline: Timeline, voices: list[Path | None]) -> Any:
     """The scenes' voices, each padded to its scene and joined like the pictures are."""
     fps = timeline.fps
+    # One source of silence, split, for every silent scene: ffmpeg-python merges equal nodes,
+    # so two identical silences would be one node with two outputs, which ffmpeg refuses.
+    silent = sum(voice is None for voice in voices)
+    silence = (
+        ffmpeg.input(f"anullsrc=r={AUDIO_RATE}:cl=mono", f="lavfi")
+        .audio.filter("aformat", sample_fmts="fltp", channel_layouts="mono")
+        .filter_multi_output("asplit", silent)
+        if silent
+        else None
+    )
+    used = 0
     joined: Any = None
     for timing, voice in zip(timeline.scenes, voices, strict=True):
         seconds = timing.frames / fps
         if voice is None:
-            part = ffmpeg.input(
-                f"anullsrc=r={AUDIO_RATE}:cl=mono", f="lavfi", t=f"{seconds:.6f}"
-            ).audio
+            assert silence is not None
+            part = silence[used]
+            used += 1
         else:
             lead_ms = round(timing.transition_frames / fps * 1000, 3)
             part = (
@@ -192,11 +203,11 @@ def normalise(premixed: Path, measured: Loudness, output: Path) -> Path:
 
 
 def _fitted(
-    path: Path, fit: FootageFit, frames: int, lead: int, fps: int, size: tuple[int, int]
+    source: Any, fit: FootageFit, frames: int, lead: int, fps: int, size: tuple[int, int]
 ) -> Any:
     """One scene's footage: fitted in time, covering the frame, exactly ``frames`` long."""
     width, height = size
-    video = ffmpeg.input(str(path)).video
+    video = source
     if fit.loops > 1:
         video = video.filter("loop", loop=fit.loops - 1, size=32767, start=0)
     video = video.filter("fps", fps)
@@ -236,9 +247,19 @@ def render_aspect(
 ) -> Path:
     """The picture for one aspect, muxed with ``sound``: H.264 + AAC in an MP4."""
     fps = timeline.fps
+    # Each file is read once; a clip used by two scenes (a duplicated scene) is split in two.
+    uses = {path: footage.count(path) for path in footage}
+    sources = {
+        path: ffmpeg.input(str(path)).video.filter_multi_output("split", count)
+        for path, count in uses.items()
+    }
+    taken = dict.fromkeys(uses, 0)
     joined: Any = None
     for index, timing in enumerate(timeline.scenes):
-        part = _fitted(footage[index], fits[index], timing.frames, leads[index], fps, size)
+        path = footage[index]
+        source = sources[path][taken[path]]
+        taken[path] += 1
+        part = _fitted(source, fits[index], timing.frames, leads[index], fps, size)
         if joined is None:
             joined = part
         elif timing.transition_frames:
@@ -254,7 +275,7 @@ def render_aspect(
     if burn is not None:
         short = min(size)
         style = (
-            f"FontName=DejaVu Sans,Bold=1,FontSize={max(10, round(short / 24 * 288 / size[1]))},"
+            f"FontName=DejaVu Sans,Bold=1,FontSize={max(8, round(short / 18 * 288 / size[1]))},"
             "PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=3,Outline=2,"
             f"Shadow=0,MarginV={round(size[1] * 0.06 * 288 / size[1])}"
         )

@@ -8,7 +8,7 @@ import pytest
 
 from generation.pipelines import storyboard
 from generation.render import probe
-from generation.storyboard.board import Scene, Storyboard, all_scenes
+from generation.storyboard.board import BrandCard, Scene, Storyboard, all_scenes
 
 TEXT = "# Rosa's\n\nOur bakery opens at seven.\n\nA red ball bounces on green grass."
 
@@ -125,3 +125,20 @@ def test_several_aspects_are_written_beside_each_other(tmp_path):
     assert tall.output == tmp_path / "hi-9x16.mp4"
     assert (probe(tall.output).width, probe(tall.output).height) == (90, 160)
     assert tall.poster.is_file() and tall.captions["srt"].endswith("hi-9x16.srt")
+
+
+def test_brand_cards_and_a_duplicated_scene_render(tmp_path):
+    """Two silent brand cards and two scenes with the same footage share their sources."""
+    scene = Scene(voiceover="Fresh bread daily.", on_screen_text="Fresh bread")
+    board = Storyboard(
+        scenes=(scene, scene),
+        intro=BrandCard("Rosa's", seconds=1.0),
+        outro=BrandCard("Rosa's", seconds=1.0),
+        short_side=90,
+        captions="none",
+    )
+    result = storyboard.generate(board, output=tmp_path / "dup.mp4")
+    made = result.outputs["16:9"]
+    assert result.scenes == 4
+    assert made.captions == {}
+    assert probe(made.output).duration == pytest.approx(made.duration, abs=0.1)
