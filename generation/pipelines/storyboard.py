@@ -31,7 +31,7 @@ from generation import render
 from generation.avatar import captions, tts
 from generation.avatar.speech import Speech, Word
 from generation.engines import EngineSettings, default_engine, settings_from_env
-from generation.limits import MAX_FRAMES, MAX_SIDE
+from generation.limits import AVATAR_MAX_SIDE, AVATAR_MIN_SIDE, MAX_FRAMES, MAX_SIDE
 from generation.storyboard import cards, mix, music, timeline
 from generation.storyboard.board import (
     ENGINE_VISUALS,
@@ -335,14 +335,15 @@ def scene_footage(
         from generation.pipelines import avatar
 
         assert scene.image_path is not None  # check_storyboard requires one
+        width, height = _avatar_size(width, height)
         portrait = avatar.AvatarRequest(
             image_path=scene.image_path,
             script=scene.voiceover,
             voice=board.voice,
             speed=board.speed,
             fps=FPS,
-            width=min(width, 1280),
-            height=min(height, 1280),
+            width=width,
+            height=height,
             captions="none",
             seed=board.seed,
         )
@@ -356,6 +357,16 @@ def scene_footage(
     return pipeline.generate(
         request, output=path, engine=engine, settings=settings, on_progress=on_progress
     ).output
+
+
+def _avatar_size(width: int, height: int) -> tuple[int, int]:
+    """The frame's shape within the avatar's limits (even sides); the assembly scales it."""
+    scale = max(AVATAR_MIN_SIDE / min(width, height), 1.0)
+    scale = min(scale, AVATAR_MAX_SIDE / max(width, height))
+    return tuple(  # type: ignore[return-value]
+        max(AVATAR_MIN_SIDE, min(AVATAR_MAX_SIDE, 2 * round(side * scale / 2)))
+        for side in (width, height)
+    )
 
 
 # Assembly -----------------------------------------------------------------------------------

@@ -142,3 +142,22 @@ def test_brand_cards_and_a_duplicated_scene_render(tmp_path):
     assert result.scenes == 4
     assert made.captions == {}
     assert probe(made.output).duration == pytest.approx(made.duration, abs=0.1)
+
+
+def test_a_talking_head_scene_speaks_its_line(tmp_path):
+    """A talking-head scene is made by the avatar pipeline at a size it accepts, and fitted."""
+    from tests.generation.avatar.conftest import astronaut, save
+
+    portrait = save(astronaut(), tmp_path / "maya.png")
+    board = Storyboard(
+        scenes=(
+            Scene(voiceover="Welcome to the bakery.", on_screen_text="Welcome"),
+            Scene(visual="talking-head", voiceover="I bake every morning.", image_path=portrait),
+        ),
+        short_side=90,
+        captions="none",
+    )
+    result = storyboard.generate(board, output=tmp_path / "head.mp4")
+    made = result.outputs["16:9"]
+    assert (probe(made.output).width, probe(made.output).height) == (160, 90)
+    assert probe(made.output).duration == pytest.approx(made.duration, abs=0.1)
