@@ -147,7 +147,10 @@ def check_storyboard(board: Storyboard, *, settings: EngineSettings | None = Non
                 f"A brand card lasts {card.seconds} s; use more than 0 and up to "
                 f"{MAX_SCENE_SECONDS:g} s."
             )
-    tts.check_voice(board.voice or tts.default_voice())
+    try:
+        tts.check_voice(board.voice or tts.default_voice())
+    except tts.VoiceUnavailable as exc:
+        raise ValueError(str(exc)) from None
     _check_music(board.music)
     installed = _installed_engines(board, settings)
     for number, scene in enumerate(board.scenes, start=1):
@@ -191,7 +194,12 @@ def check_voiceover(text: str, *, where: str) -> str:
     try:
         return script.check_script(text, max_chars=MAX_SCRIPT_CHARS)
     except ValueError as exc:
-        message = str(exc).replace("The script", "its voiceover").replace("the avatar", "the voice")
+        message = (
+            str(exc)
+            .replace("The script", "its voiceover")
+            .replace("the avatar", "the voice")
+            .replace("several videos", "several scenes")
+        )
         raise ValueError(f"{where}: {message}") from None
 
 

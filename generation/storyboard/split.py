@@ -28,7 +28,7 @@ DraftKind = Literal["title", "scene"]
 # Piper's Joe 3.1 words/s, eSpeak NG 3.2); a scene's voice is estimated from its word count.
 WORDS_PER_SECOND = 3.1
 MAX_SCENE_VOICE_SECONDS = 12.0  # a scene longer than this loses the viewer: split it
-SHORT_TEXT_SECONDS = 4.0  # a whole text shorter than this is one scene, however it is laid out
+SHORT_TEXT_SECONDS = 4.0  # a text shorter than this is one scene, unless it has headings
 MAX_KEY_WORDS = 6  # the on-screen text: a phrase read at a glance
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -106,10 +106,9 @@ def split_script(text: str, *, speed: float = 1.0) -> list[SceneDraft]:
     if not blocks:
         raise ValueError("The script has nothing to say: it holds only code, images or rules.")
     words = sum(len(s.split()) for b in blocks for s in b.sentences)
-    if _seconds(words, speed) <= SHORT_TEXT_SECONDS:
-        sentences = [s for b in blocks for s in b.sentences]
-        kind: DraftKind = blocks[0].kind if len(blocks) == 1 else "scene"
-        return [_draft(kind, sentences, speed)]
+    titled = any(b.kind == "title" for b in blocks)  # a heading is the writer's own structure
+    if _seconds(words, speed) <= SHORT_TEXT_SECONDS and not titled:
+        return [_draft("scene", [s for b in blocks for s in b.sentences], speed)]
     drafts: list[SceneDraft] = []
     for block in blocks:
         if block.kind == "title":

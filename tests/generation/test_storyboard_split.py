@@ -181,3 +181,9 @@ def test_it_refuses_a_speed_out_of_range():
     """The speed is checked like the voice's own."""
     with pytest.raises(ValueError, match="speed"):
         split_script("Hello.", speed=5)
+
+
+def test_a_short_text_with_a_heading_keeps_its_title_card():
+    """Headings are the writer's structure: a short titled text is not merged into one scene."""
+    drafts = split_script("# Rosa's\n\nOur bakery opens at seven.")
+    assert [d.kind for d in drafts] == ["title", "scene"]
