@@ -26,11 +26,12 @@ AUDIO_RATE = 48_000
 TARGET_LUFS = -14.0  # integrated loudness of every storyboard (what the big platforms play at)
 TARGET_TRUE_PEAK = -1.5  # dBTP
 TARGET_LRA = 11.0
-# x264 for the assembly's one real encode, most of its time: on the bench's 49 s at 1280x720,
-# "superfast" took 10% less CPU than "veryfast" for files of about 850 kbit/s (twice the size,
-# still small for the web); "ultrafast" 35% less, but its blocks show on gradients.
-MIX_PRESET = "superfast"
-MIX_CRF = 20
+# x264 for the assembly's one real encode, most of its CPU time. On the bench's 49 s at 1280x720
+# (same graph, CPU seconds): veryfast at CRF 23 took 10.4 s for 2.0 MB; superfast at CRF 20
+# 10.9 to 13.5 s for 6.0 MB; veryfast at CRF 20 14.3 s. At CRF 23 (x264's default), cards'
+# gradients and text show no blocks.
+MIX_PRESET = "veryfast"
+MIX_CRF = 23
 XFADE = {"crossfade": "fade", "fade-black": "fadeblack", "slide": "slideleft"}
 VOICE_COMPRESSION = {"threshold": 0.05, "ratio": 4, "attack": 3, "release": 150, "makeup": 2}
 PREMIX_GAIN_DB = 7.0  # raised into the limiter, which shaves the peaks
@@ -249,8 +250,9 @@ def render_aspect(
     fps = timeline.fps
     # Each file is read once; a clip used by two scenes (a duplicated scene) is split in two.
     uses = {path: footage.count(path) for path in footage}
+    reading = {"threads": threads} if threads else {}  # decoders too, when told one thread
     sources = {
-        path: ffmpeg.input(str(path)).video.filter_multi_output("split", count)
+        path: ffmpeg.input(str(path), **reading).video.filter_multi_output("split", count)
         for path, count in uses.items()
     }
     taken = dict.fromkeys(uses, 0)
@@ -280,7 +282,7 @@ def render_aspect(
             f"Shadow=0,MarginV={round(size[1] * 0.06 * 288 / size[1])}"
         )
         joined = joined.filter("subtitles", str(burn), force_style=style)
-    audio = ffmpeg.input(str(sound)).audio
+    audio = ffmpeg.input(str(sound), **reading).audio
     out = ffmpeg.output(
         joined,
         audio,
