@@ -26,6 +26,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from PIL import Image
 
 from generation import render
 from generation.avatar import captions, tts
@@ -155,7 +156,8 @@ def generate(
                         settings=settings,
                     )
                 done += 1
-                on_progress(done, total, stage="scene footage")
+                preview = _thumbnail(made[aspect][key].with_suffix(".jpg"))
+                on_progress(done, total, preview=preview, stage="scene footage")
         footage_seconds = time.monotonic() - footage_started
 
         # 4-6. Timeline, mix and render, per aspect (the sound is mixed once for all).
@@ -357,6 +359,16 @@ def scene_footage(
     return pipeline.generate(
         request, output=path, engine=engine, settings=settings, on_progress=on_progress
     ).output
+
+
+def _thumbnail(poster: Path) -> Image.Image | None:
+    """A small copy of a scene's poster for the progress callback (the page's scene strip)."""
+    if not poster.is_file():
+        return None
+    with Image.open(poster) as still:
+        image = still.convert("RGB")
+    image.thumbnail((render.THUMBNAIL_SIDE, render.THUMBNAIL_SIDE))
+    return image
 
 
 def _avatar_size(width: int, height: int) -> tuple[int, int]:

@@ -59,6 +59,8 @@ def test_engine_scenes_are_made_and_fitted_to_the_timeline(mixed_board, tmp_path
     stages = {stage for *_, stage in progress.calls}
     assert {"voices", "scene footage", "mixing"} <= stages
     assert progress.steps("scene footage")[-1] == (3, 3)
+    previews = [preview for *_, preview, stage in progress.calls if stage == "scene footage"]
+    assert all(p is not None and max(p.size) <= 320 for p in previews)
     assert result.footage_seconds > 0 and result.assembly_seconds > 0
 
 
