@@ -265,6 +265,8 @@ def render_aspect(
         if joined is None:
             joined = part
         elif timing.transition_frames:
+            # xfade shows the next scene whole on the transition's last frame, one frame before
+            # the timeline's voice start: the voice still lands within a frame of its picture.
             joined = ffmpeg.filter(
                 [joined, part],
                 "xfade",

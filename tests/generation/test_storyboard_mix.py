@@ -159,14 +159,16 @@ def test_each_voice_starts_within_a_frame_of_its_picture(rendered):
         assert abs(when - picture) <= 1 / FPS + 0.005
 
 
-def _first_frame_of(path: Path, colour: tuple[int, int, int]) -> float:
-    """The time of the first frame whose top strip (above the card's text) shows ``colour``
-    fully, not mixed with the scene before it."""
+def _first_frame_of(path: Path, colour: tuple[int, int, int], after: float = 0.0) -> float:
+    """The time of the first frame from ``after`` whose top strip (above the card's text) shows
+    ``colour`` fully, not mixed with the scene before it."""
     target = np.array(colour, float)
     channel = int(np.argmax(target))
     pure = target[channel] / np.delete(target, channel).max()
     with av.open(str(path)) as box:
         for frame in box.decode(video=0):
+            if float(frame.pts * frame.time_base) < after:
+                continue
             pixels = frame.to_ndarray(format="rgb24")
             strip = pixels[: max(2, pixels.shape[0] // 10)].reshape(-1, 3).mean(axis=0)
             if strip[channel] / max(np.delete(strip, channel).max(), 1.0) >= 0.85 * pure:
@@ -186,3 +188,28 @@ def test_captions_start_within_100_ms_of_the_words(rendered):
     for cue, when in zip(firsts, heard, strict=True):
         assert abs(cue - when) <= 0.1
     assert Path(result.outputs["16:9"].captions["srt"]).read_text().startswith("1\n")
+
+
+def test_voices_stay_on_their_pictures_across_many_transitions(tmp_path):
+    """Cuts, cross-fades and slides in a row: every scene's voice is heard within one frame
+    of its picture being fully in, with no drift building up along the video."""
+    colours = [COLOURS[0], COLOURS[1], COLOURS[2], COLOURS[0], COLOURS[1]]
+    transitions = ["cut", "crossfade", "slide", "crossfade", "cut"]
+    board = Storyboard(
+        scenes=tuple(
+            Scene(
+                voiceover=f"Scene number {n} speaks now.",
+                transition=transition,  # type: ignore[arg-type]
+                image_path=_solid(tmp_path / f"{n}.png", colour),
+            )
+            for n, (colour, transition) in enumerate(zip(colours, transitions, strict=True))
+        ),
+        short_side=90,
+        captions="none",
+    )
+    made = storyboard.generate(board, output=tmp_path / "many.mp4", threads=1).outputs["16:9"]
+    samples, rate, start = _audio(made.output)
+    heard = _onsets(samples, rate, start, made.voice_starts)
+    for colour, voice_start, when in zip(colours, made.voice_starts, heard, strict=True):
+        picture = _first_frame_of(made.output, colour, after=voice_start - 0.3)
+        assert abs(when - picture) <= 1 / FPS + 0.005
