@@ -1,4 +1,4 @@
-"""The command line: ``python -m generation text-to-video|image-to-video|avatar|engines ...``.
+"""The command line: ``python -m generation text-to-video|image-to-video|avatar|storyboard ...``.
 
 Progress goes to stderr as a one-line bar; the last line on stdout is one JSON object describing
 the video, so scripts can read it. Any mistake in the arguments, the input or the setup ends the
@@ -111,6 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="burn: drawn on the video (and files); file: .vtt and .srt beside it; none",
     )
     avatar.add_argument("--seed", type=int, help="seed of the blinks and head motion")
+    board = commands.add_parser("storyboard", help="make a multi-scene video from a script")
+    board.add_argument("--script", type=Path, required=True, help="a text or Markdown file")
+    board.add_argument("--output", type=Path, required=True, help="the MP4 to write")
+    board.add_argument("--aspect", choices=["16:9", "9:16", "1:1"], default="16:9")
+    board.add_argument("--voice", help="a voice name (see `voices`); default: the first available")
+    board.add_argument("--speed", type=float, default=1.0, help="speaking speed, 0.5 to 2")
+    board.add_argument(
+        "--music", help="calm, upbeat or corporate (made here), or an audio file; default: none"
+    )
+    board.add_argument(
+        "--captions",
+        choices=["burn", "file", "none"],
+        default="file",
+        help="burn: drawn on the video (and files); file: .vtt and .srt beside it; none",
+    )
+    board.add_argument(
+        "--engine", help="a text-to-video engine for the scenes; default: text cards"
+    )
+    board.add_argument("--seed", type=int, help="seed of the scenes' footage")
     voices = commands.add_parser("voices", help="list the avatar voices and whether they can speak")
     voices.add_argument("--json", action="store_true", help="one JSON object per voice")
     return parser
@@ -126,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list_voices(as_json=args.json)
         if args.command == "avatar":
             return _avatar(args)
+        if args.command == "storyboard":
+            return _storyboard(args, settings)
         return _generate(args, settings)
     except (ValueError, EngineUnavailable, render.RenderError, OSError) as exc:
         _fail(str(exc))
@@ -235,6 +256,43 @@ def _avatar(args: argparse.Namespace) -> int:
         "voice": result.details["voice"],
         "audio_seconds": result.details["audio_seconds"],
         "captions": result.details["caption_files"],
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+def _storyboard(args: argparse.Namespace, settings: EngineSettings) -> int:
+    from generation.pipelines import storyboard
+
+    try:
+        text = args.script.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{args.script} is not a UTF-8 text file.") from None
+    if args.engine:
+        _use_torch_threads(settings)
+    board = storyboard.from_text(
+        text,
+        speed=args.speed,
+        engine=args.engine,
+        voice=args.voice,
+        music=args.music,
+        captions=args.captions,
+        aspects=(args.aspect,),
+        seed=args.seed if args.seed is not None else secrets.randbelow(2**32),
+    )
+    bar = ProgressBar(sys.stderr)
+    result = storyboard.generate(board, output=args.output, settings=settings, on_progress=bar)
+    bar.finish()
+    made = result.outputs[args.aspect]
+    outputs = {"mp4": str(made.output), "poster": str(made.poster), **made.captions}
+    summary = {
+        "scenes": result.scenes,
+        "duration": round(result.duration, 3),
+        "aspect": args.aspect,
+        "width": made.width,
+        "height": made.height,
+        "outputs": outputs,
+        "seconds": round(result.seconds, 3),
     }
     print(json.dumps(summary))
     return 0

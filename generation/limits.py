@@ -24,6 +24,12 @@ MIN_SPEED, MAX_SPEED = 0.5, 2.0  # a voice's speed, 1 is its natural pace
 AVATAR_MIN_SIDE, AVATAR_MAX_SIDE = 256, 1280  # pixels, even numbers
 AVATAR_MIN_FPS, AVATAR_MAX_FPS = 12, 30
 
+MAX_STORYBOARD_CHARS = 10_000  # a script or an article turned into one storyboard
+MAX_SCENES = 60  # a storyboard's scenes, brand open and close included
+MAX_SCENE_SECONDS = 30.0  # a scene's fixed duration; a voiced scene is split well before this
+MAX_MUSIC_SECONDS = 20 * 60  # an uploaded music bed
+MAX_MUSIC_BYTES = 50 * 2**20  # 20 minutes of a 320 kbit/s MP3 is 48 MB
+
 MAX_CSV_BYTES = 2 * 2**20  # a batch's CSV, uploaded or pasted: thousands of rows
 MAX_CSV_COLUMNS = 500  # a wide CRM export fits; a header of 400,000 columns does not
 # seconds an ffmpeg or ffprobe run may take: reading or probing a 257-frame 1080p clip takes a

@@ -94,3 +94,97 @@ def analyse(prompt: str) -> PromptAnalysis:
         styles=tuple(dict.fromkeys(t for t in tokens if t in STYLE_WORDS)),
         moods=tuple(dict.fromkeys(t for t in tokens if t in MOOD_WORDS)),
     )
+
+
+# A scene's sentence read as a shot: who, doing what, where, in which mood ---------------------
+
+# Words that carry no picture: articles, pronouns, auxiliaries, conjunctions.
+_FILLER = _words(
+    "a an the this that these those it its it's they them their there here we our us you your "
+    "i me my he him his she her is are was were be been being am do does did has have had will "
+    "would can could should may might must shall not no so and or but if then than as of to "
+    "for with from by about into onto just also very really more most much many some any all "
+    "every each what which who whom whose when where why how let's lets"
+)
+_PREPOSITIONS = ("in", "at", "on", "inside", "across", "over", "under", "near", "through", "by")
+# Verbs a marketing script leans on, in the forms it writes them; "-ing" words count too.
+_VERBS = _words(
+    "make makes build builds help helps show shows run runs grow grows save saves ship ships "
+    "use uses work works bring brings turn turns start starts launch launches meet meets "
+    "join joins create creates deliver delivers offer offers give gives get gets find finds "
+    "see sees move moves share shares sell sells buy buys cook cooks walk walks fly flies "
+    "drive drives swim swims talk talks write writes plan plans learn learns open opens "
+    "serve serves bake bakes sing sings dance dances play plays"
+)
+_NOT_ACTIONS = _words(
+    "thing something nothing anything everything morning evening ring king spring"
+)
+_INFERRED_MOODS: tuple[tuple[str, frozenset[str]], ...] = (
+    (
+        "energetic",
+        _words("new launch launches fast faster quick win wins grow grows big today now"),
+    ),
+    ("calm", _words("trust safe secure care simple easy quiet relax rest gentle")),
+    ("elegant", _words("premium luxury craft crafted design designed beautiful")),
+)
+DEFAULT_MOOD = "bright"
+
+
+@dataclass(frozen=True)
+class SceneAnalysis:
+    """A sentence read as a shot, by plain word matching: each part may be empty."""
+
+    subject: str  # who or what the shot shows: "a small bakery"
+    action: str  # what it does: "opens"
+    setting: str  # where: "in the old town"
+    mood: str  # one word: a mood word the text uses, else one inferred from its words
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def analyse_scene(text: str) -> SceneAnalysis:
+    """Find the subject, action, setting and mood of a scene's sentence."""
+    words = tokenize(text)
+    action_at = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if w in _VERBS or (i > 0 and w.endswith("ing") and len(w) > 4 and w not in _NOT_ACTIONS)
+        ),
+        None,
+    )
+    setting_at = next((i for i, w in enumerate(words) if w in _PREPOSITIONS and i > 0), None)
+    before = words[: min(i for i in (action_at, setting_at, len(words)) if i is not None)]
+    content = [w for w in before if w not in _FILLER]
+    # "We help teams ...": nothing stands before the verb, so the first word after it does.
+    subject = " ".join(content[-3:]) or next(
+        (w for i, w in enumerate(words) if w not in _FILLER and i != action_at), ""
+    )
+    action = words[action_at] if action_at is not None else ""
+    setting = ""
+    if setting_at is not None:
+        phrase: list[str] = [words[setting_at]]
+        for word in words[setting_at + 1 : setting_at + 6]:
+            if word in _PREPOSITIONS or (word in _FILLER and word not in {"the", "a", "an", "our"}):
+                break
+            phrase.append(word)
+        setting = " ".join(phrase) if len(phrase) > 1 else ""
+    found = [w for w in words if w in MOOD_WORDS]
+    mood = found[0] if found else _inferred_mood(words, text)
+    return SceneAnalysis(subject=subject, action=action, setting=setting, mood=mood)
+
+
+def _inferred_mood(words: tuple[str, ...], text: str) -> str:
+    if "!" in text:
+        return "energetic"
+    for mood, cues in _INFERRED_MOODS:
+        if any(w in cues for w in words):
+            return mood
+    return DEFAULT_MOOD
+
+
+def scene_prompt(analysis: SceneAnalysis) -> str:
+    """A text-to-video prompt built from a scene's analysis (editable on the page)."""
+    shot = " ".join(p for p in (analysis.subject, analysis.action, analysis.setting) if p)
+    return f"{shot or 'an abstract background'}, {analysis.mood} mood, cinematic, soft light"

@@ -140,3 +140,50 @@ def test_a_wan_run_with_model_uses_that_folder(capsys, tmp_path, tiny_wan):
     assert (summary["engine"], summary["seed"], summary["frames"]) == ("wan2.1-t2v", 42, 5)
     assert "denoising" in err and "2/2" in err and "seed:" not in err
     assert probe(output).frames == 5
+
+
+@pytest.mark.parametrize(
+    ("script", "extra", "message"),
+    [
+        ("", [], "error: The script is empty"),
+        ("Hello there, welcome.", ["--aspect", "4:3"], "invalid choice: '4:3'"),
+        ("Hello there, welcome.", ["--music", "jazz"], "neither a file nor a bed"),
+        ("Hello there, welcome.", ["--engine", "wan2.1-t2v"], "'wan2.1-t2v' is not installed"),
+        ("Grüße 你好 und willkommen.", [], "'你' (cjk unified ideograph-4f60)"),
+    ],
+)
+def test_a_bad_storyboard_exits_with_one_line(capsys, tmp_path, script, extra, message):
+    """Storyboard input the engine refuses ends the run with one line and no output."""
+    path = tmp_path / "script.md"
+    path.write_text(script)
+    argv = ["storyboard", "--script", str(path), "--output", str(tmp_path / "x.mp4"), *extra]
+    status, out, err = run_main(capsys, *argv)
+    assert status in (1, 2)
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_a_storyboard_run_prints_its_summary_and_writes_captions_beside_it(tmp_path):
+    """A real run in a subprocess: progress on stderr, the JSON summary last on stdout, and
+    the .vtt and .srt beside the MP4 with its stem."""
+    script = tmp_path / "post.md"
+    script.write_text("# Rosa's\n\nOur bakery opens at seven.\n\nCroissants are folded by hand.")
+    output = tmp_path / "post.mp4"
+    argv = ["--script", str(script), "--output", str(output), "--aspect", "1:1", "--music", "calm"]
+    done = subprocess.run(
+        [sys.executable, "-m", "generation", "storyboard", *argv, "--captions", "file"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["scenes"] == 3
+    assert (summary["aspect"], summary["width"], summary["height"]) == ("1:1", 720, 720)
+    assert summary["outputs"]["vtt"] == str(output.with_suffix(".vtt"))
+    assert output.with_suffix(".srt").read_text().startswith("1\n")
+    assert probe(output).duration == pytest.approx(summary["duration"], abs=0.1)
+    assert "mixing" in done.stderr

@@ -1,0 +1,1 @@
+"""Storyboards: scenes from a script, their timeline, cards, music and the assembled video."""
