@@ -10,16 +10,19 @@ from django.db import transaction
 
 from studio.live import broadcast_review
 from studio.models import ReviewComment, Video
+from studio.services.webhooks import webhook_event_send
+from studio.worker.webhooks import job_data
 
 MAX_COMMENT_LENGTH = 2000
 
 
 def _announce(event: str, **payload: Any) -> None:
-    """Where the ``video.approved`` webhook event leaves: does nothing until webhooks exist.
-
-    Called once a video's move to approved is committed, with the video and who approved it;
-    the webhook service sends the event to the workspace's endpoints from here.
-    """
+    """``video.approved`` to the workspace's webhook endpoints, once the move to approved is
+    committed: the job as job events describe it, and who approved it."""
+    video: Video = payload["video"]
+    user: User = payload["user"]
+    data = {**job_data(video.job), "approved_by": user.get_username()}
+    webhook_event_send(workspace=video.workspace, event=event, data=data)
 
 
 def _changed(video: Video) -> None:

@@ -12,20 +12,31 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from studio.models import Job, ShareLink, ShareView, Video
+from studio.services.webhooks import webhook_event_send
+from studio.worker.webhooks import job_data
 
 TOKEN_BYTES = 24  # 192 random bits: a link cannot be guessed or counted up to
 
 
 def _announce(event: str, **payload: Any) -> None:
-    """Where the ``video.shared`` webhook event leaves: does nothing until webhooks exist.
-
-    Called once the link's row is committed, with the link; the webhook service sends the
-    event to the workspace's endpoints from here.
-    """
+    """``video.shared`` to the workspace's webhook endpoints, once the link's row is committed:
+    the job as job events describe it, and the public page's path."""
+    link: ShareLink = payload["link"]
+    job = link.video.job
+    data = {
+        **job_data(job),
+        "share": {
+            "url": reverse("share_page", args=[link.token]),
+            "expires_at": link.expires_at.isoformat() if link.expires_at else None,
+            "allow_download": link.allow_download,
+        },
+    }
+    webhook_event_send(workspace=job.workspace, event=event, data=data)
 
 
 def share_link_create(

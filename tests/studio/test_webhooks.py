@@ -522,3 +522,37 @@ def test_rows_made_together_each_send_job_succeeded_and_the_batch_finished_once(
     assert posters == {job.pk: f"/files/{job.video.poster.name}" for job in jobs}
     [finished] = WebhookDelivery.objects.filter(event="batch.finished")
     assert (finished.payload["data"]["rows"], finished.payload["data"]["succeeded"]) == (3, 3)
+
+
+def test_sharing_a_video_sends_video_shared(
+    endpoint, video, user, no_queue, django_capture_on_commit_callbacks
+):
+    """A new share link is told to the endpoints that want video.shared, with its page."""
+    from studio import services
+
+    endpoint.events = ["video.shared"]
+    endpoint.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        link = services.sharing.share_link_create(video=video, user=user)
+    delivery = WebhookDelivery.objects.get()
+    data = delivery.payload["data"]
+    assert delivery.event == "video.shared" and data["id"] == video.job_id
+    assert data["share"]["url"] == f"/s/{link.token}/"
+
+
+def test_approving_a_video_sends_video_approved(
+    endpoint, video, user, no_queue, django_capture_on_commit_callbacks
+):
+    """Moving a video to approved is told with who approved it; other states are not."""
+    from studio import services
+
+    endpoint.events = ["video.approved"]
+    endpoint.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review.review_state_set(video=video, state="in_review", user=user)
+    assert not WebhookDelivery.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review.review_state_set(video=video, state="approved", user=user)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "video.approved"
+    assert delivery.payload["data"]["approved_by"] == user.username
