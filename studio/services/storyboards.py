@@ -40,6 +40,7 @@ _FIELD_OF_MESSAGE = (
     ("lasts", "duration"),
     ("voice", "voice"),
     ("speed", "speed"),
+    ("music level", "music_db"),
     ("music", "music"),
     ("aspect", "aspects"),
     ("captions", "captions"),

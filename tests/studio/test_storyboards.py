@@ -197,7 +197,7 @@ def test_it_saves_the_shared_settings_and_a_new_transition_for_every_scene(story
         ({"voice": "klingon"}, "voice", "Unknown voice 'klingon'"),
         ({"aspects": []}, "aspects", "Choose at least one aspect"),
         ({"aspects": ["4:3"]}, "aspects", "The aspect '4:3' is not offered"),
-        ({"music_db": 6.0}, "music", "The music level is 6.0 dB"),
+        ({"music_db": 6.0}, "music_db", "The music level is 6.0 dB"),
         ({"music": "upload"}, "music", "Upload the music"),
     ],
 )
