@@ -750,3 +750,88 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint_id} ({self.status})"
+
+
+class Storyboard(models.Model):
+    """A script made into scenes, with what the whole video shares: voice, music, captions,
+    transitions and the aspects to render (the engine's Storyboard, as the studio keeps it)."""
+
+    class Music(models.TextChoices):
+        NONE = "none", "None"
+        CALM = "calm", "Calm"
+        UPBEAT = "upbeat", "Upbeat"
+        CORPORATE = "corporate", "Corporate"
+        UPLOAD = "upload", "An uploaded file"
+
+    class Captions(models.TextChoices):
+        BURN = "burn", "Burned in"
+        FILE = "file", "As a file (WebVTT and SRT)"
+        NONE = "none", "None"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="storyboards")
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="storyboards"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    title = models.CharField(max_length=200)
+    source_text = models.TextField()  # the script or article as pasted
+    voice = models.CharField(max_length=40, blank=True)  # blank: the first voice that speaks here
+    speed = models.FloatField(default=1.0)
+    music = models.CharField(max_length=10, choices=Music.choices, default=Music.NONE)
+    music_asset = models.ForeignKey(  # the uploaded audio, when music is "upload"
+        Asset, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    music_db = models.FloatField(default=-16.0)  # the music's level under no voice (dBFS)
+    captions = models.CharField(max_length=10, choices=Captions.choices, default=Captions.FILE)
+    transition = models.CharField(max_length=12, default="crossfade")  # new scenes' transition
+    aspects = models.JSONField(default=list)  # of "16:9", "9:16", "1:1", in render order
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StoryboardScene(models.Model):
+    """One scene of a storyboard: what is seen, what is said, how it enters."""
+
+    class Visual(models.TextChoices):
+        TEXT_CARD = "text-card", "Text card"
+        BRAND_CARD = "brand-card", "Brand card"
+        TEXT_TO_VIDEO = "text-to-video", "Text to video"
+        IMAGE_TO_VIDEO = "image-to-video", "Image to video"
+        TALKING_HEAD = "talking-head", "Talking head"
+
+    class Transition(models.TextChoices):
+        CUT = "cut", "Cut"
+        CROSSFADE = "crossfade", "Crossfade"
+        FADE_BLACK = "fade-black", "Fade through black"
+        SLIDE = "slide", "Slide"
+
+    storyboard = models.ForeignKey(Storyboard, on_delete=models.CASCADE, related_name="scenes")
+    position = models.PositiveIntegerField()  # 0, 1, 2 ... in play order
+    visual = models.CharField(max_length=20, choices=Visual.choices, default=Visual.TEXT_CARD)
+    title = models.BooleanField(default=False)  # a heading's card, drawn as a title
+    voiceover = models.TextField(blank=True)
+    on_screen_text = models.CharField(max_length=200, blank=True)
+    prompt = models.TextField(blank=True)
+    engine = models.CharField(max_length=50, blank=True)  # blank: the first installed
+    image = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.RESTRICT)
+    avatar = models.ForeignKey(
+        "Avatar", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    transition = models.CharField(
+        max_length=12, choices=Transition.choices, default=Transition.CROSSFADE
+    )
+    duration = models.FloatField(null=True, blank=True)  # seconds; None: the voice plus air
+    # What the prompt analysis understood: {"subject", "action", "setting", "mood"}.
+    analysis = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Scene {self.position + 1} of {self.storyboard}"

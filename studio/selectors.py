@@ -35,6 +35,8 @@ from studio.models import (
     ReviewComment,
     ShareLink,
     ShareView,
+    Storyboard,
+    StoryboardScene,
     Template,
     Video,
     WebhookDelivery,
@@ -531,6 +533,37 @@ def avatar_get(*, workspace: Workspace, avatar_id: int) -> Avatar:
     if avatar is None:
         raise Http404("No such avatar in this workspace.")
     return avatar
+
+
+# Storyboards -----------------------------------------------------------------------------------
+
+
+def storyboard_list_for_workspace(*, workspace: Workspace) -> QuerySet[Storyboard]:
+    return Storyboard.objects.filter(workspace=workspace).annotate(scene_count=Count("scenes"))
+
+
+def storyboard_get(*, workspace: Workspace, storyboard_id: int) -> Storyboard:
+    """The workspace's storyboard, or 404 (another workspace's is not found either)."""
+    storyboard = Storyboard.objects.filter(workspace=workspace, pk=storyboard_id).first()
+    if storyboard is None:
+        raise Http404("No such storyboard in this workspace.")
+    return storyboard
+
+
+def storyboard_scenes(*, storyboard: Storyboard) -> list[StoryboardScene]:
+    """The storyboard's scenes in play order."""
+    return list(storyboard.scenes.select_related("image", "avatar__image").order_by("position"))
+
+
+def storyboard_scene_get(*, storyboard: Storyboard, scene_id: int) -> StoryboardScene:
+    scene = storyboard.scenes.filter(pk=scene_id).first()
+    if scene is None:
+        raise Http404("No such scene in this storyboard.")
+    return scene
+
+
+def image_assets_for_workspace(*, workspace: Workspace) -> QuerySet[Asset]:
+    return Asset.objects.filter(workspace=workspace).order_by("-created_at")
 
 
 def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
