@@ -47,7 +47,12 @@ def invalid(
     """A DRF ValidationError of Django ones (a form's ``errors.as_data()``, or a service's
     error, which names no field), their messages and codes kept."""
     if isinstance(errors, DjangoValidationError):
-        errors = {"__all__": [errors]}
+        # A service's error names its fields (a dict) or none.
+        errors = (
+            {field: [DjangoValidationError(found)] for field, found in errors.error_dict.items()}
+            if hasattr(errors, "error_dict")
+            else {"__all__": [errors]}
+        )
     detail: dict[str, list[ErrorDetail]] = {}
     for field, found in errors.items():
         for error in found:

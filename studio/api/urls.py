@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from studio.api import batches, jobs, resources, sharing, templates
+from studio.api import batches, jobs, resources, sharing, templates, webhooks
 from studio.api.problems import not_found
 
 app_name = "api"
@@ -46,5 +46,11 @@ urlpatterns = [
         name="batch-results",
     ),
     path("batches/<int:batch_id>/videos.zip", batches.BatchZipView.as_view(), name="batch-zip"),
+    path("webhooks/", webhooks.WebhookListView.as_view(), name="webhooks"),
+    path(
+        "webhooks/<int:endpoint_id>/",
+        webhooks.WebhookDetailView.as_view(),
+        name="webhook-detail",
+    ),
     re_path(r"^.*$", not_found),  # an address the API does not have: a problem, not a page
 ]
