@@ -28,7 +28,10 @@ def member_of(
     change things.
     """
     membership = selectors.membership_get(user=request.user, workspace_id=workspace_id)
-    request.session["workspace_id"] = workspace_id
+    # Assigning marks the session modified, which costs a database write on every page: only
+    # a change of workspace is worth one.
+    if request.session.get("workspace_id") != workspace_id:
+        request.session["workspace_id"] = workspace_id
     if editing is not None and not membership.can_edit:
         raise PermissionDenied(editing)
     return membership

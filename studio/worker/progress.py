@@ -1,6 +1,12 @@
 """The pipeline's progress callback on a worker: throttled row writes (which pick up a cancel
 request at once), live messages to the job's page, and the heartbeat's verdict (a cancel or a lost
 lease seen while the pipeline was silent). The lease itself is renewed by the heartbeat.
+
+Two rates: the job's own page (one or two sockets) gets ten updates a second; the workspace's
+feed, which every open dashboard and gallery of the team holds, gets two. A tile's bar moving
+twice a second looks as live as ten times, and the feed is where a message is copied to every
+socket: at ten a second, a busy team's progress alone kept a web process half busy
+(bench/load.py). A new stage and the last step go to both at once.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from django.conf import settings
 from PIL import Image
 
 from generation import Cancelled
-from studio.live import group_send
+from studio.live import job_group, send, workspace_group
 from studio.models import Job
 from studio.previews import preview_data_url
 from studio.worker.heartbeat import Heartbeat
@@ -23,6 +29,7 @@ class ProgressReporter:
     """The pipeline's progress callback: throttled row writes, live messages, cancel checks."""
 
     SEND_INTERVAL = 0.1  # seconds; a page needs no more than ten updates a second
+    FEED_INTERVAL = 0.5  # seconds; the workspace feed's tiles, on every open page of the team
 
     def __init__(self, *, job: Job, worker: str, heartbeat: Heartbeat) -> None:
         self.job_id = job.pk
@@ -33,6 +40,7 @@ class ProgressReporter:
         self.stage_started = time.monotonic()
         self.last_write = 0.0
         self.last_send = 0.0
+        self.last_feed = 0.0
 
     def __call__(
         self, step: int, total: int, preview: Image.Image | None = None, stage: str = "denoising"
@@ -52,23 +60,24 @@ class ProgressReporter:
         if new_stage or last or now - self.last_write >= settings.JOB_PROGRESS_INTERVAL:
             self.last_write = now
             self._write(step, total, stage, eta, preview_url)
-        group_send(
-            self.workspace_id,
-            self.job_id,
-            {
-                "type": "job.progress",
-                "job": self.job_id,
-                "status": Job.Status.RUNNING,
-                "stage": stage,
-                "step": step,
-                "total": total,
-                "eta": eta,
-                "preview": preview_url,
-                # Wall-clock seconds at the worker, so a client (bench/load.py) can measure how
-                # long the message took to reach it.
-                "sent": time.time(),
-            },
-        )
+        message = {
+            "type": "job.progress",
+            "job": self.job_id,
+            "status": Job.Status.RUNNING,
+            "stage": stage,
+            "step": step,
+            "total": total,
+            "eta": eta,
+            "preview": preview_url,
+            # Wall-clock seconds at the worker, so a client (bench/load.py) can measure how
+            # long the message took to reach it.
+            "sent": time.time(),
+        }
+        groups = [job_group(self.job_id)]
+        if new_stage or last or now - self.last_feed >= self.FEED_INTERVAL:
+            self.last_feed = now
+            groups.append(workspace_group(self.workspace_id))
+        send((group, message) for group in groups)
 
     def _write(
         self, step: int, total: int, stage: str, eta: float | None, preview_url: str | None

@@ -178,3 +178,16 @@ def test_the_gallerys_engine_filter_lists_each_engine_once_in_one_small_query(
         engines = selectors.engines_used_in_workspace(workspace=workspace)
     assert engines == ["camera-motion", "embedded"]
     assert "DISTINCT" in queries.captured_queries[0]["sql"]
+
+
+def test_a_second_page_of_the_same_workspace_does_not_write_the_session(member_client, workspace):
+    """The current workspace is saved when it changes, not on every page (a write per page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("gallery", args=[workspace.pk])
+    member_client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert member_client.get(url).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]]
+    assert writes and all(sql.lstrip().startswith("SELECT") for sql in writes)
