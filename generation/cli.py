@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
             "operator set one with the fast-lora option)",
         )
         command.add_argument(
+            "--voiceover", help="a line the voice says over the clip (held while it speaks)"
+        )
+        command.add_argument("--voice", help="the voiceover's voice (see `voices`)")
+        command.add_argument(
+            "--voice-speed", type=float, default=1.0, help="the voiceover's speed, 0.5 to 2"
+        )
+        command.add_argument(
+            "--captions",
+            choices=["burn", "file", "none"],
+            default="file",
+            help="the voiceover's captions: burned in, WebVTT and SRT beside the MP4, or none",
+        )
+        command.add_argument(
             "--model-option",
             action="append",
             default=[],
@@ -156,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
-    from generation.pipelines import image_to_video, text_to_video
+    from generation.pipelines import image_to_video, text_to_video, voiceover
 
     mode = args.command
     engine = args.engine
@@ -201,14 +215,27 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         preset=args.preset,
         **{**defaults, **{name: value for name, value in given.items() if value is not None}},
     )
+    speech = None
+    if args.voiceover is not None:
+        speech = voiceover.VoiceoverRequest(
+            text=args.voiceover, voice=args.voice, speed=args.voice_speed, captions=args.captions
+        )
+        voiceover.check_request(speech)  # refused before the clip is made
     pipeline = image_to_video if mode == "image-to-video" else text_to_video
     # The random seed is shown once work starts, so a refused run still says one line only.
     bar = ProgressBar(sys.stderr, header=f"seed: {seed} (random)" if args.seed is None else "")
-    result = pipeline.generate(
-        request, output=args.output, engine=engine, settings=settings, on_progress=bar
-    )
+    with tempfile.TemporaryDirectory(prefix="reelsmith-clip-") as tmp:
+        clip_path = Path(tmp) / "clip.mp4" if speech else args.output
+        result = pipeline.generate(
+            request, output=clip_path, engine=engine, settings=settings, on_progress=bar
+        )
+        spoken = (
+            voiceover.add(clip_path, speech, output=args.output, on_progress=bar)
+            if speech
+            else None
+        )
     bar.finish()
-    summary = {
+    summary: dict[str, object] = {
         "engine": result.engine,
         "frames": result.num_frames,
         "fps": result.fps,
@@ -221,6 +248,16 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         "output": str(result.output),
         "poster": str(result.poster),
     }
+    if spoken is not None:
+        made = render.probe(spoken.output)  # the storyboard's frame rate, the voice's length
+        summary |= {
+            "frames": made.frames,
+            "fps": made.fps,
+            "output": str(spoken.output),
+            "poster": str(spoken.poster),
+            "duration": spoken.duration,
+            "captions": spoken.captions,
+        }
     print(json.dumps(summary))
     return 0
 

@@ -394,8 +394,10 @@ def assemble(
     work: Path | None = None,
     on_progress: ProgressCallback = no_progress,
     threads: int = 0,
+    size: tuple[int, int] | None = None,
 ) -> Assembly:
-    """Mix, fit, join and render one aspect from the scenes' footage (in play order)."""
+    """Mix, fit, join and render one aspect from the scenes' footage (in play order), at
+    ``size`` where given (a voiceover keeps its clip's own size), else the aspect's."""
     scenes = all_scenes(board)
     if len(footage) != len(scenes):
         raise ValueError(
@@ -452,7 +454,7 @@ def assemble(
             }
             if board.captions == "burn":
                 burn = Path(caption_files["srt"])
-        width, height = frame_size(aspect, board.short_side)
+        width, height = size or frame_size(aspect, board.short_side)
         mix.render_aspect(
             plan,
             footage,

@@ -62,6 +62,8 @@ def test_bad_arguments_exit_non_zero_with_one_line(capsys, argv, message):
         (["--engine", "nonesuch"], "error: Unknown engine 'nonesuch'"),
         (["--engine", "wan2.1-t2v"], "error: Wan 2.1 text-to-video (diffusers) cannot run here"),
         (["--model", "/no/such/folder"], "weights not found at /no/such/folder"),
+        (["--voiceover", " "], "error: The voiceover is empty"),
+        (["--voiceover", "Hi.", "--voice", "nobody"], "error: Unknown voice 'nobody'"),
     ],
 )
 def test_bad_values_exit_non_zero_with_one_line_and_no_traceback(capsys, tmp_path, extra, message):
@@ -187,3 +189,41 @@ def test_a_storyboard_run_prints_its_summary_and_writes_captions_beside_it(tmp_p
     assert output.with_suffix(".srt").read_text().startswith("1\n")
     assert probe(output).duration == pytest.approx(summary["duration"], abs=0.1)
     assert "mixing" in done.stderr
+
+
+def test_a_voiceover_run_speaks_over_the_clip_and_writes_captions_beside_it(tmp_path, scene_png):
+    """`--voiceover` adds the voice to the clip made: an audio stream, the captions' files,
+    and the summary's duration and paths are the voiced video's."""
+    output = tmp_path / "farm.mp4"
+    command = [
+        sys.executable,
+        "-m",
+        "generation",
+        "image-to-video",
+        *("--image", str(scene_png), "--prompt", "slow zoom in on the farm"),
+        *("--output", str(output), "--frames", "8", "--fps", "8"),
+        *("--width", "96", "--height", "64"),
+        *("--voiceover", "Fresh eggs every morning.", "--captions", "file"),
+    ]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["output"] == str(output)
+    assert summary["captions"]["vtt"] == str(output.with_suffix(".vtt"))
+    assert "Fresh eggs" in output.with_suffix(".vtt").read_text()
+    video = probe(output)
+    assert (video.width, video.height) == (96, 64)
+    assert video.duration == pytest.approx(summary["duration"], abs=0.1) and video.duration > 1.0
+    streams = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", output],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert streams == ["video", "audio"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.stem == "farm") == [
+        "farm.jpg",
+        "farm.mp4",
+        "farm.srt",
+        "farm.vtt",
+    ]
