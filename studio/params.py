@@ -15,6 +15,7 @@ from studio.models import Job
 
 if TYPE_CHECKING:  # the avatar pipeline is imported where it runs: it loads the face model
     from generation.pipelines.avatar import AvatarRequest
+    from generation.pipelines.voiceover import VoiceoverRequest
 
 
 # The choices the editors offer.
@@ -68,6 +69,12 @@ class JobParams:
     seed: int | None
     motion: str = "auto"
     preset: str = "quality"  # "fast" where the engine offers it (EngineInfo.presets)
+    # An optional voiceover, spoken over the clip once it is made (the Job row's avatar
+    # columns: what is said, by which voice, how fast, and its captions).
+    script: str = ""
+    voice: str = ""
+    speed: float = 1.0
+    captions: str = "file"
 
     @classmethod
     def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
@@ -97,6 +104,22 @@ class JobParams:
             preset=self.preset,
         )
 
+    def voiceover(self) -> VoiceoverRequest | None:
+        """The voiceover to speak over the clip, or None when there is none."""
+        if not self.script.strip():
+            return None
+        from generation.pipelines.voiceover import VoiceoverRequest
+
+        return VoiceoverRequest(
+            text=self.script,
+            voice=self.voice or None,
+            speed=self.speed,
+            captions=self.captions,  # type: ignore[arg-type]  # one of AVATAR_CAPTIONS
+        )
+
+
+# A clip's optional voiceover, kept in the Job row's avatar columns.
+VOICEOVER_FIELDS = ("script", "voice", "speed", "captions")
 
 # What JobParams and a Job row share, besides the seed.
 _JOB_FIELDS = (
@@ -112,6 +135,7 @@ _JOB_FIELDS = (
     "guidance",
     "motion",
     "preset",
+    *VOICEOVER_FIELDS,
 )
 
 

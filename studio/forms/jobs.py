@@ -9,10 +9,14 @@ from django.core.exceptions import ValidationError
 
 from generation import VideoRequest, limits
 from generation.engines import EngineInfo
+from studio.engines import voice_list
+from studio.forms.avatars import voice_choices
 from studio.forms.uploads import ImageUploadField
 from studio.models import Asset, Job, Project
 from studio.params import (
     ASPECTS,
+    AVATAR_CAPTIONS,
+    AVATAR_SPEEDS,
     MOTIONS,
     SIZES,
     JobParams,
@@ -102,11 +106,29 @@ class JobForm(forms.Form):
     )
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
     new_project = forms.CharField(max_length=100, required=False, label="or a new project")
+    # An optional voice over the clip: the storyboard's voice, mix and captions on one scene.
+    voiceover = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        strip=True,
+        max_length=limits.MAX_SCRIPT_CHARS,
+        help_text="Optional: what a voice says over the clip. A longer line holds the last frame.",
+    )
+    voice = forms.ChoiceField(required=False)
+    speed = forms.TypedChoiceField(
+        choices=AVATAR_SPEEDS, coerce=float, initial="1.0", required=False
+    )
+    captions = forms.ChoiceField(choices=AVATAR_CAPTIONS, initial="file", required=False)
 
     def __init__(
         self, *args: Any, engines: list[EngineInfo], projects: Any = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        voices = voice_list()
+        voice_field = self.fields["voice"]
+        assert isinstance(voice_field, forms.ChoiceField)
+        voice_field.choices = voice_choices(voices)
+        voice_field.initial = next((v.name for v in voices if v.available), "")
         self.engines = {e.name: e for e in engines}
         engine_field = self.fields["engine"]
         assert isinstance(engine_field, forms.ChoiceField)
@@ -191,7 +213,27 @@ class JobForm(forms.Form):
             )
         if data.get("aspect") and data.get("size"):
             data["width"], data["height"] = SIZES[data["aspect"]][data["size"]]
+        if data.get("voiceover"):
+            self._check_voiceover(data)
         return data
+
+    def _check_voiceover(self, data: dict[str, Any]) -> None:
+        """The voiceover's own checks (what the voice cannot say, an unavailable voice), shown
+        next to the field to change before anything is queued."""
+        from generation.avatar.tts import VoiceUnavailable
+        from generation.pipelines.voiceover import VoiceoverRequest, check_request
+
+        speech = VoiceoverRequest(
+            text=data["voiceover"],
+            voice=data.get("voice") or None,
+            speed=data.get("speed") or 1.0,
+            captions=data.get("captions") or "file",
+        )
+        try:
+            check_request(speech)
+        except (ValueError, VoiceUnavailable) as exc:
+            field = "voice" if "voice '" in str(exc) else "voiceover"
+            self.add_error(field, ValidationError(str(exc), code="voiceover"))
 
     def to_params(self) -> JobParams:
         data = self.cleaned_data
@@ -209,6 +251,10 @@ class JobForm(forms.Form):
             seed=data.get("seed"),
             motion=data.get("motion") or "auto",
             preset=data["preset"],
+            script=data.get("voiceover") or "",
+            voice=data.get("voice") or "" if data.get("voiceover") else "",
+            speed=data.get("speed") or 1.0,
+            captions=data.get("captions") or "file",
         )
 
 

@@ -122,6 +122,12 @@ def _initial_from(request: AuthenticatedRequest, workspace: Any) -> dict[str, An
         "steps": job.steps,
         "guidance": job.guidance,
         "project": job.project_id,
+        **(
+            {"voiceover": job.script, "voice": job.voice, "speed": str(job.speed)}
+            | {"captions": job.captions}
+            if job.script and job.mode != Job.Mode.AVATAR
+            else {}
+        ),
     }
 
 

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
 from studio.brand import brand_values
@@ -29,6 +30,9 @@ from studio.worker.shared import (
 )
 from studio.worker.store import generation_store, job_finish
 from studio.worker.timelimit import JobTimedOut, alarm, job_time_limit
+
+if TYPE_CHECKING:
+    from generation.pipelines.voiceover import VoiceoverRequest
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +110,39 @@ def _make_video(
             generation_store(job, result)
     if job.overlays:
         result = _apply_overlays(job, result, workdir=workdir, reporter=reporter, footage=footage)
+    speech = JobParams.of_job(job).voiceover() if job.mode != Job.Mode.AVATAR else None
+    if speech is not None:
+        result = _add_voiceover(job, result, speech, workdir=workdir, reporter=reporter)
     return result
+
+
+def _add_voiceover(
+    job: Job,
+    result: VideoResult,
+    speech: VoiceoverRequest,
+    *,
+    workdir: Path,
+    reporter: ProgressReporter,
+) -> VideoResult:
+    """Speak the job's voiceover over its clip: a one-scene storyboard of the made footage."""
+    from generation.pipelines import voiceover
+
+    reporter(0, 0, stage="loading the voice")
+    spoken = voiceover.add(
+        result.output,
+        speech,
+        output=workdir / f"reelsmith-{job.pk}-voiced.mp4",
+        on_progress=reporter,
+    )
+    made = render.probe(spoken.output)
+    return dataclasses.replace(
+        result,
+        output=spoken.output,
+        poster=spoken.poster,
+        num_frames=made.frames,
+        fps=round(made.fps),
+        details={**result.details, "caption_files": spoken.captions, "voiceover": True},
+    )
 
 
 def jobs_run(*, job_ids: list[int], worker: str) -> None:
