@@ -242,7 +242,8 @@ def check_music(path: Path) -> float:
 def music_format(path: Path) -> str:
     """The name of a checked music file's container: "MP3", "WAV", "M4A" or "OGG"."""
     with av.open(str(path)) as box:
-        return MUSIC_FORMATS[box.format.name]
+        name = box.format.name
+    return MUSIC_FORMATS[name]
 
 
 def _stream_seconds(audio: object) -> float:

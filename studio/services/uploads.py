@@ -1,9 +1,9 @@
 """Uploads: an image or a music file a form already opened and checked, stored as a
 workspace's asset.
 
-What is stored of an image is a re-encoded copy, never the uploaded bytes: EXIF (GPS position, camera,
-time), XMP and text chunks are left behind, and the EXIF orientation is applied to the pixels
-first so the picture stays the right way up.
+What is stored of an image is a re-encoded copy, never the uploaded bytes: EXIF (GPS position,
+camera, time), XMP and text chunks are left behind, and the EXIF orientation is applied to the
+pixels first so the picture stays the right way up.
 """
 
 from __future__ import annotations
@@ -58,7 +58,12 @@ def asset_create(
 
 
 # The content type a probed music container is served as.
-AUDIO_CONTENT_TYPES = {"MP3": "audio/mpeg", "WAV": "audio/wav", "M4A": "audio/mp4", "OGG": "audio/ogg"}
+AUDIO_CONTENT_TYPES = {
+    "MP3": "audio/mpeg",
+    "WAV": "audio/wav",
+    "M4A": "audio/mp4",
+    "OGG": "audio/ogg",
+}
 
 
 def audio_asset_create(

@@ -265,9 +265,7 @@ def _fresh(storyboard: Storyboard) -> Storyboard:
     return selectors.storyboard_get(workspace=storyboard.workspace, storyboard_id=storyboard.pk)
 
 
-def _scene_form(
-    membership: Membership, scene: StoryboardScene, **kwargs: Any
-) -> SceneForm:
+def _scene_form(membership: Membership, scene: StoryboardScene, **kwargs: Any) -> SceneForm:
     workspace = membership.workspace
     form = SceneForm(
         kwargs.get("data"),

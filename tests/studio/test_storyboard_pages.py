@@ -88,7 +88,9 @@ def _settings_post(storyboard: Storyboard, **changes: Any) -> dict[str, Any]:
 def _wav(seconds: float = 1.0) -> bytes:
     """A short sine tone as a 16-bit mono WAV."""
     rate = 8000
-    samples = (int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(int(rate * seconds)))
+    samples = (
+        int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(int(rate * seconds))
+    )
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
@@ -299,9 +301,7 @@ def test_a_refused_scene_keeps_no_uploaded_image(member_client, storyboard):
     assert not Asset.objects.exists()
 
 
-def test_scenes_are_added_duplicated_moved_and_deleted_through_the_page(
-    member_client, storyboard
-):
+def test_scenes_are_added_duplicated_moved_and_deleted_through_the_page(member_client, storyboard):
     """Each button changes the order the page shows, and the page says what happened."""
     first, second, third, fourth = _scenes(storyboard)
     member_client.post(_url("storyboard_scene_add", storyboard))
@@ -314,7 +314,13 @@ def test_scenes_are_added_duplicated_moved_and_deleted_through_the_page(
     member_client.post(_url("storyboard_scene_move", storyboard, first), {"direction": "down"})
     response = member_client.post(_url("storyboard_scene_delete", storyboard, third), follow=True)
     assert "Scene 5 deleted." in response.content.decode()
-    assert [s.pk for s in _scenes(storyboard)] == [second.pk, first.pk, copy.pk, fourth.pk, added.pk]
+    assert [s.pk for s in _scenes(storyboard)] == [
+        second.pk,
+        first.pk,
+        copy.pk,
+        fourth.pk,
+        added.pk,
+    ]
     page = response.content.decode()
     assert page.index(f'id="scene-{second.pk}"') < page.index(f'id="scene-{first.pk}"')
 
