@@ -174,7 +174,7 @@ class SceneForm(forms.Form):
         required=False,
         max_length=limits.MAX_PROMPT_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What the engine makes; built from the voiceover, yours to change.",
+        help_text="What text- and image-to-video make; built from the voiceover, yours to change.",
     )
     transition = forms.ChoiceField(choices=StoryboardScene.Transition.choices)
     timing = forms.ChoiceField(label="Duration", choices=TIMINGS, widget=forms.RadioSelect)

@@ -5,10 +5,6 @@ shown next to its field with nothing saved."""
 from __future__ import annotations
 
 import html
-import io
-import math
-import struct
-import wave
 from typing import Any
 
 import pytest
@@ -18,7 +14,7 @@ from django.urls import reverse
 
 from studio import selectors, services
 from studio.models import Asset, Storyboard, StoryboardScene
-from tests.conftest import make_png
+from tests.conftest import make_png, make_wav
 
 pytestmark = pytest.mark.django_db
 
@@ -83,21 +79,6 @@ def _settings_post(storyboard: Storyboard, **changes: Any) -> dict[str, Any]:
         "transition": storyboard.transition,
         "aspects": storyboard.aspects,
     } | changes
-
-
-def _wav(seconds: float = 1.0) -> bytes:
-    """A short sine tone as a 16-bit mono WAV."""
-    rate = 8000
-    samples = (
-        int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(int(rate * seconds))
-    )
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"".join(struct.pack("<h", s) for s in samples))
-    return buffer.getvalue()
 
 
 def _error(page: bytes, field: str) -> str:
@@ -440,7 +421,7 @@ def test_uploaded_music_is_stored_as_audio_and_chosen(member_client, storyboard)
     data = _settings_post(storyboard, music="upload")
     response = member_client.post(
         _url("storyboard_settings", storyboard),
-        data | {"music_file": SimpleUploadedFile("bed.wav", _wav(), content_type="audio/wav")},
+        data | {"music_file": SimpleUploadedFile("bed.wav", make_wav(), content_type="audio/wav")},
     )
     assert response.status_code == 302
     storyboard.refresh_from_db()
@@ -458,7 +439,7 @@ def test_a_music_file_with_another_music_choice_is_refused(member_client, storyb
     data = _settings_post(storyboard, music="calm")
     response = member_client.post(
         _url("storyboard_settings", storyboard),
-        data | {"music_file": SimpleUploadedFile("bed.wav", _wav(), content_type="audio/wav")},
+        data | {"music_file": SimpleUploadedFile("bed.wav", make_wav(), content_type="audio/wav")},
     )
     assert response.status_code == 400 and "Choose" in _error(response.content, "music")
     assert not Asset.objects.exists()
