@@ -17,7 +17,7 @@ from studio.forms.uploads import AudioUploadField, ImageUploadField
 from studio.models import Asset, Avatar, Storyboard, StoryboardScene
 from studio.services.storyboards import SceneEdit, StoryboardSettings
 
-AUTO_VOICE = ("", "The first voice that speaks here")
+AUTO_VOICE = ("", "Automatic: the first that speaks")
 AUTO_ENGINE = ("", "The first installed engine")
 TIMINGS = [("auto", "Voice plus a little air"), ("fixed", "Fixed length")]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from studio.models import Storyboard
-from tests.e2e.helpers import shot
+from tests.e2e.helpers import SHOTS, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,4 +87,20 @@ def test_an_article_becomes_scenes_and_an_edited_scene_keeps_its_change(
     page.reload()
     saved = page.locator(f"#scene-{scenes[1].pk} input[name$='-on_screen_text']")
     assert saved.input_value() == "Fresh bread every hour"
+
+    # A scene left with nothing to say is refused next to its voiceover, and kept as it was.
+    third = page.locator(f"#scene-{scenes[2].pk}")
+    third.locator("textarea[name$='-voiceover']").fill("")
+    third.get_by_role("button", name="Save scene 3").click()
+    error = page.locator(f"#error-scene-{scenes[2].pk}-voiceover")
+    assert "Scene 3 has nothing to say" in error.inner_text()
+    page.locator(f"#scene-{scenes[2].pk}").screenshot(
+        path=str(SHOTS / "storyboard-scene-error.png")
+    )
+    scenes[2].refresh_from_db()
+    assert scenes[2].voiceover.startswith("We bake with flour")
+
+    page.locator("nav.mainnav").get_by_role("link", name="Storyboards").click()
+    assert "Spring at the bakery" in page.inner_text("#storyboards")
+    shot(page, "storyboard-list")
     assert page.evaluate("window.__csp") == []
