@@ -265,11 +265,19 @@ def _fresh(storyboard: Storyboard) -> Storyboard:
     return selectors.storyboard_get(workspace=storyboard.workspace, storyboard_id=storyboard.pk)
 
 
-def _scene_form(membership: Membership, scene: StoryboardScene, **kwargs: Any) -> SceneForm:
+def _scene_form(
+    membership: Membership,
+    scene: StoryboardScene,
+    *,
+    data: Any = None,
+    files: Any = None,
+) -> SceneForm:
+    """A scene's card form, its choices the workspace's images and avatars; read-only for a
+    viewer."""
     workspace = membership.workspace
     form = SceneForm(
-        kwargs.get("data"),
-        kwargs.get("files"),
+        data,
+        files,
         scene=scene,
         engines=engine_list(),
         images=selectors.image_assets_for_workspace(workspace=workspace),

@@ -231,6 +231,7 @@ def test_a_fixed_duration_is_saved_and_auto_clears_it(member_client, storyboard)
         ({"voiceover": ""}, "voiceover", "Scene 2 has nothing to say"),
         ({"voiceover": "Fresh bread ☕ every hour."}, "voiceover", "☕"),
         ({"visual": "text-to-video", "engine": "no-such-engine"}, "engine", "not installed here"),
+        ({"visual": "text-to-video", "engine": "wan2.1-t2v"}, "engine", "'wan2.1-t2v' is not"),
         ({"visual": "image-to-video"}, "image", "Scene 2 needs an image"),
         ({"visual": "talking-head"}, "avatar", "Choose one of the workspace's avatars"),
         ({"timing": "fixed", "duration": ""}, "duration", "Give the scene's length"),
@@ -250,6 +251,29 @@ def test_a_bad_scene_is_refused_next_to_its_field_and_nothing_changes(
     assert message in _error(response.content, f"scene-{scene.pk}-{field}")
     scene.refresh_from_db()
     assert (scene.visual, scene.voiceover, scene.duration) == before
+
+
+def test_the_engine_choice_lists_the_engines_and_says_which_cannot_run(member_client, storyboard):
+    """Each engine that makes footage is offered with what it makes; a missing one says why."""
+    page = member_client.get(_url("storyboard_detail", storyboard)).content.decode()
+    assert 'value="embedded"' in page and 'value="camera-motion"' in page
+    assert "unavailable, no model configured" in page
+
+
+def test_a_text_to_video_scene_saves_its_engine_and_prompt(member_client, storyboard):
+    """An installed engine and a typed prompt are kept as posted."""
+    scene = _scenes(storyboard)[1]
+    response = member_client.post(
+        _url("storyboard_scene_save", storyboard, scene),
+        _scene_post(scene, visual="text-to-video", engine="embedded", prompt="a loaf, steam"),
+    )
+    assert response.status_code == 302
+    scene.refresh_from_db()
+    assert (scene.visual, scene.engine, scene.prompt) == (
+        "text-to-video",
+        "embedded",
+        "a loaf, steam",
+    )
 
 
 def test_an_uploaded_image_makes_an_image_to_video_scene(member_client, storyboard):
