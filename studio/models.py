@@ -84,7 +84,12 @@ def _asset_path(asset: Asset, filename: str) -> str:
 
 
 class Asset(models.Model):
-    """An uploaded image, checked by content (forms.uploads.ImageUploadField) before storing."""
+    """An uploaded image or audio file, checked by content (forms.uploads.ImageUploadField,
+    AudioUploadField) before storing."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        AUDIO = "audio", "Audio"  # a storyboard's music
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="assets")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -92,8 +97,10 @@ class Asset(models.Model):
     file = models.FileField(upload_to=_asset_path, max_length=300, db_index=True)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=50)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    width = models.PositiveIntegerField(null=True, blank=True)  # pixels; None for audio
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)  # seconds; None for an image
     size_bytes = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 

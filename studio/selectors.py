@@ -164,7 +164,8 @@ def job_list_for_workspace(
 
 
 def asset_list_for_workspace(*, workspace: Workspace) -> QuerySet[Asset]:
-    return Asset.objects.filter(workspace=workspace)
+    """The workspace's uploaded images (its music is not offered where an image is asked for)."""
+    return Asset.objects.filter(workspace=workspace, kind=Asset.Kind.IMAGE)
 
 
 def job_active_for_workspace(*, workspace: Workspace) -> QuerySet[Job]:
@@ -563,7 +564,7 @@ def storyboard_scene_get(*, storyboard: Storyboard, scene_id: int) -> Storyboard
 
 
 def image_assets_for_workspace(*, workspace: Workspace) -> QuerySet[Asset]:
-    return Asset.objects.filter(workspace=workspace).order_by("-created_at")
+    return Asset.objects.filter(workspace=workspace, kind=Asset.Kind.IMAGE).order_by("-created_at")
 
 
 def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
@@ -722,3 +723,7 @@ def webhook_delivery_get(*, workspace: Workspace, delivery_id: int) -> WebhookDe
     if delivery is None:
         raise Http404
     return delivery
+
+
+def storyboard_render_context(*, storyboard: Storyboard) -> dict[str, object]:
+    return {}

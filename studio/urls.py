@@ -108,6 +108,56 @@ urlpatterns = [
         views.batches.batch_zip_make,
         name="batch_zip_make",
     ),
+    path(
+        "w/<int:workspace_id>/storyboards/",
+        views.storyboards.storyboard_list,
+        name="storyboard_list",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/new/",
+        views.storyboards.storyboard_new,
+        name="storyboard_new",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/",
+        views.storyboards.storyboard_detail,
+        name="storyboard_detail",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/settings/",
+        views.storyboards.storyboard_settings,
+        name="storyboard_settings",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/delete/",
+        views.storyboards.storyboard_delete,
+        name="storyboard_delete",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/scenes/add/",
+        views.storyboards.storyboard_scene_add,
+        name="storyboard_scene_add",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/scenes/<int:scene_id>/",
+        views.storyboards.storyboard_scene_save,
+        name="storyboard_scene_save",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/scenes/<int:scene_id>/duplicate/",
+        views.storyboards.storyboard_scene_duplicate,
+        name="storyboard_scene_duplicate",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/scenes/<int:scene_id>/delete/",
+        views.storyboards.storyboard_scene_delete,
+        name="storyboard_scene_delete",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/scenes/<int:scene_id>/move/",
+        views.storyboards.storyboard_scene_move,
+        name="storyboard_scene_move",
+    ),
     path("api/v1/", include("studio.api.urls")),
     path(
         "w/<int:workspace_id>/jobs/<int:job_id>/share/",

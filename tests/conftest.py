@@ -53,6 +53,22 @@ def make_png(
     return buffer.getvalue()
 
 
+def make_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    """A 440 Hz tone as a 16-bit mono WAV (a low ``rate`` keeps a long one small)."""
+    import wave
+
+    import numpy as np
+
+    samples = np.sin(2 * np.pi * 440 * np.arange(int(rate * seconds)) / rate) * 8000
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def png_bytes() -> bytes:
     return make_png()

@@ -239,6 +239,13 @@ def check_music(path: Path) -> float:
     return float(duration)
 
 
+def music_format(path: Path) -> str:
+    """The name of a checked music file's container: "MP3", "WAV", "M4A" or "OGG"."""
+    with av.open(str(path)) as box:
+        name = box.format.name
+    return MUSIC_FORMATS[name]
+
+
 def _stream_seconds(audio: object) -> float:
     streams = list(audio)  # type: ignore[call-overload]
     stream = streams[0] if streams else None

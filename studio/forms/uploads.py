@@ -1,10 +1,13 @@
 """The one image-upload field: every form that takes an image (a product photo, a portrait, a
-logo) checks it the same way, by its content, within the size and pixel limits."""
+logo) checks it the same way, by its content, within the size and pixel limits; and the one
+audio-upload field (a storyboard's music), checked by its content and length."""
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -82,6 +85,60 @@ def check_image(upload: UploadedFile) -> Image.Image:
         )
     upload.seek(0)
     return image
+
+
+@dataclass(frozen=True)
+class UploadedAudio:
+    """An upload that opened as audio within the limits: the file, its container and length."""
+
+    upload: UploadedFile
+    format: str  # "MP3", "WAV", "M4A" or "OGG", as probed
+    duration: float  # seconds
+
+
+class AudioUploadField(forms.FileField):
+    """A file field that cleans to an UploadedAudio, or raises the reason it is not one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            forms.ClearableFileInput(attrs={"accept": "audio/mpeg,audio/wav,audio/mp4,audio/ogg"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> UploadedAudio | None:
+        upload: UploadedFile | None = super().clean(data, initial)
+        if not upload:
+            return None
+        return check_audio(upload)
+
+
+def check_audio(upload: UploadedFile) -> UploadedAudio:
+    """Probe an upload as music, by its content (the engine's own check), within the size and
+    length limits."""
+    from generation.storyboard import music
+
+    limit = settings.UPLOAD_MAX_BYTES
+    if (upload.size or 0) > limit:
+        raise ValidationError(
+            "The file is %(size).1f MB; the limit is %(limit).0f MB.",
+            code="file_too_large",
+            params={"size": (upload.size or 0) / 2**20, "limit": limit / 2**20},
+        )
+    # The probe reads a path: the upload is copied to a file of its own, whatever its name.
+    with tempfile.TemporaryDirectory(prefix="reelsmith-audio-") as folder:
+        path = Path(folder) / (Path(upload.name or "").name or "music")
+        with path.open("wb") as out:
+            upload.seek(0)
+            for chunk in upload.chunks():
+                out.write(chunk)
+        try:
+            duration = music.check_music(path)
+            kind = music.music_format(path)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="bad_music") from None
+    upload.seek(0)
+    return UploadedAudio(upload=upload, format=kind, duration=duration)
 
 
 class AssetUploadForm(forms.Form):

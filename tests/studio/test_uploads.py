@@ -1,4 +1,5 @@
-"""Uploads: opened only by the image formats we accept, stored as a clean re-encoded copy."""
+"""Uploads: opened only by the image formats we accept, stored as a clean re-encoded copy; music
+probed by its content and length, and stored as the workspace's audio."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, TiffImagePlugin
 
 from studio import services
-from studio.forms.uploads import check_image
+from studio.forms.uploads import check_audio, check_image
+from studio.models import Asset
+from tests.conftest import make_wav
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +65,48 @@ def test_the_stored_copy_has_no_exif_and_keeps_the_orientation(workspace: Any, u
     assert not stored.getexif() and b"PhoneCo" not in data and b"Exif" not in data
     r, _, b = stored.convert("RGB").getpixel((50, 5))
     assert b > 200 and r < 60  # the band that was on the left is now on top
+
+
+def test_music_is_probed_by_its_content_and_stored_as_audio(workspace: Any, user: Any):
+    """A WAV named .mp3 is still a WAV: it is stored as audio with its length, no image size."""
+    upload = SimpleUploadedFile("bed.mp3", make_wav(2.0), content_type="audio/mpeg")
+    audio = check_audio(upload)
+    assert audio.format == "WAV" and audio.duration == pytest.approx(2.0, abs=0.05)
+    asset = services.uploads.audio_asset_create(
+        workspace=workspace,
+        user=user,
+        upload=audio.upload,
+        format=audio.format,
+        duration=audio.duration,
+    )
+    assert asset.kind == Asset.Kind.AUDIO and asset.content_type == "audio/wav"
+    assert asset.file.name.endswith(".wav") and asset.width is None and asset.height is None
+    assert asset.file.read() == make_wav(2.0)
+
+
+def test_music_over_twenty_minutes_is_refused():
+    """The length limit is the engine's (generation/limits.py), said in minutes."""
+    upload = SimpleUploadedFile("long.wav", make_wav(21 * 60, rate=1000), content_type="audio/wav")
+    with pytest.raises(ValidationError) as caught:
+        check_audio(upload)
+    assert caught.value.code == "bad_music"
+    assert "the limit is 20 minutes" in caught.value.messages[0]
+
+
+def test_music_over_the_upload_limit_is_refused_before_it_is_probed(settings: Any):
+    """A file larger than the operator's upload limit is refused by its size."""
+    settings.UPLOAD_MAX_BYTES = 10_000
+    upload = SimpleUploadedFile("bed.wav", make_wav(2.0), content_type="audio/wav")
+    with pytest.raises(ValidationError) as caught:
+        check_audio(upload)
+    assert caught.value.code == "file_too_large"
+
+
+def test_an_image_is_not_music():
+    """A PNG offered as music is refused as not audio, naming the formats to upload."""
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(png, format="PNG")
+    upload = SimpleUploadedFile("song.mp3", png.getvalue(), content_type="audio/mpeg")
+    with pytest.raises(ValidationError) as caught:
+        check_audio(upload)
+    assert "song.mp3 is not audio; upload MP3, WAV, OGG, M4A" in caught.value.messages[0]

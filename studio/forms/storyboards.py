@@ -1,0 +1,264 @@
+"""Storyboard forms: the script for a new storyboard, the settings the whole video shares, and
+one scene. They parse what the page posts; the engine's own checks (run by the services) say
+what cannot be made, and the view shows each refusal next to the field it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from generation import limits
+from generation.engines import EngineInfo
+from generation.storyboard import board as engine_board
+from studio.forms.avatars import voice_choices
+from studio.forms.uploads import AudioUploadField, ImageUploadField
+from studio.models import Asset, Avatar, Storyboard, StoryboardScene
+from studio.services.storyboards import SceneEdit, StoryboardSettings
+
+AUTO_VOICE = ("", "Automatic: the first that speaks")
+AUTO_ENGINE = ("", "The first installed engine")
+TIMINGS = [("auto", "Voice plus a little air"), ("fixed", "Fixed length")]
+
+
+class StoryboardNewForm(forms.Form):
+    """A script or an article (plain text or Markdown) and a title, made into scenes."""
+
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        strip=True,
+        help_text="Blank: the first heading, or the start of the text.",
+    )
+    # Neither required nor capped here: the split says what is wrong with the text, in its
+    # own words, whatever the page sent.
+    text = forms.CharField(
+        label="Script or article",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text="Plain text or Markdown: a heading becomes a title card, each paragraph a scene.",
+    )
+
+
+class StoryboardSettingsForm(forms.Form):
+    """Voice, speed, music and its level, captions, the transition for all, the aspects."""
+
+    voice = forms.ChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "The voice '%(value)s' is not offered here."},
+    )
+    speed = forms.FloatField(
+        widget=forms.NumberInput(
+            attrs={"min": limits.MIN_SPEED, "max": limits.MAX_SPEED, "step": 0.1}
+        ),
+        help_text=f"{limits.MIN_SPEED} to {limits.MAX_SPEED}; 1 is the voice's natural pace.",
+    )
+    music = forms.ChoiceField(choices=Storyboard.Music.choices)
+    music_file = AudioUploadField(
+        label="Music file",
+        required=False,
+        help_text=(
+            f"MP3, WAV, M4A or OGG, up to {limits.MAX_MUSIC_SECONDS // 60} minutes; "
+            "checked by its content."
+        ),
+    )
+    music_db = forms.FloatField(
+        label="Music level (dB)",
+        widget=forms.NumberInput(
+            attrs={
+                "min": engine_board.MIN_MUSIC_DB,
+                "max": engine_board.MAX_MUSIC_DB,
+                "step": 1,
+            }
+        ),
+        help_text="Under no voice; the music ducks further while the voice speaks.",
+    )
+    captions = forms.ChoiceField(choices=Storyboard.Captions.choices)
+    transition = forms.ChoiceField(
+        label="Transition for all scenes", choices=StoryboardScene.Transition.choices
+    )
+    aspects = forms.MultipleChoiceField(
+        choices=[(a, a) for a in engine_board.ASPECTS],
+        required=False,  # none chosen: the engine's check says to choose one
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": (
+                f"The aspect '%(value)s' is not offered; choose {', '.join(engine_board.ASPECTS)}."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, voices: list[Any], storyboard: Storyboard, **kwargs: Any):
+        kwargs.setdefault("initial", self.initial_for(storyboard))
+        super().__init__(*args, **kwargs)
+        self.storyboard = storyboard
+        voice_field = self.fields["voice"]
+        assert isinstance(voice_field, forms.ChoiceField)
+        voice_field.choices = [AUTO_VOICE, *_voice_groups(voices)]
+
+    @staticmethod
+    def initial_for(storyboard: Storyboard) -> dict[str, Any]:
+        return {
+            "voice": storyboard.voice,
+            "speed": storyboard.speed,
+            "music": storyboard.music,
+            "music_db": storyboard.music_db,
+            "captions": storyboard.captions,
+            "transition": storyboard.transition,
+            "aspects": storyboard.aspects,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("music_file") and data.get("music") != Storyboard.Music.UPLOAD:
+            self.add_error(
+                "music", ValidationError("Choose “An uploaded file” to use it.", code="music_file")
+            )
+        return data
+
+    def to_settings(self, music_asset: Asset | None) -> StoryboardSettings:
+        """The settings as posted; ``music_asset`` is the new upload, else the one kept."""
+        data = self.cleaned_data
+        return StoryboardSettings(
+            voice=data["voice"],
+            speed=data["speed"],
+            music=data["music"],
+            music_db=data["music_db"],
+            captions=data["captions"],
+            transition=data["transition"],
+            aspects=list(data["aspects"]),
+            music_asset=music_asset or self.storyboard.music_asset,
+        )
+
+
+def _voice_groups(voices: list[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The voices grouped by what speaks them: the eSpeak NG languages labelled as such."""
+    neural = [v for v in voices if v.backend != "espeak"]
+    espeak = [v for v in voices if v.backend == "espeak"]
+    groups = [("Neural voices", voice_choices(neural))] if neural else []
+    if espeak:
+        groups.append(("eSpeak NG languages (formant synthesis)", voice_choices(espeak)))
+    return groups
+
+
+class SceneForm(forms.Form):
+    """One scene's card: its visual and what drives it, its words, transition and length."""
+
+    visual = forms.ChoiceField(choices=StoryboardScene.Visual.choices)
+    engine = forms.ChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "The engine '%(value)s' is not installed here."},
+    )
+    image = forms.ModelChoiceField(
+        label="Image",
+        queryset=Asset.objects.none(),
+        required=False,
+        empty_label="(none)",
+        error_messages={"invalid_choice": "No uploaded image of this workspace has that id."},
+    )
+    image_upload = ImageUploadField(label="Or upload an image", required=False)
+    avatar = forms.ModelChoiceField(
+        label="Avatar",
+        queryset=Avatar.objects.none(),
+        required=False,
+        empty_label="(choose one)",
+        error_messages={"invalid_choice": "No avatar of this workspace has that id."},
+    )
+    voiceover = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="What the voice says."
+    )
+    on_screen_text = forms.CharField(label="On-screen text", max_length=200, required=False)
+    prompt = forms.CharField(
+        required=False,
+        max_length=limits.MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What text- and image-to-video make; built from the voiceover, yours to change.",
+    )
+    transition = forms.ChoiceField(choices=StoryboardScene.Transition.choices)
+    timing = forms.ChoiceField(label="Duration", choices=TIMINGS, widget=forms.RadioSelect)
+    duration = forms.FloatField(
+        label="Seconds",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0.5, "max": limits.MAX_SCENE_SECONDS, "step": 0.5}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        scene: StoryboardScene,
+        engines: list[EngineInfo],
+        images: Any,
+        avatars: Any,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("initial", self.initial_for(scene))
+        kwargs.setdefault("prefix", f"scene-{scene.pk}")
+        super().__init__(*args, **kwargs)
+        self.scene = scene
+        engine_field = self.fields["engine"]
+        assert isinstance(engine_field, forms.ChoiceField)
+        makers = [e for e in engines if set(e.modes) & set(engine_board.ENGINE_VISUALS.values())]
+        engine_field.choices = [AUTO_ENGINE, *((e.name, _engine_label(e)) for e in makers)]
+        image_field = self.fields["image"]
+        assert isinstance(image_field, forms.ModelChoiceField)
+        image_field.queryset = images
+        avatar_field = self.fields["avatar"]
+        assert isinstance(avatar_field, forms.ModelChoiceField)
+        avatar_field.queryset = avatars
+
+    @staticmethod
+    def initial_for(scene: StoryboardScene) -> dict[str, Any]:
+        return {
+            "visual": scene.visual,
+            "engine": scene.engine,
+            "image": scene.image_id,
+            "avatar": scene.avatar_id,
+            "voiceover": scene.voiceover,
+            "on_screen_text": scene.on_screen_text,
+            "prompt": scene.prompt,
+            "transition": scene.transition,
+            "timing": "auto" if scene.duration is None else "fixed",
+            "duration": scene.duration,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("timing") == "fixed" and data.get("duration") is None:
+            self.add_error(
+                "duration", ValidationError("Give the scene's length in seconds.", code="no_length")
+            )
+        if data.get("visual") == StoryboardScene.Visual.TALKING_HEAD and not data.get("avatar"):
+            self.add_error(
+                "avatar",
+                ValidationError("Choose one of the workspace's avatars.", code="no_avatar"),
+            )
+        if data.get("image") and data.get("image_upload"):
+            self.add_error(
+                "image_upload",
+                ValidationError("Pick an image or upload one, not both.", code="two_images"),
+            )
+        return data
+
+    def to_edit(self, uploaded: Asset | None) -> SceneEdit:
+        """The scene as posted; ``uploaded`` is the image just stored from ``image_upload``."""
+        data = self.cleaned_data
+        talking = data["visual"] == StoryboardScene.Visual.TALKING_HEAD
+        return SceneEdit(
+            visual=data["visual"],
+            voiceover=data["voiceover"],
+            on_screen_text=data["on_screen_text"],
+            prompt=data["prompt"],
+            transition=data["transition"],
+            engine=data["engine"] if data["visual"] in engine_board.ENGINE_VISUALS else "",
+            duration=data["duration"] if data["timing"] == "fixed" else None,
+            image=None if talking else (uploaded or data["image"]),
+            avatar=data["avatar"] if talking else None,
+        )
+
+
+def _engine_label(engine: EngineInfo) -> str:
+    makes = " and ".join(m for m in engine.modes if m in engine_board.ENGINE_VISUALS.values())
+    label = f"{engine.label} ({makes})"
+    return label if engine.available else f"{label}: unavailable, {engine.reason}"
