@@ -50,6 +50,7 @@ async function refresh() {
   const root = panel();
   if (!root) return;
   const url = new URL(root.dataset.panelUrl, location.href);
+  url.searchParams.set("partial", "1");
   url.searchParams.set("next", location.pathname + location.search);
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) return;

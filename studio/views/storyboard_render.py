@@ -82,7 +82,8 @@ def storyboard_scene_retry(
 def storyboard_render_panel(
     request: AuthenticatedRequest, workspace_id: int, storyboard_id: int
 ) -> HttpResponse:
-    """The render panel alone, as the storyboard page includes it."""
+    """The render panel on a page of its own; with ``partial=1``, the panel alone, as the
+    storyboard page includes it (and as the panel's script fetches it again)."""
     membership = member_of(request, workspace_id)
     storyboard = selectors.storyboard_get(
         workspace=membership.workspace, storyboard_id=storyboard_id
@@ -92,9 +93,10 @@ def storyboard_render_panel(
     back = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
+    partial = request.GET.get("partial") == "1"
     return render(
         request,
-        "studio/storyboards/_render.html",
+        "studio/storyboards/_render.html" if partial else "studio/storyboards/render.html",
         {
             **context,
             "workspace": membership.workspace,

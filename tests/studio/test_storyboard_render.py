@@ -316,8 +316,8 @@ def test_its_pages_are_for_members_and_its_buttons_for_editors(
     assert not StoryboardRender.objects.exists()
 
     client.force_login(user)
-    page = client.get(reverse("storyboard_render_panel", args=args))
-    assert b"data-render-button" in page.content
+    page = client.get(reverse("storyboard_render_panel", args=args), {"partial": "1"})
+    assert b"data-render-button" in page.content and b"<html" not in page.content
     response = client.post(
         reverse("storyboard_render", args=args), {"next": "https://evil.example/"}
     )
@@ -329,3 +329,23 @@ def test_its_pages_are_for_members_and_its_buttons_for_editors(
     assert "Scene 2" in panel and "Cancel" in panel
     client.post(reverse("storyboard_render_cancel", args=args))
     assert StoryboardRender.objects.get().status == StoryboardRender.Status.CANCELLED
+
+
+def test_the_gallery_filters_storyboards_and_opens_their_pages(
+    client: Any, storyboard: Storyboard, user: Any
+) -> None:
+    """Kind "storyboard" lists the assemblies only; an assembly's job page opens."""
+    render = storyboard_render(storyboard=storyboard, user=user)
+    _make_footage(render)
+    (assembly,) = assembly_start(render_id=render.pk)
+    client.force_login(user)
+    gallery = reverse("gallery", args=[storyboard.workspace_id])
+    page = client.get(gallery, {"kind": "storyboard"})
+    assert page.status_code == 200
+    assert [job.pk for job in page.context["page"]] == [assembly.pk]
+    assert b'<option value="storyboard" selected>Storyboard</option>' in page.content
+    assert b'value="storyboard-scene"' not in page.content
+    other = client.get(gallery, {"kind": "text-to-video"})
+    assert list(other.context["page"]) == []
+    detail = client.get(reverse("job_detail", args=[storyboard.workspace_id, assembly.pk]))
+    assert detail.status_code == 200
