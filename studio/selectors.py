@@ -875,11 +875,13 @@ def storyboard_render_context(*, storyboard: Storyboard) -> dict[str, object]:
                 else "",
             }
         )
+    progress = storyboard_render_progress(render=render)
     context.update(
         render_scenes=list(scenes.values()),
         render_outputs=outputs,
-        render_progress=storyboard_render_progress(render=render),
-        render_active=render.status
+        render_progress=progress,
+        # Going, so it can be cancelled; a failed one can be rendered again instead.
+        render_active=progress["status"]
         in (StoryboardRender.Status.RENDERING, StoryboardRender.Status.ASSEMBLING),
     )
     return context

@@ -120,11 +120,14 @@ def storyboard_render(
     with transaction.atomic():
         # The quota check locks the workspace's row: two presses of Render run one by one.
         _quota_check(storyboard, [f.queue for f in to_make] + ["cpu"] * len(board.aspects))
-        if selectors.storyboard_render_active(storyboard=storyboard) is not None:
-            raise ValidationError(
-                "This storyboard is rendering already; wait for it or cancel it first.",
-                code="render_active",
-            )
+        active = selectors.storyboard_render_active(storyboard=storyboard)
+        if active is not None:
+            if selectors.storyboard_render_progress(render=active)["status"] != "failed":
+                raise ValidationError(
+                    "This storyboard is rendering already; wait for it or cancel it first.",
+                    code="render_active",
+                )
+            storyboard_render_cancel(render=active)  # a failed scene or assembly: start over
         render = StoryboardRender.objects.create(
             storyboard=storyboard, created_by=user, short_side=short_side
         )

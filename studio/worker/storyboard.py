@@ -313,6 +313,31 @@ def _finished_data(
     }
 
 
+def renders_recover() -> list[int]:
+    """For the sweep: renders whose last scene or assembly ended on a worker that stopped
+    before it could start the next step (the step is started exactly once all the same)."""
+    resumed = []
+    for render_id in StoryboardRender.objects.filter(
+        status=StoryboardRender.Status.RENDERING
+    ).values_list("pk", flat=True):
+        if assembly_start(render_id=render_id):
+            resumed.append(render_id)
+    assembling = StoryboardRenderOutput.objects.filter(
+        render__status=StoryboardRender.Status.ASSEMBLING
+    )
+    finished = assembling.exclude(
+        render__outputs__job__status__in=[
+            Job.Status.QUEUED,
+            Job.Status.RUNNING,
+            Job.Status.FAILED,
+            Job.Status.CANCELLED,
+        ]
+    )
+    for job_id in finished.values_list("job_id", flat=True).distinct():
+        assembly_finish(job_id=job_id)
+    return resumed
+
+
 # Live ---------------------------------------------------------------------------------------
 
 

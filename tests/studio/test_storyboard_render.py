@@ -27,7 +27,7 @@ from studio.services.storyboard_render import (
     storyboard_scene_retry,
 )
 from studio.services.storyboards import SceneEdit, StoryboardSettings
-from studio.worker.storyboard import assembly_start
+from studio.worker.storyboard import assembly_start, renders_recover
 from studio.worker.webhooks import job_ended
 
 pytestmark = pytest.mark.django_db
@@ -349,3 +349,40 @@ def test_the_gallery_filters_storyboards_and_opens_their_pages(
     assert list(other.context["page"]) == []
     detail = client.get(reverse("job_detail", args=[storyboard.workspace_id, assembly.pk]))
     assert detail.status_code == 200
+
+
+def test_the_sweep_starts_an_assembly_its_last_scenes_worker_did_not(
+    storyboard: Storyboard, user: Any
+) -> None:
+    """Every scene made but no assembly (the worker stopped in between): the sweep starts it once."""
+    render = storyboard_render(storyboard=storyboard, user=user)
+    _make_footage(render)
+    assert renders_recover() == [render.pk]
+    assert renders_recover() == []
+    assert render.outputs.count() == 1
+
+
+def test_a_storyboard_video_is_made_again_from_its_storyboard(
+    storyboard: Storyboard, user: Any
+) -> None:
+    """Re-run on an assembly's job says to render the storyboard again, and queues nothing."""
+    render = storyboard_render(storyboard=storyboard, user=user)
+    _make_footage(render)
+    (assembly,) = assembly_start(render_id=render.pk)
+    with pytest.raises(ValidationError) as refused:
+        services.jobs.job_rerun(job=assembly, user=user, same_seed=True)
+    assert refused.value.code == "storyboard_job"
+
+
+def test_rendering_again_after_a_failed_scene_starts_over(
+    storyboard: Storyboard, user: Any
+) -> None:
+    """A render with a failed scene is not in the way: Render cancels it and starts anew."""
+    first = storyboard_render(storyboard=storyboard, user=user)
+    failed, other = _scene_jobs(first)
+    Job.objects.filter(pk=failed.pk).update(status=Job.Status.FAILED, error="The engine broke.")
+    second = storyboard_render(storyboard=storyboard, user=user)
+    first.refresh_from_db()
+    assert first.status == StoryboardRender.Status.CANCELLED
+    assert Job.objects.get(pk=other.pk).status == Job.Status.CANCELLED
+    assert len(_scene_jobs(second)) == 2
