@@ -354,7 +354,7 @@ def test_the_gallery_filters_storyboards_and_opens_their_pages(
 def test_the_sweep_starts_an_assembly_its_last_scenes_worker_did_not(
     storyboard: Storyboard, user: Any
 ) -> None:
-    """Every scene made but no assembly (the worker stopped in between): the sweep starts it once."""
+    """Every scene made, no assembly (its worker stopped in between): the sweep starts it once."""
     render = storyboard_render(storyboard=storyboard, user=user)
     _make_footage(render)
     assert renders_recover() == [render.pk]
