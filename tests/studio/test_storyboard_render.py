@@ -4,10 +4,12 @@ nothing queued, and members only."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.urls import reverse
 
 from studio import selectors, services
@@ -386,3 +388,30 @@ def test_rendering_again_after_a_failed_scene_starts_over(
     assert first.status == StoryboardRender.Status.CANCELLED
     assert Job.objects.get(pk=other.pk).status == Job.Status.CANCELLED
     assert len(_scene_jobs(second)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scenes_finishing_at_once_start_one_assembly(
+    storyboard: Storyboard, user: Any, no_queue: Any
+) -> None:
+    """The last two scenes' workers both ask at the same moment: one assembly is queued."""
+    render = storyboard_render(storyboard=storyboard, user=user)
+    _make_footage(render)
+    barrier = threading.Barrier(2)
+    started: list[int] = []
+
+    def finish_a_scene() -> None:
+        try:
+            barrier.wait(timeout=10)
+            started.extend(job.pk for job in assembly_start(render_id=render.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=finish_a_scene) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(started) == 1
+    assert render.outputs.count() == 1
+    assert Job.objects.filter(mode=Job.Mode.STORYBOARD).count() == 1
