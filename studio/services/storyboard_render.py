@@ -270,7 +270,7 @@ def _scene_job(storyboard: Storyboard, user: User, footage: _Footage) -> Job:
         seed=footage.seed,
         generation_key=footage.key,
         held=holding(),
-        details={"visual": scene.visual},
+        details={"visual": scene.visual, "storyboard": storyboard.pk},
     )
 
 

@@ -406,5 +406,5 @@ def _result(job: Job, output: Path, *, seconds: float) -> VideoResult:
         height=info.height,
         seed=job.seed,
         seconds=seconds,
-        details={"visual": job.details.get("visual", "")},
+        details={key: job.details[key] for key in ("visual", "storyboard") if key in job.details},
     )

@@ -349,8 +349,14 @@ def test_the_gallery_filters_storyboards_and_opens_their_pages(
     assert b'value="storyboard-scene"' not in page.content
     other = client.get(gallery, {"kind": "text-to-video"})
     assert list(other.context["page"]) == []
+    Job.objects.filter(pk=assembly.pk).update(status=Job.Status.FAILED, error="No sound.")
     detail = client.get(reverse("job_detail", args=[storyboard.workspace_id, assembly.pk]))
     assert detail.status_code == 200
+    render_page = reverse("storyboard_render_panel", args=[storyboard.workspace_id, storyboard.pk])
+    assert render_page in detail.content.decode() and b"Re-run" not in detail.content
+    scene_job = _scene_jobs(render)[0]
+    scene_page = client.get(reverse("job_detail", args=[storyboard.workspace_id, scene_job.pk]))
+    assert scene_page.status_code == 200 and render_page in scene_page.content.decode()
 
 
 def test_the_sweep_starts_an_assembly_its_last_scenes_worker_did_not(
