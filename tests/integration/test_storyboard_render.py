@@ -104,6 +104,15 @@ def test_a_four_scene_storyboard_renders_on_two_workers_into_one_mp4_per_aspect(
         for job in selectors.storyboard_render_jobs(render=render)
     ]
 
+    scenes_done = max(
+        job.finished_at for job in Job.objects.filter(storyboard_scenes__render=render)
+    )
+    assert render.finished_at is not None
+    print(  # a figure to read with -s, never asserted
+        f"render {render.pk}: scenes {(scenes_done - render.created_at).total_seconds():.1f} s, "
+        f"then assembly {(render.finished_at - scenes_done).total_seconds():.1f} s"
+    )
+
     # The scenes: one job per engine scene and aspect, made by both workers.
     scene_jobs = Job.objects.filter(storyboard_scenes__render=render).distinct()
     assert scene_jobs.count() == 4
