@@ -71,3 +71,9 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
 
     async def review_changed(self, event: dict[str, Any]) -> None:
         await self.send_json(event)
+
+    async def storyboard_progress(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)
+
+    async def storyboard_status(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)

@@ -116,6 +116,12 @@ def broadcast_states(jobs: list[Job]) -> None:
     )
 
 
+def storyboard_send(workspace_id: int, message: dict[str, Any]) -> None:
+    """A storyboard render's progress or state, to the workspace's pages (its storyboard's
+    page picks out its own by the message's "storyboard")."""
+    send([(workspace_group(workspace_id), message)])
+
+
 def group_send(workspace_id: int, job_id: int, message: dict[str, Any]) -> None:
     """Send to the job's and the workspace's groups. Live updates are best effort: the row is
     the truth, and a page that missed a message gets a snapshot when it reconnects."""

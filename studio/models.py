@@ -126,6 +126,10 @@ class Job(models.Model):
         TEXT_TO_VIDEO = "text-to-video", "Text to video"
         IMAGE_TO_VIDEO = "image-to-video", "Image to video"
         AVATAR = "avatar", "Talking head"
+        # A storyboard's render: each scene's footage is a job of its own (never a Video: the
+        # footage is kept as a Generation), then one job per aspect assembles the finished video.
+        STORYBOARD_SCENE = "storyboard-scene", "Storyboard scene"
+        STORYBOARD = "storyboard", "Storyboard"
 
     class Preset(models.TextChoices):
         QUALITY = "quality", "Quality"
@@ -577,7 +581,8 @@ class Generation(models.Model):
         Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     file = models.FileField(upload_to=_generation_path, max_length=300)
-    poster = models.FileField(upload_to=_generation_path, max_length=300)
+    # Indexed: a storyboard scene's thumbnail is served by name (selectors.file_owner).
+    poster = models.FileField(upload_to=_generation_path, max_length=300, db_index=True)
     engine = models.CharField(max_length=50)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -842,3 +847,78 @@ class StoryboardScene(models.Model):
 
     def __str__(self) -> str:
         return f"Scene {self.position + 1} of {self.storyboard}"
+
+
+class StoryboardRender(models.Model):
+    """One press of Render: the scenes' footage jobs (footage already stored is reused), then
+    one assembly job per aspect. Its status moves rendering -> assembling -> succeeded; a
+    failed scene or assembly shows on its job, and cancelling stops every job still active."""
+
+    class Status(models.TextChoices):
+        RENDERING = "rendering"  # the scenes' footage is being made
+        ASSEMBLING = "assembling"  # every scene is made; the assembly jobs are queued
+        SUCCEEDED = "succeeded"  # every aspect is assembled
+        CANCELLED = "cancelled"
+
+    storyboard = models.ForeignKey(Storyboard, on_delete=models.CASCADE, related_name="renders")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.RENDERING, db_index=True
+    )
+    short_side = models.PositiveIntegerField(default=720)  # pixels: 16:9 is 1280x720
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Render {self.pk} of {self.storyboard}"
+
+
+class StoryboardRenderScene(models.Model):
+    """One scene in one aspect of a render: the footage it plays, by its key (what the engine
+    sees, generation.pipelines.storyboard.footage_key), and the job making it. No job: the
+    footage was already stored (a Generation with that key), or the scene is a card drawn in
+    the assembly (no key)."""
+
+    render = models.ForeignKey(StoryboardRender, on_delete=models.CASCADE, related_name="scenes")
+    scene = models.ForeignKey(
+        StoryboardScene, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveIntegerField()  # in play order, as the scene was when rendered
+    aspect = models.CharField(max_length=5)
+    visual = models.CharField(max_length=20)
+    footage_key = models.CharField(max_length=64, blank=True)  # "": drawn in the assembly
+    frames = models.PositiveIntegerField(default=0)  # the scene's length its footage was made for
+    job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="storyboard_scenes"
+    )
+
+    class Meta:
+        ordering = ["position", "aspect"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["render", "position", "aspect"], name="one_render_scene_per_aspect"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Scene {self.position + 1} ({self.aspect}) of render {self.render_id}"
+
+
+class StoryboardRenderOutput(models.Model):
+    """One aspect's assembly: its job owns the finished Video, like any other job."""
+
+    render = models.ForeignKey(StoryboardRender, on_delete=models.CASCADE, related_name="outputs")
+    aspect = models.CharField(max_length=5)
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="storyboard_output")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["render", "aspect"], name="one_output_per_aspect")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aspect} of render {self.render_id}"

@@ -355,6 +355,8 @@ CELERY_BEAT_SCHEDULE = {
 # Batch rows that share footage are drawn and encoded this many at a time on a worker: one
 # per CPU core, up to 8 (a GPU node's cores encode rows while its GPU makes the next footage).
 ROW_THREADS = env.int("ROW_THREADS", default=min(8, os.cpu_count() or 1))
+# A storyboard's videos have this short side in pixels: 16:9 is 1280x720, 9:16 720x1280.
+STORYBOARD_SHORT_SIDE = env.int("STORYBOARD_SHORT_SIDE", default=720)
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=90)  # renewed by a heartbeat every third
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 # Wall-clock limit of one job on a worker, then per engine or queue ("wan2.2-a14b=7200,cpu=600");

@@ -11,7 +11,7 @@ from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from studio import queueing, services
-from studio.worker import archive, cleanup, lease, run, webhooks
+from studio.worker import archive, cleanup, lease, run, storyboard, webhooks
 
 
 @shared_task(
@@ -46,6 +46,7 @@ def recover_stalled_jobs() -> None:
     lease.jobs_recover_stalled()
     queueing.jobs_requeue_lost(in_broker=queueing.broker_task_ids())
     queueing.release_all()
+    storyboard.renders_recover()
 
 
 @shared_task(

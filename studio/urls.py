@@ -23,6 +23,26 @@ urlpatterns = [
     ),
     path("w/<int:workspace_id>/new/", views.jobs.job_new, name="job_new"),
     path("w/<int:workspace_id>/gallery/", views.jobs.gallery, name="gallery"),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/render/",
+        views.storyboard_render.storyboard_render,
+        name="storyboard_render",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/render/cancel/",
+        views.storyboard_render.storyboard_render_cancel,
+        name="storyboard_render_cancel",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/render/panel/",
+        views.storyboard_render.storyboard_render_panel,
+        name="storyboard_render_panel",
+    ),
+    path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/scenes/<int:scene_id>/retry/",
+        views.storyboard_render.storyboard_scene_retry,
+        name="storyboard_scene_retry",
+    ),
     path("w/<int:workspace_id>/jobs/<int:job_id>/", views.jobs.job_detail, name="job_detail"),
     path(
         "w/<int:workspace_id>/jobs/<int:job_id>/state.json", views.jobs.job_state, name="job_state"

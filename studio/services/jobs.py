@@ -98,6 +98,11 @@ def job_cancel(*, job: Job) -> Job:
 def job_rerun(*, job: Job, user: User, same_seed: bool) -> Job:
     """Queue a new job with the same settings, and the same seed or a new one."""
     seed = job.seed if same_seed else random_seed()
+    if job.mode in (Job.Mode.STORYBOARD, Job.Mode.STORYBOARD_SCENE):
+        raise ValidationError(
+            "A storyboard's video is made again from its storyboard: press Render there.",
+            code="storyboard_job",
+        )
     if job.mode == Job.Mode.AVATAR:
         if job.avatar is None:
             raise ValidationError(

@@ -27,6 +27,9 @@ from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
 from studio.views.sharing import share_urls
 
 GALLERY_PAGE_SIZE = 24
+# What the gallery's "kind" filter offers: every mode that makes a video (a storyboard's
+# scenes are parts of its video, never listed).
+GALLERY_KINDS = [mode for mode in Job.Mode.values if mode != Job.Mode.STORYBOARD_SCENE]
 
 
 @require_GET
@@ -268,8 +271,11 @@ def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
     engine = request.GET.get("engine", "")
     status = request.GET.get("status", "")
     review = request.GET.get("review", "")
+    kind = request.GET.get("kind", "")
+    kinds = [(value, label) for value, label in Job.Mode.choices if value in GALLERY_KINDS]
     jobs = selectors.job_list_for_workspace(
         workspace=workspace,
+        mode=kind if kind in GALLERY_KINDS else "",
         project_id=int(project) if project.isdigit() else None,
         engine=engine,
         status=status if status in Job.Status.values else "",
@@ -287,6 +293,13 @@ def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
             "engines_used": selectors.engines_used_in_workspace(workspace=workspace),
             "statuses": Job.Status.choices,
             "review_states": Video.ReviewState.choices,
-            "filters": {"project": project, "engine": engine, "status": status, "review": review},
+            "kinds": kinds,
+            "filters": {
+                "project": project,
+                "engine": engine,
+                "status": status,
+                "review": review,
+                "kind": kind,
+            },
         },
     )

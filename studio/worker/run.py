@@ -17,6 +17,7 @@ from studio.brand import brand_values
 from studio.engines import engine_settings
 from studio.models import Generation, Job
 from studio.params import AvatarParams, JobParams
+from studio.worker import storyboard
 from studio.worker.heartbeat import Heartbeat
 from studio.worker.lease import LeaseLost, job_end, job_start
 from studio.worker.progress import ProgressReporter
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from generation.pipelines.voiceover import VoiceoverRequest
 
 logger = logging.getLogger(__name__)
+
+STORYBOARD_MODES = (Job.Mode.STORYBOARD_SCENE, Job.Mode.STORYBOARD)
 
 
 def job_run(*, job_id: int, worker: str, footage: SharedFootage | None = None) -> None:
@@ -65,10 +68,20 @@ def _run_leased(
     try:
         # The alarm covers the work, not the storing: a row write is never cut in half.
         with alarm(*time_limit):
-            result = _make_video(
-                job, worker=worker, heartbeat=heartbeat, workdir=workdir, footage=footage
-            )
-        job_finish(job_id=job.pk, worker=worker, result=result)
+            if job.mode in STORYBOARD_MODES:
+                result = storyboard.job_make(
+                    job, worker=worker, heartbeat=heartbeat, workdir=workdir
+                )
+            else:
+                result = _make_video(
+                    job, worker=worker, heartbeat=heartbeat, workdir=workdir, footage=footage
+                )
+        if job.mode == Job.Mode.STORYBOARD_SCENE:  # footage kept for the assembly, no video
+            storyboard.scene_finish(job_id=job.pk, worker=worker, result=result)
+        else:
+            video = job_finish(job_id=job.pk, worker=worker, result=result)
+            if video is not None and job.mode == Job.Mode.STORYBOARD:
+                storyboard.assembly_finish(job_id=job.pk)
     except JobTimedOut as exc:
         logger.warning("job %s: %s", job.pk, exc)
         job_end(job.pk, worker, Job.Status.FAILED, stage="failed", error=str(exc))

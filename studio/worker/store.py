@@ -41,7 +41,7 @@ def job_finish(*, job_id: int, worker: str, result: VideoResult) -> Video | None
         else:
             video.save()
             job.details = json_safe(result.details)
-            if job.mode == Job.Mode.AVATAR:
+            if job.mode in (Job.Mode.AVATAR, Job.Mode.STORYBOARD):  # lengths known once made
                 job.num_frames = result.num_frames
             job.progress_step = job.progress_total = max(job.progress_total, 1)
             mark_final(job, Job.Status.SUCCEEDED, stage="done")

@@ -101,6 +101,8 @@ def job_ended(job: Job) -> None:
     """A job reached its final state (lease.mark_final, inside the transaction that saves it):
     job.succeeded or job.failed to the endpoints that want it, and a check, once committed,
     whether it was its batch's last row."""
+    if job.mode == Job.Mode.STORYBOARD_SCENE:  # a part of a storyboard, told as a whole
+        return
     endpoints = list(WebhookEndpoint.objects.filter(workspace_id=job.workspace_id, active=True))
     if not endpoints:
         return
