@@ -305,9 +305,7 @@ def _run(stream: Any, *, what: str) -> None:
 def _webm(source: Path, output: Path, *, has_sound: bool) -> None:
     clip = ffmpeg.input(str(source))
     sound = (
-        {"acodec": "libopus", "audio_bitrate": WEBM_AUDIO_BITRATE}
-        if has_sound
-        else {"an": None}
+        {"acodec": "libopus", "audio_bitrate": WEBM_AUDIO_BITRATE} if has_sound else {"an": None}
     )
     streams = [clip.video, clip.audio] if has_sound else [clip.video]
     out = ffmpeg.output(
@@ -323,9 +321,7 @@ def _webm(source: Path, output: Path, *, has_sound: bool) -> None:
     _run(out, what="writing the WebM")
 
 
-def _gif(
-    source: Path, output: Path, *, info: render.VideoInfo, max_bytes: int
-) -> tuple[str, ...]:
+def _gif(source: Path, output: Path, *, info: render.VideoInfo, max_bytes: int) -> tuple[str, ...]:
     """The GIF at the highest frame rate, then the widest, that fits ``max_bytes``."""
     width = min(info.width, limits.GIF_MAX_WIDTH)
     narrowest = min(width, limits.GIF_MIN_WIDTH)

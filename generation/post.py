@@ -101,12 +101,12 @@ def check_steps(steps: PostSteps, *, width: int, height: int, fps: int) -> None:
     if steps.upscale != 1 and steps.upscale not in limits.UPSCALE_FACTORS:
         choices = " or ".join(f"{f}x" for f in limits.UPSCALE_FACTORS)
         raise ValueError(f"Upscale is {choices}; not {steps.upscale}x.")
-    if fps * steps.interpolate > limits.MAX_SMOOTH_FPS:
+    if steps.interpolate != 1 and fps * steps.interpolate > limits.MAX_SMOOTH_FPS:
         raise ValueError(
             f"Smooth motion x{steps.interpolate} of {fps} fps would be "
             f"{fps * steps.interpolate} fps; at most {limits.MAX_SMOOTH_FPS} fps is made."
         )
-    if max(width, height) * steps.upscale > limits.MAX_UPSCALED_SIDE:
+    if steps.upscale != 1 and max(width, height) * steps.upscale > limits.MAX_UPSCALED_SIDE:
         raise ValueError(
             f"Upscale x{steps.upscale} of {width}x{height} would be "
             f"{width * steps.upscale}x{height * steps.upscale}; "
