@@ -76,7 +76,7 @@ def template_create_from_job(*, job: Job, user: User, name: str) -> Template:
     Placeholders already written in the job's prompt (``{company}``) become fields.
     """
     template = Template(
-        **JobParams.of_job(job).job_fields(),  # the recipe, its seed included
+        **JobParams.of_job(job).recipe_fields(),  # the recipe, its seed included
         workspace_id=job.workspace_id,
         name=name.strip()[:100] or f"From job {job.pk}",
         created_by=user,

@@ -11,7 +11,15 @@ import tempfile
 from concurrent.futures import Future
 from pathlib import Path
 
-from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
+from generation import (
+    Cancelled,
+    EngineUnavailable,
+    VideoRequest,
+    VideoResult,
+    overlays,
+    post,
+    render,
+)
 from studio.brand import brand_values
 from studio.engines import engine_settings
 from studio.models import Generation, Job
@@ -106,7 +114,10 @@ def _make_video(
             generation_store(job, result)
     if job.overlays:
         result = _apply_overlays(job, result, workdir=workdir, reporter=reporter, footage=footage)
-    return result
+    # Post-steps last, on the finished clip: shared footage stays as the engine made it.
+    return post.apply(
+        result, JobParams.of_job(job).post_steps(), workdir=workdir, on_progress=reporter
+    )
 
 
 def jobs_run(*, job_ids: list[int], worker: str) -> None:
