@@ -23,6 +23,14 @@ function show(row, state) {
     const notes = state.notes.map((n) => ` · ${n}`).join("");
     row.querySelector('[data-role="facts"]').textContent =
       `${state.width} × ${state.height}, ${sizeText(state.size_bytes)}${notes}`;
+    const preview = row.querySelector('[data-role="preview"]');
+    if (!preview.firstElementChild) {
+      const shown = document.createElement(state.kind === "gif" ? "img" : "video");
+      shown.src = state.file;
+      if (state.kind === "gif") shown.alt = "The GIF";
+      else Object.assign(shown, { muted: true, loop: true, controls: true, playsInline: true });
+      preview.append(shown);
+    }
   }
 }
 

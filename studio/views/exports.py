@@ -107,4 +107,6 @@ def _state(export: Export) -> dict[str, object]:
         "notes": export.notes,
         "error": export.error,
         "download": url,
+        "file": reverse("file", kwargs={"name": export.file.name}) if ready else "",
+        "kind": export.kind,
     }
