@@ -19,6 +19,7 @@ def test_make_a_video_export_it_for_tiktok_and_download_it(
 ) -> None:
     """The export appears on the video's page, follows its state live, and downloads 9:16."""
     django_user_model.objects.create_user(username="maya", password="a-long-passphrase")
+    SHOTS.mkdir(parents=True, exist_ok=True)
 
     # 1. Sign in and make a video on the embedded engine.
     page.goto(f"{live_server_url}/accounts/login/")
@@ -32,9 +33,12 @@ def test_make_a_video_export_it_for_tiktok_and_download_it(
     page.select_option("select[name=engine]", "embedded")
     page.select_option("select[name=aspect]", "16:9")
     page.select_option("select[name=size]", "small")
+    page.select_option("select[name=interpolate]", "2")  # Smooth motion: 16 fps from 8
+    page.locator("#post-steps").screenshot(path=str(SHOTS / "exports-0-editor-post-steps.png"))
     page.click("button[type=submit]")
     page.wait_for_url("**/jobs/*/")
     page.wait_for_selector("#result video", state="visible", timeout=180_000)
+    assert "2x the frames" in page.inner_text("#smooth-motion")
 
     # 2. Export it for TikTok, padded with a blurred copy; the page follows the worker.
     page.reload()
@@ -48,7 +52,7 @@ def test_make_a_video_export_it_for_tiktok_and_download_it(
     link.wait_for(state="visible", timeout=120_000)
     assert "TikTok" in page.inner_text("#export-list")
     assert "1080 × 1920" in page.inner_text("#export-list")
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_selector('.export [data-role="preview"] video')
     page.locator("#exports").screenshot(path=str(SHOTS / "exports-2-ready.png"))
 
     # 3. It downloads as a 1080x1920 H.264 MP4.
@@ -59,3 +63,4 @@ def test_make_a_video_export_it_for_tiktok_and_download_it(
     assert saved.name.endswith("-tiktok.mp4")
     info = render.probe(saved)
     assert (info.width, info.height) == (1080, 1920)
+    assert info.fps == 32  # 8 fps smoothed to 16, shown twice each to reach TikTok's 23
