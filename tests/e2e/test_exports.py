@@ -51,7 +51,7 @@ def test_make_a_video_export_it_for_tiktok_and_download_it(
     link = page.locator('.export [data-role="download"]')
     link.wait_for(state="visible", timeout=120_000)
     assert "TikTok" in page.inner_text("#export-list")
-    assert "1080 × 1920" in page.inner_text("#export-list")
+    assert "1080 \u00d7 1920" in page.inner_text("#export-list")  # the multiplication sign
     page.wait_for_selector('.export [data-role="preview"] video')
     page.locator("#exports").screenshot(path=str(SHOTS / "exports-2-ready.png"))
 
