@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -21,7 +22,7 @@ from typing import NoReturn, TextIO
 
 from PIL import Image
 
-from generation import render
+from generation import limits, post, render
 from generation.engines import (
     EngineSettings,
     default_engine,
@@ -31,7 +32,7 @@ from generation.engines import (
     settings_from_env,
 )
 from generation.engines.registry import WAN21_T2V
-from generation.types import Cancelled, EngineUnavailable, VideoRequest
+from generation.types import Cancelled, EngineUnavailable, VideoRequest, VideoResult
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -107,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="OPTION",
             help="a memory or speed option for --model, as in REELSMITH_MODELS (vae-tiling, "
             "offload=model, fast-lora=FILE, ...); repeat for several",
+        )
+        command.add_argument(
+            "--interpolate",
+            type=int,
+            choices=limits.INTERPOLATE_FACTORS,
+            default=1,
+            help="smooth motion: 2 or 3 frames of each one (motion-compensated), same length",
+        )
+        command.add_argument(
+            "--upscale",
+            type=int,
+            choices=limits.UPSCALE_FACTORS,
+            default=1,
+            help="upscale: each side times 2 (Lanczos resampling)",
         )
 
     avatar = commands.add_parser("avatar", help="make a talking head from a portrait and a script")
@@ -215,6 +230,8 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         preset=args.preset,
         **{**defaults, **{name: value for name, value in given.items() if value is not None}},
     )
+    steps = post.PostSteps(interpolate=args.interpolate, upscale=args.upscale)
+    post.check_steps(steps, width=request.width, height=request.height, fps=request.fps)
     speech = None
     if args.voiceover is not None:
         speech = voiceover.VoiceoverRequest(
@@ -224,13 +241,18 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
     pipeline = image_to_video if mode == "image-to-video" else text_to_video
     # The random seed is shown once work starts, so a refused run still says one line only.
     bar = ProgressBar(sys.stderr, header=f"seed: {seed} (random)" if args.seed is None else "")
-    with tempfile.TemporaryDirectory(prefix="reelsmith-clip-") as tmp:
-        clip_path = Path(tmp) / "clip.mp4" if speech else args.output
+    with tempfile.TemporaryDirectory(prefix="reelsmith-post-") as workdir:
+        later = speech is not None or not steps.empty  # the clip is made, then worked on
+        made_at = Path(workdir) / args.output.name if later else args.output
         result = pipeline.generate(
-            request, output=clip_path, engine=engine, settings=settings, on_progress=bar
+            request, output=made_at, engine=engine, settings=settings, on_progress=bar
         )
+        if not steps.empty:
+            result = post.apply(result, steps, workdir=Path(workdir), on_progress=bar)
+            if speech is None:
+                result = _moved(result, args.output)
         spoken = (
-            voiceover.add(clip_path, speech, output=args.output, on_progress=bar)
+            voiceover.add(result.output, speech, output=args.output, on_progress=bar)
             if speech
             else None
         )
@@ -244,6 +266,8 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         "seed": result.seed,
         "steps": request.steps,
         "preset": request.preset,
+        "interpolate": args.interpolate,
+        "upscale": args.upscale,
         "seconds": round(result.seconds, 3),
         "output": str(result.output),
         "poster": str(result.poster),
@@ -260,6 +284,15 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         }
     print(json.dumps(summary))
     return 0
+
+
+def _moved(result: VideoResult, output: Path) -> VideoResult:
+    """The post-steps' result, its MP4 moved to ``output`` and its poster beside it."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    poster = output.with_suffix(".jpg")
+    shutil.move(result.output, output)
+    shutil.move(result.poster, poster)
+    return dataclasses.replace(result, output=output, poster=poster)
 
 
 def _avatar(args: argparse.Namespace) -> int:

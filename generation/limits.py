@@ -36,6 +36,22 @@ MAX_CSV_COLUMNS = 500  # a wide CRM export fits; a header of 400,000 columns doe
 # few; one that takes this long is hung (a file that never ends, a stuck filesystem)
 FFMPEG_TIMEOUT_SECONDS = 300
 
+# A job's post-steps (generation/post.py): "Smooth motion" makes 2 or 3 frames of each one,
+# "Upscale" doubles both sides. What they make is held to these, checked before a job is queued.
+INTERPOLATE_FACTORS = (2, 3)
+UPSCALE_FACTORS = (2,)
+MAX_SMOOTH_FPS = MAX_FPS  # a smoothed clip's frame rate: no platform plays more than 60
+MAX_UPSCALED_SIDE = 3840  # 4K UHD, either side of an upscaled clip
+
+# A GIF export (generation/exports.py), made for email: palette-optimised and at most this big.
+# It starts at the smaller of these and the clip's own, and lowers its frame rate, then its
+# width, until it fits.
+GIF_MAX_BYTES = 2 * 10**6  # 2 MB (decimal, as sizes are shown): inboxes load it at once
+GIF_MAX_WIDTH = 480  # pixels: an email body is about 600 wide
+GIF_MIN_WIDTH = 160  # smaller than this shows nothing; past it the export is refused
+GIF_MAX_FPS = 15
+GIF_MIN_FPS = 5
+
 
 def for_page() -> dict[str, float | int]:
     """The limits the editor's script needs, for ``json_script``."""
@@ -46,4 +62,6 @@ def for_page() -> dict[str, float | int]:
         "steps": MAX_STEPS,
         "guidance": MAX_GUIDANCE,
         "script_chars": MAX_SCRIPT_CHARS,
+        "smooth_fps": MAX_SMOOTH_FPS,
+        "upscaled_side": MAX_UPSCALED_SIDE,
     }

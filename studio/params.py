@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generation import VideoRequest
+from generation import VideoRequest, limits, post
 from studio.models import Job
 
 if TYPE_CHECKING:  # the avatar pipeline is imported where it runs: it loads the face model
@@ -38,6 +38,10 @@ MOTIONS = [
     ("pan-down", "Pan down"),
     ("parallax", "Gentle parallax"),
 ]
+
+# The post-steps the prompt editor offers (generation/post.py): "1" leaves the clip as it is.
+SMOOTH_MOTION = [("1", "Off"), *((str(f), f"{f}x the frames") for f in limits.INTERPOLATE_FACTORS)]
+UPSCALES = [("1", "Off"), *((str(f), f"{f}x each side") for f in limits.UPSCALE_FACTORS)]
 
 AVATAR_SPEEDS = [("0.8", "Slower"), ("1.0", "Normal"), ("1.2", "Faster")]
 
@@ -75,16 +79,28 @@ class JobParams:
     voice: str = ""
     speed: float = 1.0
     captions: str = "file"
+    interpolate: int = 1  # "Smooth motion": frames made of each one (post-step)
+    upscale: int = 1  # "Upscale": times each side (post-step)
 
     @classmethod
     def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
         """The parameters a job was made with (``seed`` replaces its seed)."""
-        return cls(**{name: getattr(job, name) for name in _JOB_FIELDS}, seed=_seed(job, seed))
+        names = (*_JOB_FIELDS, *_POST_FIELDS)
+        return cls(**{name: getattr(job, name) for name in names}, seed=_seed(job, seed))
 
     def job_fields(self) -> dict[str, Any]:
         """The Job row's columns for these parameters (a blank seed becomes a random one)."""
-        fields = {name: getattr(self, name) for name in _JOB_FIELDS}
+        fields = {name: getattr(self, name) for name in (*_JOB_FIELDS, *_POST_FIELDS)}
         return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
+
+    def recipe_fields(self) -> dict[str, Any]:
+        """The columns a template keeps of them: the request, without the post-steps (smooth
+        motion, upscale, a voiceover)."""
+        fields = self.job_fields()
+        return {name: value for name, value in fields.items() if name not in _POST_FIELDS}
+
+    def post_steps(self) -> post.PostSteps:
+        return post.PostSteps(interpolate=self.interpolate, upscale=self.upscale)
 
     def request(self, *, image_path: Path | None = None) -> VideoRequest:
         """The request generation/ takes (a blank seed is 0: only its checks need one)."""
@@ -135,8 +151,9 @@ _JOB_FIELDS = (
     "guidance",
     "motion",
     "preset",
-    *VOICEOVER_FIELDS,
 )
+# Done to the finished clip, not seen by the engine (and not kept by a template).
+_POST_FIELDS = ("interpolate", "upscale", *VOICEOVER_FIELDS)
 
 
 @dataclass(frozen=True)

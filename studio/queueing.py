@@ -28,6 +28,7 @@ RUN_JOB = "studio.tasks.run_job"  # one job
 RUN_JOBS = "studio.tasks.run_jobs"  # jobs that share one generation request, made once
 BUILD_ARCHIVE = "studio.tasks.build_batch_archive"  # a batch's ZIP of videos
 ARCHIVE_QUEUE = "cpu"  # reading and writing files: any CPU worker
+MAKE_EXPORT = "studio.tasks.make_export"  # a video in another format, on ARCHIVE_QUEUE
 RECOVER_STALLED = "studio.tasks.recover_stalled_jobs"  # the sweep, on settings.CONTROL_QUEUE
 DELIVER_WEBHOOK = "studio.tasks.deliver_webhook"  # one attempt, on settings.WEBHOOK_QUEUE
 SEND_DUE_WEBHOOKS = "studio.tasks.send_due_webhooks"  # lost deliveries, on the control queue
@@ -75,6 +76,13 @@ def archive_send_on_commit(archive_id: int) -> None:
     """Ask a worker to build a batch's ZIP once the row asking for it is committed."""
     transaction.on_commit(
         lambda: send_task(BUILD_ARCHIVE, args=(archive_id,), queue=ARCHIVE_QUEUE, retry=True)
+    )
+
+
+def export_send_on_commit(export_id: int) -> None:
+    """Ask a CPU worker to make an export once the row asking for it is committed."""
+    transaction.on_commit(
+        lambda: send_task(MAKE_EXPORT, args=(export_id,), queue=ARCHIVE_QUEUE, retry=True)
     )
 
 

@@ -30,6 +30,7 @@ from studio.models import (
     BatchRow,
     BrandKit,
     Generation,
+    Export,
     Job,
     Membership,
     Project,
@@ -506,6 +507,27 @@ def batch_ready_videos(*, batch: Batch) -> int:
     return batch.rows.filter(job__status=Job.Status.SUCCEEDED, job__video__isnull=False).count()
 
 
+def export_list(*, video: Video) -> list[Export]:
+    """A video's exports, newest first."""
+    return list(video.exports.all())
+
+
+def export_get(*, video: Video, export_id: int) -> Export:
+    export = video.exports.filter(pk=export_id).first()
+    if export is None:
+        raise Http404
+    return export
+
+
+def export_active(*, video: Video, kind: str, reframe: str) -> Export | None:
+    """The export of this kind and framing made or being made, if any (a failed one is not)."""
+    return (
+        video.exports.filter(kind=kind, reframe=reframe)
+        .exclude(status=Export.Status.FAILED)
+        .first()
+    )
+
+
 def batch_archive_latest(*, batch: Batch, filename_column: str) -> BatchArchive | None:
     """The newest ZIP asked for with this naming, whatever its state."""
     return batch.archives.filter(filename_column=filename_column).first()
@@ -599,6 +621,9 @@ def file_owner(
     )
     if video is not None:
         return video.workspace_id, video
+    export = Export.objects.filter(file=name).select_related("video").first() if name else None
+    if export is not None:
+        return export.video.workspace_id, export.video
     asset = Asset.objects.filter(file=name).first()
     if asset is not None:
         return asset.workspace_id, asset

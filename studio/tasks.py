@@ -11,7 +11,7 @@ from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from studio import queueing, services
-from studio.worker import archive, cleanup, lease, run, storyboard, webhooks
+from studio.worker import archive, cleanup, exports, lease, run, storyboard, webhooks
 
 
 @shared_task(
@@ -57,6 +57,16 @@ def recover_stalled_jobs() -> None:
 )
 def build_batch_archive(archive_id: int) -> None:
     archive.archive_build(archive_id=archive_id)
+
+
+@shared_task(
+    name=queueing.MAKE_EXPORT,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    max_retries=8,
+)
+def make_export(export_id: int) -> None:
+    exports.export_make(export_id=export_id)
 
 
 @shared_task(

@@ -45,6 +45,21 @@ urlpatterns = [
     ),
     path("w/<int:workspace_id>/jobs/<int:job_id>/", views.jobs.job_detail, name="job_detail"),
     path(
+        "w/<int:workspace_id>/jobs/<int:job_id>/exports/",
+        views.exports.export_create,
+        name="export_create",
+    ),
+    path(
+        "w/<int:workspace_id>/jobs/<int:job_id>/exports/state/",
+        views.exports.export_states,
+        name="export_states",
+    ),
+    path(
+        "w/<int:workspace_id>/jobs/<int:job_id>/exports/<int:export_id>/download/",
+        views.exports.export_download,
+        name="export_download",
+    ),
+    path(
         "w/<int:workspace_id>/jobs/<int:job_id>/state.json", views.jobs.job_state, name="job_state"
     ),
     path(

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from generation import VideoRequest, limits
+from generation import VideoRequest, limits, post
 from generation.engines import EngineInfo
 from studio.engines import voice_list
 from studio.forms.avatars import voice_choices
@@ -19,6 +19,8 @@ from studio.params import (
     AVATAR_SPEEDS,
     MOTIONS,
     SIZES,
+    SMOOTH_MOTION,
+    UPSCALES,
     JobParams,
 )
 
@@ -103,6 +105,26 @@ class JobForm(forms.Form):
     guidance = forms.FloatField(min_value=0, max_value=limits.MAX_GUIDANCE, initial=5.0)
     seed = forms.IntegerField(
         min_value=0, max_value=limits.MAX_SEED, required=False, help_text="Blank for a random seed."
+    )
+    # Post-steps, done to the finished clip (generation/post.py); blank is off.
+    interpolate = forms.TypedChoiceField(
+        choices=SMOOTH_MOTION,
+        coerce=int,
+        empty_value=None,  # clean() makes a blank 1: off
+        initial="1",
+        required=False,
+        label="Smooth motion",
+        help_text="Frames made between the generated ones by motion-compensated interpolation: "
+        "the same length at 2x or 3x the frame rate.",
+    )
+    upscale = forms.TypedChoiceField(
+        choices=UPSCALES,
+        coerce=int,
+        empty_value=None,  # clean() makes a blank 1: off
+        initial="1",
+        required=False,
+        label="Upscale",
+        help_text="Each side doubled after generation with a high-quality (Lanczos) resampler.",
     )
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
     new_project = forms.CharField(max_length=100, required=False, label="or a new project")
@@ -215,6 +237,7 @@ class JobForm(forms.Form):
             data["width"], data["height"] = SIZES[data["aspect"]][data["size"]]
         if data.get("voiceover"):
             self._check_voiceover(data)
+        self._check_post_steps(data)
         return data
 
     def _check_voiceover(self, data: dict[str, Any]) -> None:
@@ -234,6 +257,22 @@ class JobForm(forms.Form):
         except (ValueError, VoiceUnavailable) as exc:
             field = "voice" if "voice '" in str(exc) else "voiceover"
             self.add_error(field, ValidationError(str(exc), code="voiceover"))
+
+    def _check_post_steps(self, data: dict[str, Any]) -> None:
+        """Each post-step is held to its limits on the clip asked for, next to its field."""
+        data["interpolate"] = data.get("interpolate") or 1
+        data["upscale"] = data.get("upscale") or 1
+        width, height, fps = data.get("width"), data.get("height"), data.get("fps")
+        if not (width and height and fps):
+            return  # their own fields say what is wrong
+        for name, steps in (
+            ("interpolate", post.PostSteps(interpolate=data["interpolate"])),
+            ("upscale", post.PostSteps(upscale=data["upscale"])),
+        ):
+            try:
+                post.check_steps(steps, width=width, height=height, fps=fps)
+            except ValueError as exc:
+                self.add_error(name, ValidationError(str(exc), code=f"{name}_limit"))
 
     def to_params(self) -> JobParams:
         data = self.cleaned_data
@@ -255,6 +294,8 @@ class JobForm(forms.Form):
             voice=data.get("voice") or "" if data.get("voiceover") else "",
             speed=data.get("speed") or 1.0,
             captions=data.get("captions") or "file",
+            interpolate=data["interpolate"],
+            upscale=data["upscale"],
         )
 
 

@@ -25,7 +25,7 @@ from studio.models import (
     Template,
     Workspace,
 )
-from studio.params import VOICEOVER_FIELDS, AvatarParams, JobParams, random_seed
+from studio.params import AvatarParams, JobParams, random_seed
 from studio.services.avatars import avatar_job_submit
 from studio.services.errors import refused_as
 from studio.services.jobs import job_submit
@@ -75,11 +75,8 @@ def template_create_from_job(*, job: Job, user: User, name: str) -> Template:
 
     Placeholders already written in the job's prompt (``{company}``) become fields.
     """
-    recipe = JobParams.of_job(job).job_fields()  # the recipe, its seed included
-    for voiceover_field in VOICEOVER_FIELDS:  # a clip's voiceover is not part of a template
-        recipe.pop(voiceover_field)
     template = Template(
-        **recipe,
+        **JobParams.of_job(job).recipe_fields(),  # the recipe, its seed included
         workspace_id=job.workspace_id,
         name=name.strip()[:100] or f"From job {job.pk}",
         created_by=user,

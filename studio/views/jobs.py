@@ -15,10 +15,11 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from generation import limits
+from generation import exports, limits
 from generation.engines import default_engine
 from studio import ratelimits, selectors, services
 from studio.engines import engine_list, engine_settings
+from studio.forms.exports import ExportForm
 from studio.forms.jobs import JobForm
 from studio.forms.sharing import ReviewCommentForm, ReviewStateForm, ShareLinkForm
 from studio.models import Job, Membership, Video
@@ -120,6 +121,8 @@ def _initial_from(request: AuthenticatedRequest, workspace: Any) -> dict[str, An
         "engine": job.engine,
         "preset": job.preset,
         "motion": job.motion,
+        "interpolate": job.interpolate,
+        "upscale": job.upscale,
         "num_frames": job.num_frames,
         "fps": job.fps,
         "steps": job.steps,
@@ -172,6 +175,8 @@ def render_job_page(
     *,
     throttled: str = "",
     comment_form: ReviewCommentForm | None = None,
+    export_form: ExportForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """The job page; a refused action renders it again with its message or form."""
     membership = member_of(request, workspace_id)
@@ -190,8 +195,29 @@ def render_job_page(
             "video": video,
             "throttled": throttled,
             **(_sharing_and_review(request, video, variants, comment_form) if video else {}),
+            **(_exports(video, export_form) if video else {}),
         },
+        status=status,
     )
+
+
+def _exports(video: Video, export_form: ExportForm | None) -> dict[str, Any]:
+    """The video's exports, with their names, and the form that asks for another."""
+    made = selectors.export_list(video=video)
+    rows = [
+        {
+            "export": e,
+            "label": exports.KINDS.get(e.kind, e.kind),
+            "reframe": exports.REFRAMES.get(e.reframe, "").lower(),
+        }
+        for e in made
+    ]
+    return {
+        "export_rows": rows,
+        "export_form": export_form or ExportForm(initial={"kind": "tiktok", "reframe": "blur"}),
+        "platforms": list(exports.PLATFORMS.values()),
+        "export_pending": any(e.finished_at is None for e in made),
+    }
 
 
 def _sharing_and_review(

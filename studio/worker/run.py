@@ -12,7 +12,15 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generation import Cancelled, EngineUnavailable, VideoRequest, VideoResult, overlays, render
+from generation import (
+    Cancelled,
+    EngineUnavailable,
+    VideoRequest,
+    VideoResult,
+    overlays,
+    post,
+    render,
+)
 from studio.brand import brand_values
 from studio.engines import engine_settings
 from studio.models import Generation, Job
@@ -123,7 +131,10 @@ def _make_video(
             generation_store(job, result)
     if job.overlays:
         result = _apply_overlays(job, result, workdir=workdir, reporter=reporter, footage=footage)
-    speech = JobParams.of_job(job).voiceover() if job.mode != Job.Mode.AVATAR else None
+    params = JobParams.of_job(job)
+    # Post-steps last, on the finished clip: shared footage stays as the engine made it.
+    result = post.apply(result, params.post_steps(), workdir=workdir, on_progress=reporter)
+    speech = params.voiceover() if job.mode != Job.Mode.AVATAR else None
     if speech is not None:
         result = _add_voiceover(job, result, speech, workdir=workdir, reporter=reporter)
     return result
