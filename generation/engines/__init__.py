@@ -10,6 +10,7 @@ from generation.engines.base import Engine, EngineInfo, EngineSettings
 from generation.engines.registry import (
     ModelEntry,
     check_engine_request,
+    check_style_lora,
     default_engine,
     describe,
     freed_on_out_of_memory,
@@ -26,6 +27,7 @@ __all__ = [
     "EngineSettings",
     "ModelEntry",
     "check_engine_request",
+    "check_style_lora",
     "default_engine",
     "describe",
     "freed_on_out_of_memory",
