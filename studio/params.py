@@ -38,6 +38,10 @@ MOTIONS = [
     ("parallax", "Gentle parallax"),
 ]
 
+# A style LoRA's strength: 0 adds nothing, 1 is the LoRA as trained, 2 doubles its effect.
+STYLE_LORA_STRENGTHS = (0.0, 2.0)
+STYLE_LORA_STRENGTH_DEFAULT = 1.0
+
 AVATAR_SPEEDS = [("0.8", "Slower"), ("1.0", "Normal"), ("1.2", "Faster")]
 
 AVATAR_CAPTIONS = [
@@ -68,6 +72,8 @@ class JobParams:
     seed: int | None
     motion: str = "auto"
     preset: str = "quality"  # "fast" where the engine offers it (EngineInfo.presets)
+    style_lora_id: int | None = None  # a StyleLora of the job's workspace
+    style_lora_strength: float = STYLE_LORA_STRENGTH_DEFAULT
 
     @classmethod
     def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
@@ -79,8 +85,11 @@ class JobParams:
         fields = {name: getattr(self, name) for name in _JOB_FIELDS}
         return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
 
-    def request(self, *, image_path: Path | None = None) -> VideoRequest:
-        """The request generation/ takes (a blank seed is 0: only its checks need one)."""
+    def request(
+        self, *, image_path: Path | None = None, style_lora: Path | None = None
+    ) -> VideoRequest:
+        """The request generation/ takes (a blank seed is 0: only its checks need one);
+        ``style_lora`` is the worker's copy of the job's style LoRA file."""
         return VideoRequest(
             prompt=self.prompt,
             mode=self.mode,  # type: ignore[arg-type]
@@ -95,6 +104,8 @@ class JobParams:
             image_path=image_path,
             motion=self.motion,
             preset=self.preset,
+            style_lora=style_lora,
+            style_lora_strength=self.style_lora_strength,
         )
 
 
@@ -112,6 +123,8 @@ _JOB_FIELDS = (
     "guidance",
     "motion",
     "preset",
+    "style_lora_id",
+    "style_lora_strength",
 )
 
 
@@ -164,7 +177,7 @@ def _seed(job: Job, seed: int | None) -> int:
 def generation_key(job: Job) -> str:
     """A hash of everything the engine sees. Jobs with equal keys make the same footage
     (a seed fixes the noise), so they can share one generation."""
-    request = {
+    request: dict[str, Any] = {
         "engine": job.engine,
         "mode": job.mode,
         "prompt": job.prompt,
@@ -180,4 +193,6 @@ def generation_key(job: Job) -> str:
     }
     if job.preset != Job.Preset.QUALITY:  # keeps the keys of jobs made before presets
         request["preset"] = job.preset
+    if job.style_lora is not None:  # the file's content, so a re-upload is another request
+        request["style_lora"] = [job.style_lora.sha256, job.style_lora_strength]
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

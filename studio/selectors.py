@@ -37,6 +37,7 @@ from studio.models import (
     ShareView,
     Storyboard,
     StoryboardScene,
+    StyleLora,
     Template,
     Video,
     WebhookDelivery,
@@ -535,6 +536,20 @@ def avatar_get(*, workspace: Workspace, avatar_id: int) -> Avatar:
     return avatar
 
 
+# Style LoRAs -----------------------------------------------------------------------------------
+
+
+def style_lora_list_for_workspace(*, workspace: Workspace) -> QuerySet[StyleLora]:
+    return StyleLora.objects.filter(workspace=workspace).select_related("created_by")
+
+
+def style_lora_get(*, workspace: Workspace, lora_id: int) -> StyleLora:
+    lora = style_lora_list_for_workspace(workspace=workspace).filter(pk=lora_id).first()
+    if lora is None:
+        raise Http404("No such style LoRA in this workspace.")
+    return lora
+
+
 # Storyboards -----------------------------------------------------------------------------------
 
 
@@ -577,7 +592,9 @@ def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
     return is_member(user=user, workspace_id=owner[0])
 
 
-def file_owner(*, name: str) -> tuple[int | None, Video | Asset | BrandKit | Template] | None:
+def file_owner(
+    *, name: str
+) -> tuple[int | None, Video | Asset | BrandKit | Template | StyleLora] | None:
     """The workspace id and the object a stored file belongs to, or None if no object has it."""
     if "\x00" in name:  # no stored name has one, and PostgreSQL refuses it in a query
         return None
@@ -599,6 +616,9 @@ def file_owner(*, name: str) -> tuple[int | None, Video | Asset | BrandKit | Tem
     )
     if template is not None:
         return template.workspace_id, template
+    lora = StyleLora.objects.filter(file=name).first() if name else None
+    if lora is not None:
+        return lora.workspace_id, lora
     return None
 
 

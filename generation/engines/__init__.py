@@ -19,6 +19,7 @@ from generation.engines.registry import (
     load_engine,
     parse_models,
     settings_from_env,
+    takes_style_lora,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "load_engine",
     "parse_models",
     "settings_from_env",
+    "takes_style_lora",
 ]

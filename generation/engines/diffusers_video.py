@@ -143,9 +143,7 @@ class DiffusersVideoEngine:
         # The pipelines of one model share their transformer, so the adapter is set per job.
         options.use_preset(pipe, self.options, request.preset)
         fast = options.LORA_ADAPTER if request.preset == "fast" else None
-        self.style_adapters.use(
-            pipe, request.style_lora, request.style_lora_strength, fast=fast
-        )
+        self.style_adapters.use(pipe, request.style_lora, request.style_lora_strength, fast=fast)
         width, height = families.model_size(self.model, request.width, request.height)
         kwargs = call_arguments(self.model, pipe, request, width, height)
         # Wan 2.2 A14B runs `transformer` while t >= boundary and `transformer_2` below it; the

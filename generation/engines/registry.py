@@ -204,16 +204,22 @@ def check_engine_request(name: str, request: VideoRequest, settings: EngineSetti
         check_style_lora(name, style_loras.read_layers(request.style_lora), settings)
 
 
+def takes_style_lora(name: str) -> bool:
+    """Whether engine ``name`` runs a diffusers transformer a LoRA can adapt."""
+    return name not in (EMBEDDED, camera.NAME)
+
+
 def check_style_lora(
     name: str, layers: Mapping[str, list[int]], settings: EngineSettings, family: str = ""
-) -> None:
+) -> str:
     """Refuse a style LoRA of ``layers`` (for ``family``, when known) that engine ``name``
     cannot run: an engine without a diffusers transformer, another family, other layers.
+    Returns the key of the family it fits ("wan2.1", ...).
 
     Reads only the model folder's JSON files and safetensors headers, so the web process can
     check an upload or a job. Raises ValueError with the reason.
     """
-    if name in (EMBEDDED, camera.NAME):
+    if not takes_style_lora(name):
         label = get_engine_info(name, settings).label
         raise ValueError(
             f"{label} takes no style LoRA; choose a diffusers model (Wan, LTX-Video, CogVideoX)."
@@ -223,6 +229,7 @@ def check_style_lora(
     except families.UnknownModel as exc:
         raise EngineUnavailable(f"The {name} engine cannot run here: {exc}") from exc
     style_loras.check_fits(layers, model, family)
+    return model.family.key
 
 
 def _loaded_key_bytes(key: Hashable) -> int:

@@ -36,15 +36,11 @@ def loras(tiny_model, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, P
 
 
 def _settings(tiny_model, **kwargs) -> EngineSettings:
-    return EngineSettings(
-        model_paths={"wan": str(tiny_model("wan21-t2v"))}, device="cpu", **kwargs
-    )
+    return EngineSettings(model_paths={"wan": str(tiny_model("wan21-t2v"))}, device="cpu", **kwargs)
 
 
 def _styled(path: Path | None, strength: float = 1.0, **changes) -> VideoRequest:
-    return dataclasses.replace(
-        REQUEST, style_lora=path, style_lora_strength=strength, **changes
-    )
+    return dataclasses.replace(REQUEST, style_lora=path, style_lora_strength=strength, **changes)
 
 
 def test_a_lora_made_for_the_model_is_accepted_with_its_layers_summed_up(tiny_model, loras):
@@ -65,7 +61,9 @@ def test_a_lora_for_layers_the_model_lacks_is_refused_naming_them(tiny_model, tm
     with pytest.raises(ValueError, match="other layers") as refused:
         check_style_lora("wan", layers, _settings(tiny_model))
     message = str(refused.value)
-    assert "blocks.2.attn1.to_k, blocks.2.attn1.to_out.0, blocks.2.attn1.to_q and 13 more" in message
+    assert (
+        "blocks.2.attn1.to_k, blocks.2.attn1.to_out.0, blocks.2.attn1.to_q and 13 more" in message
+    )
     assert "not found" in message and "16 of the LoRA's 32 layers" in message
 
 
@@ -82,7 +80,7 @@ def test_a_lora_for_a_wider_model_is_refused_naming_the_shape_that_differs(tiny_
 def test_a_lora_for_another_family_is_refused_saying_which(tiny_model, loras):
     """A LoRA recorded for LTX-Video is refused by a Wan 2.1 model before any layer is read."""
     layers = style_loras.read_layers(loras[0])
-    with pytest.raises(ValueError, match="for LTX-Video models; this model is Wan 2.1"):
+    with pytest.raises(ValueError, match=r"for LTX-Video models; this model is Wan 2\.1"):
         check_style_lora("wan", layers, _settings(tiny_model), family="ltx-video")
 
 
