@@ -78,10 +78,16 @@ class JobParams:
     @classmethod
     def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
         """The parameters a job was made with (``seed`` replaces its seed)."""
-        return cls(**{name: getattr(job, name) for name in _JOB_FIELDS}, seed=_seed(job, seed))
+        fields = (*_JOB_FIELDS, *_STYLE_FIELDS)
+        return cls(**{name: getattr(job, name) for name in fields}, seed=_seed(job, seed))
+
+    def style_fields(self) -> dict[str, Any]:
+        """The Job row's style LoRA columns."""
+        return {name: getattr(self, name) for name in _STYLE_FIELDS}
 
     def job_fields(self) -> dict[str, Any]:
-        """The Job row's columns for these parameters (a blank seed becomes a random one)."""
+        """The Job row's columns for these parameters, but the style LoRA's, which a template
+        shares (a blank seed becomes a random one)."""
         fields = {name: getattr(self, name) for name in _JOB_FIELDS}
         return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
 
@@ -123,9 +129,9 @@ _JOB_FIELDS = (
     "guidance",
     "motion",
     "preset",
-    "style_lora_id",
-    "style_lora_strength",
 )
+# A job's own, not a template's (templates carry no LoRA): read by of_job, kept by job_submit.
+_STYLE_FIELDS = ("style_lora_id", "style_lora_strength")
 
 
 @dataclass(frozen=True)

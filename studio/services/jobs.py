@@ -69,6 +69,7 @@ def job_submit(
             quota_check_job(workspace=workspace, queue=info.queue)
         job = Job(
             **params.job_fields(),
+            **params.style_fields(),
             workspace=workspace,
             project=project,
             created_by=user,
