@@ -173,3 +173,19 @@ def test_the_number_of_kept_style_loras_comes_from_the_environment():
     """REELSMITH_MAX_STYLE_LORAS sets it; unset, each model keeps 4."""
     assert settings_from_env({"REELSMITH_MAX_STYLE_LORAS": "7"}).max_style_loras == 7
     assert settings_from_env({}).max_style_loras == 4
+
+
+def test_on_wan_22_a14b_a_style_lora_goes_into_both_experts(tiny_model, tmp_path, progress):
+    """One file, one adapter name in ``transformer`` and ``transformer_2``; off again after."""
+    folder = tiny_model("wan22-a14b-t2v")
+    lora = build_tiny_lora(folder, tmp_path / "style.safetensors", seed=4)
+    settings = EngineSettings(model_paths={"a14b": str(folder)}, device="cpu")
+    engine = load_engine("a14b", settings)
+    plain = engine.generate(REQUEST, progress)
+    styled = engine.generate(_styled(lora), progress)
+    adapters = engine.pipes["text-to-video"].get_list_adapters()
+    assert (
+        adapters["transformer"] == adapters["transformer_2"] and len(adapters["transformer"]) == 1
+    )
+    assert not np.array_equal(plain, styled)
+    assert np.array_equal(engine.generate(REQUEST, progress), plain)

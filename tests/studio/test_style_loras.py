@@ -62,6 +62,23 @@ def _lora(workspace: Workspace, user: Any, files: dict[str, Path]) -> StyleLora:
     )
 
 
+def _params(**changes: Any) -> JobParams:
+    values: dict[str, Any] = {
+        "mode": "text-to-video",
+        "engine": "wan",
+        "prompt": "a ball",
+        "negative_prompt": "",
+        "width": 32,
+        "height": 32,
+        "num_frames": 9,
+        "fps": 16,
+        "steps": 2,
+        "guidance": 1.0,
+        "seed": 1,
+    }
+    return JobParams(**{**values, **changes})
+
+
 def _stored_loras(workspace: Workspace) -> list[str]:
     """The LoRA files stored for the workspace (media lasts the test session)."""
     folder = f"workspaces/{workspace.pk}/loras"
@@ -168,6 +185,19 @@ def test_an_editor_picks_a_lora_and_its_strength_for_a_job(
     assert plain.generation_key != styled.generation_key
 
 
+def test_a_rerun_keeps_the_lora_and_its_strength(workspace, user, wan, files, no_queue):
+    """Making a job again makes it with the same look, as strong."""
+    lora = _lora(workspace, user, files)
+    job = services.jobs.job_submit(
+        workspace=workspace,
+        user=user,
+        params=_params(style_lora_id=lora.pk, style_lora_strength=1.5),
+    )
+    again = services.jobs.job_rerun(job=job, user=user, same_seed=True)
+    assert (again.style_lora, again.style_lora_strength) == (lora, 1.5)
+    assert again.generation_key == job.generation_key
+
+
 def test_another_workspace_s_lora_is_refused(
     editor_client, workspace, other_user, wan, files, no_queue
 ):
@@ -180,20 +210,7 @@ def test_another_workspace_s_lora_is_refused(
     )
     assert response.status_code == 400
     assert 'id="error-style_lora"' in response.content.decode()
-    params = JobParams(
-        mode="text-to-video",
-        engine="wan",
-        prompt="a ball",
-        negative_prompt="",
-        width=32,
-        height=32,
-        num_frames=9,
-        fps=16,
-        steps=2,
-        guidance=1.0,
-        seed=1,
-        style_lora_id=lora.pk,
-    )
+    params = _params(style_lora_id=lora.pk)
     with pytest.raises(ValidationError) as refused:
         services.jobs.job_submit(workspace=workspace, user=other_user, params=params)
     assert refused.value.code == "lora_unknown"
@@ -260,20 +277,7 @@ def test_an_owner_deletes_a_lora_once_no_queued_job_uses_it(
     job = services.jobs.job_submit(
         workspace=workspace,
         user=user,
-        params=JobParams(
-            mode="text-to-video",
-            engine="wan",
-            prompt="a ball",
-            negative_prompt="",
-            width=32,
-            height=32,
-            num_frames=9,
-            fps=16,
-            steps=2,
-            guidance=1.0,
-            seed=1,
-            style_lora_id=lora.pk,
-        ),
+        params=_params(style_lora_id=lora.pk),
     )
     url = reverse("style_lora_delete", args=[workspace.pk, lora.pk])
     member_client.post(url)
