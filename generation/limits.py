@@ -30,6 +30,10 @@ MAX_SCENE_SECONDS = 30.0  # a scene's fixed duration; a voiced scene is split we
 MAX_MUSIC_SECONDS = 20 * 60  # an uploaded music bed
 MAX_MUSIC_BYTES = 50 * 2**20  # 20 minutes of a 320 kbit/s MP3 is 48 MB
 
+# A user's style LoRA: a rank-64 LoRA of a 14B Wan model in bf16 is about 600 MB.
+MAX_STYLE_LORA_BYTES = 1 * 2**30
+MAX_SAFETENSORS_HEADER_BYTES = 100 * 2**20  # safetensors' own cap on a file's JSON header
+
 MAX_CSV_BYTES = 2 * 2**20  # a batch's CSV, uploaded or pasted: thousands of rows
 MAX_CSV_COLUMNS = 500  # a wide CRM export fits; a header of 400,000 columns does not
 # seconds an ffmpeg or ffprobe run may take: reading or probing a 257-frame 1080p clip takes a

@@ -59,6 +59,10 @@ class VideoRequest:
     image_path: Path | None = None  # the source image for image-to-video
     motion: str = "auto"  # camera motion for image-to-video: auto, zoom-in, pan-left, ...
     preset: str = "quality"  # "fast" runs a model's few-step LoRA where its operator set one
+    # A user's style LoRA (a safetensors file, see engines/style_loras.py) and its strength:
+    # 0 adds nothing, 1 is the LoRA as trained.
+    style_lora: Path | None = None
+    style_lora_strength: float = 1.0
 
 
 @dataclass(frozen=True)

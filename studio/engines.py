@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from generation.engines import EngineInfo, EngineSettings, list_engines
+from generation.engines import EngineInfo, EngineSettings, list_engines, takes_style_lora
 
 
 def engine_settings() -> EngineSettings:
@@ -26,6 +26,11 @@ def engine_presets(name: str) -> tuple[str, ...]:
     """The presets the engine called ``name`` offers here (Quality only when it is unknown)."""
     engine = next((e for e in engine_list() if e.name == name), None)
     return tuple(engine.presets) if engine is not None else ("quality",)
+
+
+def style_lora_engines() -> list[EngineInfo]:
+    """The available engines a style LoRA can be made for: the diffusers models."""
+    return [e for e in engine_list() if e.available and takes_style_lora(e.name)]
 
 
 def voice_list() -> list[Any]:

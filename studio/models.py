@@ -166,6 +166,12 @@ class Job(models.Model):
     # Post-steps on the finished clip (generation/post.py); 1 leaves it as it is.
     interpolate = models.PositiveSmallIntegerField(default=1)  # "Smooth motion": frames of each
     upscale = models.PositiveSmallIntegerField(default=1)  # "Upscale": times each side
+    # A workspace's style LoRA and its strength (params.STYLE_LORA_STRENGTHS); deleting the
+    # LoRA is refused while a queued or running job uses it (services.style_loras).
+    style_lora = models.ForeignKey(
+        "StyleLora", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    style_lora_strength = models.FloatField(default=1.0)
     # Overlays drawn on the footage with the workspace's brand kit, their texts already filled:
     # {"lower_third": {"name": ..., "company": ...}, "end_card": {"cta": ..., "seconds": ...}}
     overlays = models.JSONField(default=dict, blank=True)
@@ -961,3 +967,35 @@ class StoryboardRenderOutput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aspect} of render {self.render_id}"
+def _style_lora_path(lora: StyleLora, filename: str) -> str:
+    return f"workspaces/{lora.workspace_id}/loras/{filename}"
+
+
+class StyleLora(models.Model):
+    """A look a workspace's owners uploaded as a LoRA for one model family, checked against a
+    configured model's layers before it was stored (generation/engines/style_loras.py)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="style_loras")
+    name = models.CharField(max_length=100)
+    family = models.CharField(max_length=40)  # the model family's key: "wan2.1", "ltx-video"
+    engine = models.CharField(max_length=50)  # the configured model it was checked against
+    file = models.FileField(upload_to=_style_lora_path, max_length=300, db_index=True)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)  # what workers cache their copies by
+    layers = models.JSONField(default=dict)  # {module: [inputs, outputs, rank]}, as checked
+    layers_summary = models.CharField(max_length=300)  # "16 layers (attn1.to_q, ...), rank 4"
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def family_label(self) -> str:
+        from generation.engines.style_loras import FAMILIES
+
+        family = FAMILIES.get(self.family)
+        return family.label if family else self.family

@@ -42,6 +42,9 @@ MOTIONS = [
 # The post-steps the prompt editor offers (generation/post.py): "1" leaves the clip as it is.
 SMOOTH_MOTION = [("1", "Off"), *((str(f), f"{f}x the frames") for f in limits.INTERPOLATE_FACTORS)]
 UPSCALES = [("1", "Off"), *((str(f), f"{f}x each side") for f in limits.UPSCALE_FACTORS)]
+# A style LoRA's strength: 0 adds nothing, 1 is the LoRA as trained, 2 doubles its effect.
+STYLE_LORA_STRENGTHS = (0.0, 2.0)
+STYLE_LORA_STRENGTH_DEFAULT = 1.0
 
 AVATAR_SPEEDS = [("0.8", "Slower"), ("1.0", "Normal"), ("1.2", "Faster")]
 
@@ -81,29 +84,39 @@ class JobParams:
     captions: str = "file"
     interpolate: int = 1  # "Smooth motion": frames made of each one (post-step)
     upscale: int = 1  # "Upscale": times each side (post-step)
+    style_lora_id: int | None = None  # a StyleLora of the job's workspace
+    style_lora_strength: float = STYLE_LORA_STRENGTH_DEFAULT
 
     @classmethod
     def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
         """The parameters a job was made with (``seed`` replaces its seed)."""
-        names = (*_JOB_FIELDS, *_POST_FIELDS)
+        names = (*_JOB_FIELDS, *_POST_FIELDS, *_STYLE_FIELDS)
         return cls(**{name: getattr(job, name) for name in names}, seed=_seed(job, seed))
 
+    def style_fields(self) -> dict[str, Any]:
+        """The Job row's style LoRA columns."""
+        return {name: getattr(self, name) for name in _STYLE_FIELDS}
+
     def job_fields(self) -> dict[str, Any]:
-        """The Job row's columns for these parameters (a blank seed becomes a random one)."""
+        """The Job row's columns for these parameters, but the style LoRA's (see
+        style_fields; a blank seed becomes a random one)."""
         fields = {name: getattr(self, name) for name in (*_JOB_FIELDS, *_POST_FIELDS)}
         return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
 
     def recipe_fields(self) -> dict[str, Any]:
         """The columns a template keeps of them: the request, without the post-steps (smooth
-        motion, upscale, a voiceover)."""
+        motion, upscale, a voiceover) and the style LoRA."""
         fields = self.job_fields()
         return {name: value for name, value in fields.items() if name not in _POST_FIELDS}
 
     def post_steps(self) -> post.PostSteps:
         return post.PostSteps(interpolate=self.interpolate, upscale=self.upscale)
 
-    def request(self, *, image_path: Path | None = None) -> VideoRequest:
-        """The request generation/ takes (a blank seed is 0: only its checks need one)."""
+    def request(
+        self, *, image_path: Path | None = None, style_lora: Path | None = None
+    ) -> VideoRequest:
+        """The request generation/ takes (a blank seed is 0: only its checks need one);
+        ``style_lora`` is the worker's copy of the job's style LoRA file."""
         return VideoRequest(
             prompt=self.prompt,
             mode=self.mode,  # type: ignore[arg-type]
@@ -118,6 +131,8 @@ class JobParams:
             image_path=image_path,
             motion=self.motion,
             preset=self.preset,
+            style_lora=style_lora,
+            style_lora_strength=self.style_lora_strength,
         )
 
     def voiceover(self) -> VoiceoverRequest | None:
@@ -154,6 +169,8 @@ _JOB_FIELDS = (
 )
 # Done to the finished clip, not seen by the engine (and not kept by a template).
 _POST_FIELDS = ("interpolate", "upscale", *VOICEOVER_FIELDS)
+# A job's own, not a template's (templates carry no LoRA): read by of_job, kept by job_submit.
+_STYLE_FIELDS = ("style_lora_id", "style_lora_strength")
 
 
 @dataclass(frozen=True)
@@ -205,7 +222,7 @@ def _seed(job: Job, seed: int | None) -> int:
 def generation_key(job: Job) -> str:
     """A hash of everything the engine sees. Jobs with equal keys make the same footage
     (a seed fixes the noise), so they can share one generation."""
-    request = {
+    request: dict[str, Any] = {
         "engine": job.engine,
         "mode": job.mode,
         "prompt": job.prompt,
@@ -221,4 +238,6 @@ def generation_key(job: Job) -> str:
     }
     if job.preset != Job.Preset.QUALITY:  # keeps the keys of jobs made before presets
         request["preset"] = job.preset
+    if job.style_lora is not None:  # the file's content, so a re-upload is another request
+        request["style_lora"] = [job.style_lora.sha256, job.style_lora_strength]
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

@@ -41,6 +41,7 @@ from studio.models import (
     StoryboardRender,
     StoryboardRenderScene,
     StoryboardScene,
+    StyleLora,
     Template,
     Video,
     WebhookDelivery,
@@ -566,6 +567,20 @@ def avatar_get(*, workspace: Workspace, avatar_id: int) -> Avatar:
     return avatar
 
 
+# Style LoRAs -----------------------------------------------------------------------------------
+
+
+def style_lora_list_for_workspace(*, workspace: Workspace) -> QuerySet[StyleLora]:
+    return StyleLora.objects.filter(workspace=workspace).select_related("created_by")
+
+
+def style_lora_get(*, workspace: Workspace, lora_id: int) -> StyleLora:
+    lora = style_lora_list_for_workspace(workspace=workspace).filter(pk=lora_id).first()
+    if lora is None:
+        raise Http404("No such style LoRA in this workspace.")
+    return lora
+
+
 # Storyboards -----------------------------------------------------------------------------------
 
 
@@ -610,7 +625,7 @@ def can_read_file(*, user: User | AnonymousUser, name: str) -> bool:
 
 def file_owner(
     *, name: str
-) -> tuple[int | None, Video | Asset | BrandKit | Template | Generation] | None:
+) -> tuple[int | None, Video | Asset | BrandKit | Template | Generation | StyleLora] | None:
     """The workspace id and the object a stored file belongs to, or None if no object has it."""
     if "\x00" in name:  # no stored name has one, and PostgreSQL refuses it in a query
         return None
@@ -640,6 +655,9 @@ def file_owner(
     generation = Generation.objects.filter(poster=name).first() if name else None
     if generation is not None:
         return generation.workspace_id, generation
+    lora = StyleLora.objects.filter(file=name).first() if name else None
+    if lora is not None:
+        return lora.workspace_id, lora
     return None
 
 

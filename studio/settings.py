@@ -7,6 +7,7 @@ differs only by environment variables (see README.md and docker-compose.yml).
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -407,6 +408,11 @@ WEBHOOK_RETRY_HOURS = 24  # retries stop this long after the first attempt
 # REELSMITH_MODELS, REELSMITH_DEVICE, REELSMITH_MAX_LOADED_MODELS; see
 # generation.engines.settings_from_env). A mistyped entry stops start-up with the entry named.
 ENGINE_SETTINGS = settings_from_env(os.environ)
+# Where a worker keeps its copies of users' style LoRAs, by content hash (studio/worker/run.py);
+# not under a "reelsmith-" name, which the temporary-folder sweep would take for a dead job's.
+STYLE_LORA_CACHE_DIR = env.str(
+    "REELSMITH_STYLE_LORA_CACHE", default=os.path.join(tempfile.gettempdir(), "style-lora-cache")
+)
 
 LOGGING = {
     "version": 1,

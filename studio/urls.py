@@ -227,6 +227,12 @@ urlpatterns = [
     path("s/<str:token>/captions.vtt", views.sharing.share_captions, name="share_captions"),
     path("s/<str:token>/download/", views.sharing.share_download, name="share_download"),
     path("s/<str:token>/play/", views.sharing.share_play, name="share_play"),
+    path("w/<int:workspace_id>/loras/", views.style_loras.style_loras, name="style_loras"),
+    path(
+        "w/<int:workspace_id>/loras/<int:lora_id>/delete/",
+        views.style_loras.style_lora_delete,
+        name="style_lora_delete",
+    ),
     path("w/<int:workspace_id>/webhooks/", views.webhooks.webhooks, name="webhooks"),
     path(
         "w/<int:workspace_id>/webhooks/<int:endpoint_id>/",

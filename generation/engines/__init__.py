@@ -10,6 +10,7 @@ from generation.engines.base import Engine, EngineInfo, EngineSettings
 from generation.engines.registry import (
     ModelEntry,
     check_engine_request,
+    check_style_lora,
     default_engine,
     describe,
     freed_on_out_of_memory,
@@ -18,6 +19,7 @@ from generation.engines.registry import (
     load_engine,
     parse_models,
     settings_from_env,
+    takes_style_lora,
 )
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "EngineSettings",
     "ModelEntry",
     "check_engine_request",
+    "check_style_lora",
     "default_engine",
     "describe",
     "freed_on_out_of_memory",
@@ -34,4 +37,5 @@ __all__ = [
     "load_engine",
     "parse_models",
     "settings_from_env",
+    "takes_style_lora",
 ]

@@ -44,6 +44,7 @@ class EngineSettings:
     device: str = "auto"  # "auto" (the GPU when there is one), "cuda", "cuda:1", "cpu", ...
     queues: Mapping[str, str] = field(default_factory=dict)  # engine name -> Celery queue
     max_loaded: int = 2  # models a worker keeps loaded at once (fewer when the GPU is full)
+    max_style_loras: int = 4  # users' style LoRAs a loaded model keeps loaded, per model
     # engine name -> memory and speed options: {"vae-tiling": "", "offload": "group", ...}
     options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 

@@ -10,7 +10,9 @@ files and safetensors only), and a folder that makes both modes gets its other p
   (the pipeline switches from ``transformer`` to ``transformer_2`` below
   ``boundary_ratio * num_train_timesteps``; the callback sees the same timestep);
 * a preview per step through a linear latent-to-RGB map, never a VAE decode;
-* cancellation by raising from that callback, so the pipeline never reaches its decode.
+* cancellation by raising from that callback, so the pipeline never reaches its decode;
+* the job's adapters switched on: the Fast preset's (options.py) and a user's style LoRA
+  (style_loras.py), kept loaded for the jobs that follow.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from generation.engines import families, options
+from generation.engines import families, options, style_loras
 from generation.engines.base import (
     latent_preview,
     resize_frames,
@@ -68,10 +70,14 @@ Factors = tuple[tuple[tuple[float, ...], ...], tuple[float, ...]]  # (C x 3 weig
 
 
 def load(
-    model: ModelFolder, device: str, model_options: Mapping[str, str] | None = None
+    model: ModelFolder,
+    device: str,
+    model_options: Mapping[str, str] | None = None,
+    max_style_loras: int = 4,
 ) -> DiffusersVideoEngine:
     """Load ``model``'s pipelines onto ``device`` (bf16 on a GPU, float32 on a CPU), with the
-    operator's memory and speed options (see options.py)."""
+    operator's memory and speed options (see options.py); ``max_style_loras`` users' style
+    LoRAs stay loaded at once."""
     import diffusers
     import torch
     import transformers
@@ -102,8 +108,9 @@ def load(
         pipes[mode] = getattr(diffusers, model.pipelines[mode]).from_pipe(pipe)
     for each in pipes.values():
         each.set_progress_bar_config(disable=True)  # progress goes through on_progress instead
+    preview = _preview_factors(model, pipe)
     return DiffusersVideoEngine(
-        model, pipes, device, _preview_factors(model, pipe), dict(model_options)
+        model, pipes, device, preview, dict(model_options), max_style_loras=max_style_loras
     )
 
 
@@ -117,6 +124,8 @@ class DiffusersVideoEngine:
         device: str,
         preview: Factors,
         model_options: dict[str, str] | None = None,
+        *,
+        max_style_loras: int = 4,
     ) -> None:
         self.name = model.family.key
         self.model = model
@@ -124,12 +133,17 @@ class DiffusersVideoEngine:
         self.device = device
         self.preview = preview
         self.options = model_options or {}
+        # Users' style LoRAs, loaded on first use; Wan 2.2 A14B gets each in both experts.
+        two_experts = getattr(next(iter(pipes.values())), "transformer_2", None) is not None
+        self.style_adapters = style_loras.StyleAdapters(max_style_loras, both_experts=two_experts)
 
     def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray:
         families.check_request(self.model, request)
         pipe = self.pipes[request.mode]
         # The pipelines of one model share their transformer, so the adapter is set per job.
         options.use_preset(pipe, self.options, request.preset)
+        fast = options.LORA_ADAPTER if request.preset == "fast" else None
+        self.style_adapters.use(pipe, request.style_lora, request.style_lora_strength, fast=fast)
         width, height = families.model_size(self.model, request.width, request.height)
         kwargs = call_arguments(self.model, pipe, request, width, height)
         # Wan 2.2 A14B runs `transformer` while t >= boundary and `transformer_2` below it; the

@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from types import ModuleType
 
 from generation import limits
-from generation.engines import camera, families, memory, options
+from generation.engines import camera, families, memory, options, style_loras
 from generation.engines.base import Engine, EngineInfo, EngineSettings, resolve_device
 from generation.types import EngineUnavailable, Mode, VideoRequest
 
@@ -83,6 +83,7 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
     ``REELSMITH_WAN21_T2V_MODEL``: the Wan 2.1 text-to-video folder (the same as an entry named
     wan2.1-t2v). ``REELSMITH_DEVICE``: auto, cuda, cuda:1, cpu, ...
     ``REELSMITH_MAX_LOADED_MODELS``: models a worker keeps loaded at once (default 2).
+    ``REELSMITH_MAX_STYLE_LORAS``: users' style LoRAs each loaded model keeps (default 4).
     """
     paths = {WAN21_T2V: environ.get(WAN21_T2V_ENV, "").strip()}
     queues: dict[str, str] = {}
@@ -92,12 +93,16 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
         if entry.options:
             model_options[name] = entry.options
     max_loaded = environ.get("REELSMITH_MAX_LOADED_MODELS", "").strip()
+    max_style_loras = environ.get("REELSMITH_MAX_STYLE_LORAS", "").strip()
     return EngineSettings(
         model_paths={name: path for name, path in paths.items() if path},
         device=environ.get("REELSMITH_DEVICE", "").strip() or "auto",
         queues=queues,
         max_loaded=int(max_loaded) if max_loaded else EngineSettings.max_loaded,
         options=model_options,
+        max_style_loras=(
+            int(max_style_loras) if max_style_loras else EngineSettings.max_style_loras
+        ),
     )
 
 
@@ -195,6 +200,36 @@ def check_engine_request(name: str, request: VideoRequest, settings: EngineSetti
             f"{info.max_frames} frames."
         )
     kind.check(name, request, settings)
+    if request.style_lora is not None:  # on a worker, the file itself, header only
+        check_style_lora(name, style_loras.read_layers(request.style_lora), settings)
+
+
+def takes_style_lora(name: str) -> bool:
+    """Whether engine ``name`` runs a diffusers transformer a LoRA can adapt."""
+    return name not in (EMBEDDED, camera.NAME)
+
+
+def check_style_lora(
+    name: str, layers: Mapping[str, list[int]], settings: EngineSettings, family: str = ""
+) -> str:
+    """Refuse a style LoRA of ``layers`` (for ``family``, when known) that engine ``name``
+    cannot run: an engine without a diffusers transformer, another family, other layers.
+    Returns the key of the family it fits ("wan2.1", ...).
+
+    Reads only the model folder's JSON files and safetensors headers, so the web process can
+    check an upload or a job. Raises ValueError with the reason.
+    """
+    if not takes_style_lora(name):
+        label = get_engine_info(name, settings).label
+        raise ValueError(
+            f"{label} takes no style LoRA; choose a diffusers model (Wan, LTX-Video, CogVideoX)."
+        )
+    try:
+        model = _folder(name, settings)
+    except families.UnknownModel as exc:
+        raise EngineUnavailable(f"The {name} engine cannot run here: {exc}") from exc
+    style_loras.check_fits(layers, model, family)
+    return model.family.key
 
 
 def _loaded_key_bytes(key: Hashable) -> int:
@@ -386,7 +421,9 @@ def _load_model(name: str, settings: EngineSettings) -> Engine:
 
     model = _folder(name, settings)
     device = resolve_device(settings.device)
-    engine = diffusers_video.load(model, device, settings.options.get(name, {}))
+    engine = diffusers_video.load(
+        model, device, settings.options.get(name, {}), settings.max_style_loras
+    )
     engine.name = name
     return engine
 

@@ -12,7 +12,7 @@ from generation.engines import EngineInfo
 from studio.engines import voice_list
 from studio.forms.avatars import voice_choices
 from studio.forms.uploads import ImageUploadField
-from studio.models import Asset, Job, Project
+from studio.models import Asset, Job, Project, StyleLora
 from studio.params import (
     ASPECTS,
     AVATAR_CAPTIONS,
@@ -21,8 +21,11 @@ from studio.params import (
     SIZES,
     SMOOTH_MOTION,
     UPSCALES,
+    STYLE_LORA_STRENGTH_DEFAULT,
+    STYLE_LORA_STRENGTHS,
     JobParams,
 )
+from studio.services.style_loras import style_lora_check
 
 
 class EngineSelect(forms.Select):
@@ -45,6 +48,13 @@ class EngineSelect(forms.Select):
             if not engine.available:
                 option["attrs"]["disabled"] = True
         return option
+
+
+class StyleLoraChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """The workspace's style LoRAs, each shown with the family it is for."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.family_label})"
 
 
 def _engine_label(engine: EngineInfo) -> str:
@@ -90,6 +100,23 @@ class JobForm(forms.Form):
         help_text="Fast: fewer steps with the model's few-step LoRA; a little less detail.",
     )
     image = ImageUploadField(required=False)
+    # The workspace's style LoRAs (its owners upload them); checked against the engine in clean.
+    style_lora = StyleLoraChoiceField(
+        queryset=StyleLora.objects.none(),
+        required=False,
+        label="Style LoRA",
+        empty_label="None",
+        error_messages={"invalid_choice": "No style LoRA of this workspace is that one."},
+    )
+    style_lora_strength = forms.FloatField(
+        min_value=STYLE_LORA_STRENGTHS[0],
+        max_value=STYLE_LORA_STRENGTHS[1],
+        initial=STYLE_LORA_STRENGTH_DEFAULT,
+        required=False,
+        label="Style strength",
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text="0 adds nothing, 1 is the look as trained, 2 doubles it.",
+    )
     motion = forms.ChoiceField(choices=MOTIONS, initial="auto", required=False)
     aspect = forms.ChoiceField(choices=[(a, a) for a in ASPECTS], initial="1:1")
     size = forms.ChoiceField(
@@ -143,7 +170,12 @@ class JobForm(forms.Form):
     captions = forms.ChoiceField(choices=AVATAR_CAPTIONS, initial="file", required=False)
 
     def __init__(
-        self, *args: Any, engines: list[EngineInfo], projects: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        engines: list[EngineInfo],
+        projects: Any = None,
+        style_loras: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         voices = voice_list()
@@ -168,6 +200,10 @@ class JobForm(forms.Form):
             project_field = self.fields["project"]
             assert isinstance(project_field, forms.ModelChoiceField)
             project_field.queryset = projects
+        if style_loras is not None:
+            lora_field = self.fields["style_lora"]
+            assert isinstance(lora_field, forms.ModelChoiceField)
+            lora_field.queryset = style_loras
 
     def clean_prompt(self) -> str:
         return _within_prompt_limit(self.cleaned_data["prompt"], what="prompt")
@@ -229,6 +265,14 @@ class JobForm(forms.Form):
                     },
                 ),
             )
+        lora = data.get("style_lora")
+        if lora is not None and name and "engine" not in self.errors:
+            try:
+                style_lora_check(lora=lora, engine=name)
+            except ValidationError as exc:
+                self.add_error("style_lora", exc)
+        if data.get("style_lora_strength") is None:
+            data["style_lora_strength"] = STYLE_LORA_STRENGTH_DEFAULT
         if mode == Job.Mode.IMAGE_TO_VIDEO and not data.get("image") and "image" not in self.errors:
             self.add_error(
                 "image", ValidationError("Image-to-video needs an image.", code="image_required")
@@ -296,6 +340,8 @@ class JobForm(forms.Form):
             captions=data.get("captions") or "file",
             interpolate=data["interpolate"],
             upscale=data["upscale"],
+            style_lora_id=data["style_lora"].pk if data.get("style_lora") else None,
+            style_lora_strength=data["style_lora_strength"],
         )
 
 

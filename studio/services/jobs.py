@@ -15,6 +15,7 @@ from studio.models import (
     Asset,
     Job,
     Project,
+    StyleLora,
     Template,
     Workspace,
 )
@@ -23,6 +24,7 @@ from studio.queueing import holding, send_on_commit
 from studio.services.avatars import avatar_job_submit
 from studio.services.errors import refused_as
 from studio.services.quotas import quota_check_job
+from studio.services.style_loras import style_lora_check
 from studio.worker.lease import mark_final
 
 
@@ -55,11 +57,19 @@ def job_submit(
     # The engine's own limits (frame counts, rates, presets), refused here, not on a worker.
     with refused_as("engine_limits"):
         check_engine_request(params.engine, params.request(), engine_settings())
+    if params.style_lora_id is not None:
+        lora = StyleLora.objects.filter(workspace=workspace, pk=params.style_lora_id).first()
+        if lora is None:  # another workspace's, or deleted meanwhile
+            raise ValidationError(
+                "No style LoRA of this workspace has that id.", code="lora_unknown"
+            )
+        style_lora_check(lora=lora, engine=params.engine)
     with transaction.atomic():
         if send:
             quota_check_job(workspace=workspace, queue=info.queue)
         job = Job(
             **params.job_fields(),
+            **params.style_fields(),
             workspace=workspace,
             project=project,
             created_by=user,

@@ -77,6 +77,7 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
         request.FILES or None,
         engines=engines,
         projects=projects,
+        style_loras=selectors.style_lora_list_for_workspace(workspace=workspace),
         initial=_initial_from(request, workspace),
     )
     submitting = request.method == "POST" and form.is_valid()
@@ -134,6 +135,8 @@ def _initial_from(request: AuthenticatedRequest, workspace: Any) -> dict[str, An
             if job.script and job.mode != Job.Mode.AVATAR
             else {}
         ),
+        "style_lora": job.style_lora_id,
+        "style_lora_strength": job.style_lora_strength,
     }
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
 import tempfile
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 from generation import (
     Cancelled,
@@ -116,7 +119,9 @@ def _make_video(
     footage: SharedFootage | None,
 ) -> VideoResult:
     """Generate the job's footage (or reuse shared footage) and draw its overlays."""
-    request = JobParams.of_job(job).request(image_path=_copy_image(job, workdir))
+    request = JobParams.of_job(job).request(
+        image_path=_copy_image(job, workdir), style_lora=_style_lora_copy(job)
+    )
     reporter = ProgressReporter(job=job, worker=worker, heartbeat=heartbeat)
     shared = shared_generation(job) or wait_for_shared_footage(job, reporter)
     if shared is not None:
@@ -255,6 +260,25 @@ def _copy_image(job: Job, workdir: Path) -> Path | None:
     with job.image.file.open("rb") as src, image_path.open("wb") as dst:
         shutil.copyfileobj(src, dst)
     return image_path
+
+
+def _style_lora_copy(job: Job) -> Path | None:
+    """The job's style LoRA (storage may be remote), kept on this worker's disk under its
+    content hash: the engine keeps adapters loaded by file, so the next job with the same
+    LoRA neither copies nor loads it again."""
+    lora = job.style_lora
+    if lora is None:
+        return None
+    folder = Path(settings.STYLE_LORA_CACHE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{lora.sha256}.safetensors"
+    if path.is_file() and path.stat().st_size == lora.size_bytes:
+        return path
+    partial = folder / f"{lora.sha256}.{os.getpid()}.part"  # two workers may copy at once
+    with lora.file.open("rb") as src, partial.open("wb") as dst:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+    partial.replace(path)
+    return path
 
 
 def _apply_overlays(
