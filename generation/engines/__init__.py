@@ -6,7 +6,7 @@ listed, checked and loaded, and for the settings (REELSMITH_MODELS, ...) that co
 
 from __future__ import annotations
 
-from generation.engines.base import Engine, EngineInfo, EngineSettings
+from generation.engines.base import Engine, EngineInfo, EngineSettings, Recommended
 from generation.engines.registry import (
     ModelEntry,
     check_engine_request,
@@ -17,6 +17,7 @@ from generation.engines.registry import (
     list_engines,
     load_engine,
     parse_models,
+    recommended_settings,
     settings_from_env,
 )
 
@@ -33,5 +34,7 @@ __all__ = [
     "list_engines",
     "load_engine",
     "parse_models",
+    "Recommended",
+    "recommended_settings",
     "settings_from_env",
 ]

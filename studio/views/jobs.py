@@ -96,6 +96,7 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
             "engines": engines,
             "sizes": SIZES,
             "limits": limits.for_page(),
+            "recommended": {e.name: e.recommended.for_page() for e in engines},
             "no_text_to_video": default_engine("text-to-video", settings) is None,
             "throttled": ratelimits.too_many("jobs", wait) if wait else "",
         },

@@ -27,6 +27,9 @@ WEIGHTS = Path(__file__).parent / "weights" / "embedded-v1.safetensors"
 # the engine honours whatever the request asks for.
 RECOMMENDED_STEPS = 10
 RECOMMENDED_GUIDANCE = 2.0
+# What the registry lists as this engine's recommended settings (base.Recommended's shape):
+# its native 16 frames, at 8 frames per second a two-second clip.
+RECOMMENDED = {"steps": RECOMMENDED_STEPS, "guidance": RECOMMENDED_GUIDANCE, "frames": 16, "fps": 8}
 # Every frame starts from the same noise when sampling (training shares 90% of it): background
 # flicker falls from 3.5 to 1.8 / 255 with every attribute still right (docs/embedded-model.md).
 NOISE_CORRELATION = 1.0
