@@ -179,6 +179,7 @@ def render_job_page(
             "job": job,
             "variants": variants,
             "state": selectors.job_state(job),
+            "prompt_reading": selectors.job_prompt_reading(job),
             "video": video,
             "throttled": throttled,
             **(_sharing_and_review(request, video, variants, comment_form) if video else {}),
