@@ -129,7 +129,7 @@ class EmbeddedEngine:
         # 4. Decode: native frames -> requested frame count and size.
         native = clips_to_uint8(clips)[0].numpy()  # (16, 32, 32, 3)
         frames = resample_time(native, request.num_frames)
-        return np.stack([upscale(f, request.width, request.height) for f in frames])
+        return crisp_upscale(frames, request.width, request.height)
 
 
 def _check_inputs(request: VideoRequest) -> None:
@@ -161,6 +161,49 @@ def resample_time(frames: np.ndarray, count: int) -> np.ndarray:
     w = (positions - lower)[:, None, None, None]
     mixed = frames[lower].astype(np.float32) * (1 - w) + frames[upper].astype(np.float32) * w
     return np.rint(mixed).astype(np.uint8)
+
+
+# The edge of the object at the output size, from 10% to 90% coverage: about 1.2 pixels, so
+# edges are crisp at any size yet still antialiased (no stair steps).
+EDGE_PIXELS = 1.5
+# Below this colour distance (0..441) between the object and the background there is no object
+# to draw crisply, and the clip is upscaled as it is.
+MIN_CONTRAST = 40.0
+
+
+def crisp_upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Frames (T, S, S, 3) -> (T, height, width, 3): one flat background and one object colour
+    drawn with a coverage whose edge is sharp at the output size.
+
+    The model's world is one flat-coloured object on a flat background, and its 32-pixel
+    frames say three things: the two colours and, per pixel, how much of the object covers it.
+    Upscaling the pixels blurs a 32-pixel edge over 16 output pixels and enlarges every speck
+    of leftover noise. Instead the coverage (a smooth function of position) is upsampled
+    bicubically and its 50% level is taken as the edge, rising over ``EDGE_PIXELS`` output
+    pixels; the colours are the clip's own, one per clip, so the background is flat and still.
+    A clip with no clear object (too little contrast) is upscaled as it is (``upscale``).
+    """
+    clip = frames.astype(np.float32)
+    border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
+    background = np.median(border.reshape(-1, 3), axis=0)  # (3,)
+    distance = np.linalg.norm(clip - background, axis=-1)  # (T, S, S)
+    far = float(np.percentile(distance, 99.5))
+    core = distance > 0.6 * far
+    if far < MIN_CONTRAST or not core.any():
+        return np.stack([upscale(f, width, height) for f in frames])
+    colour = clip[core].mean(axis=0)  # (3,)
+    direction = colour - background
+    alpha = np.clip(((clip - background) @ direction) / float(direction @ direction), 0.0, 1.0)
+    side = max(width, height)
+    steepness = max(1.0, side / frames.shape[1] / EDGE_PIXELS)  # native edge ~1 native pixel
+    left, top = (side - width) // 2, (side - height) // 2
+    out = np.empty((len(frames), height, width, 3), dtype=np.uint8)
+    for i, a in enumerate(alpha):
+        big = Image.fromarray(a).resize((side, side), Image.Resampling.BICUBIC)
+        cover = np.asarray(big)[top : top + height, left : left + width]  # (H, W)
+        cover = np.clip((cover - 0.5) * steepness + 0.5, 0.0, 1.0)[..., None]
+        out[i] = np.rint(background + cover * direction).astype(np.uint8)
+    return out
 
 
 def upscale(frame: np.ndarray, width: int, height: int) -> np.ndarray:
