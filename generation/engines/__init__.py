@@ -26,6 +26,7 @@ __all__ = [
     "EngineInfo",
     "EngineSettings",
     "ModelEntry",
+    "Recommended",
     "check_engine_request",
     "default_engine",
     "describe",
@@ -34,7 +35,6 @@ __all__ = [
     "list_engines",
     "load_engine",
     "parse_models",
-    "Recommended",
     "recommended_settings",
     "settings_from_env",
 ]

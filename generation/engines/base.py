@@ -68,7 +68,12 @@ class Recommended:
 
     def for_page(self) -> dict[str, int | float]:
         """A JSON-ready copy for the editor's script (``json_script``)."""
-        return {"steps": self.steps, "guidance": self.guidance, "frames": self.frames, "fps": self.fps}
+        return {
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "frames": self.frames,
+            "fps": self.fps,
+        }
 
 
 @dataclass(frozen=True)

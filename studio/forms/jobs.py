@@ -245,11 +245,7 @@ class JobApiForm(JobForm):
         engines = {e.name: e for e in kwargs["engines"]}
         if not data.get("engine"):
             data["engine"] = next(
-                (
-                    e.name
-                    for e in engines.values()
-                    if e.available and data.get("mode") in e.modes
-                ),
+                (e.name for e in engines.values() if e.available and data.get("mode") in e.modes),
                 "",
             )
         chosen = engines.get(str(data["engine"]))

@@ -9,7 +9,9 @@ from generation.engines.embedded.engine import crisp_upscale, upscale
 
 
 def _square_clip(background: str = "white") -> tuple[np.ndarray, data.ClipSpec]:
-    spec = data.sample_spec(np.random.default_rng(3), "red", "square", "right", background=background)
+    spec = data.sample_spec(
+        np.random.default_rng(3), "red", "square", "right", background=background
+    )
     spec = data.ClipSpec(**{**spec.__dict__, "size": "large"})
     return data.render_clip(spec), spec
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generation.prompts import analyse
+from generation.engines.embedded.vocabulary import understand
+from generation.prompts import analyse, heading, intensifiers, tokenize
 
 
 @pytest.mark.parametrize(
@@ -62,9 +63,6 @@ def test_it_gives_a_json_ready_dict():
 
 
 # Phrasings a person types, read by the shared helpers and by the embedded model's analysis -----
-
-from generation.engines.embedded.vocabulary import understand  # noqa: E402
-from generation.prompts import heading, intensifiers, tokenize  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -146,8 +144,8 @@ HELD_OUT = [
      ("square", "red", "white", None, "shrink"), ["a little"]),
     ("a little blue ball rolls to the right, gently", ("circle", "blue", None, "small", "right"),
      ["gently"]),
-    ("on black, a huge violet ball gets much bigger", ("circle", "purple", "black", "large", "grow"),
-     ["much"]),
+    ("on black, a huge violet ball gets much bigger",
+     ("circle", "purple", "black", "large", "grow"), ["much"]),
     ("the yellow box rises slightly from the floor", ("square", "yellow", None, None, "up"),
      ["slightly"]),
 ]  # fmt: skip

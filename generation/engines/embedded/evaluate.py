@@ -168,7 +168,9 @@ def crispness(frames: np.ndarray) -> Crispness:
     # pixels, which would cut the foot of the ramp), near the largest object only.
     direction = fg - bg
     raw = ((frames.astype(np.float32) - bg) @ direction) / max(float(direction @ direction), 1e-6)
-    near = ndimage.binary_dilation(alpha > 0.5, structure=np.ones((1, 3, 3), bool), iterations=margin)
+    near = ndimage.binary_dilation(
+        alpha > 0.5, structure=np.ones((1, 3, 3), bool), iterations=margin
+    )
     rise = edge_rise(np.where(near, np.clip(raw, 0.0, 1.0), 0.0))
     return Crispness(grain=grain, flicker=flicker, edge_rise=rise)
 
