@@ -71,3 +71,14 @@ def test_a_wide_frame_is_cropped_from_the_square_one() -> None:
     square = crisp_upscale(clip[:1], 448, 448)
     assert wide.shape == (1, 256, 448, 3)
     assert np.abs(wide[0].astype(int) - square[0, 96:352].astype(int)).max() <= 1
+
+
+def test_a_speck_of_leftover_noise_is_not_drawn_as_a_dot() -> None:
+    """A two-pixel blob far from the object is background at the output size."""
+    clip, spec = _square_clip("gray")
+    clip = clip.copy()
+    corner = 0 if spec.x > 16 else 30
+    clip[:, corner : corner + 2, 30] = data.OBJECT_RGB["red"]
+    frame = crisp_upscale(clip[:1], 256, 256)[0]
+    y = corner * 8 + 8
+    assert np.abs(frame[y, 30 * 8 + 4].astype(int) - data.BACKGROUND_RGB["gray"]).max() <= 2

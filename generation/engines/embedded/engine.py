@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
+from scipy import ndimage
 from safetensors.torch import load_file
 
 from generation.engines.embedded.model import DenoiserConfig, TinyVideoUNet, clips_to_uint8, sample
@@ -194,6 +195,7 @@ def crisp_upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     colour = clip[core].mean(axis=0)  # (3,)
     direction = colour - background
     alpha = np.clip(((clip - background) @ direction) / float(direction @ direction), 0.0, 1.0)
+    alpha = _without_specks(alpha)
     side = max(width, height)
     steepness = max(1.0, side / frames.shape[1] / EDGE_PIXELS)  # native edge ~1 native pixel
     left, top = (side - width) // 2, (side - height) // 2
@@ -204,6 +206,29 @@ def crisp_upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
         cover = np.clip((cover - 0.5) * steepness + 0.5, 0.0, 1.0)[..., None]
         out[i] = np.rint(background + cover * direction).astype(np.uint8)
     return out
+
+
+SPECK = 0.1  # a blob under this share of the frame's largest is leftover noise, not an object
+
+
+def _without_specks(alpha: np.ndarray) -> np.ndarray:
+    """Coverage (T, S, S) with blobs far smaller than the frame's largest removed.
+
+    The world has one object; a few pixels of leftover noise over half covered would otherwise
+    become sharp coloured dots at the output size.
+    """
+    structure = np.ones((3, 3), dtype=bool)
+    cleaned = alpha.copy()
+    for i, frame in enumerate(alpha):
+        labels, count = ndimage.label(frame > 0.3, structure=structure)
+        if count < 2:
+            continue
+        sizes = np.bincount(labels.ravel())[1:]
+        small = np.isin(labels, 1 + np.flatnonzero(sizes < SPECK * sizes.max()))
+        kept = ndimage.binary_dilation((labels > 0) & ~small, structure=structure)
+        specks = ndimage.binary_dilation(small, structure=structure) & ~kept  # with their rims
+        cleaned[i] = np.where(specks, 0.0, frame)
+    return cleaned
 
 
 def upscale(frame: np.ndarray, width: int, height: int) -> np.ndarray:
