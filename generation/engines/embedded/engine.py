@@ -2,8 +2,9 @@
 
 Weights ship in the repository (``weights/embedded-v1.safetensors`` + its ``.json`` config)
 and load once per process. The model's native clip is 16 frames of 32x32; the engine
-resamples in time to the requested frame count and upscales each frame (Lanczos, cropped
-to cover the requested aspect ratio) to the requested size.
+resamples in time to the requested frame count and decodes each frame to the requested size
+(``crisp_upscale``: the clip's two colours and the object's coverage, sharp at the output size,
+cropped to cover the requested aspect ratio).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
-from scipy import ndimage
 from safetensors.torch import load_file
+from scipy import ndimage
 
 from generation.engines.embedded.model import DenoiserConfig, TinyVideoUNet, clips_to_uint8, sample
 from generation.engines.embedded.vocabulary import attribute_indices, understand
