@@ -178,3 +178,17 @@ def test_the_gallerys_engine_filter_lists_each_engine_once_in_one_small_query(
         engines = selectors.engines_used_in_workspace(workspace=workspace)
     assert engines == ["camera-motion", "embedded"]
     assert "DISTINCT" in queries.captured_queries[0]["sql"]
+
+
+def test_the_editor_starts_at_the_default_engines_recommended_settings(member_client, workspace):
+    """A user who changes nothing gets the embedded model's 10 steps and guidance 2, and the
+    page carries every engine's recommended settings for its script."""
+    import json
+
+    from generation.engines.embedded import RECOMMENDED
+
+    html = member_client.get(reverse("job_new", args=[workspace.pk])).content.decode()
+    assert 'name="steps" value="10"' in html and 'name="guidance" value="2.0"' in html
+    start = html.index('<script id="recommended" type="application/json">')
+    data = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    assert json.loads(data)["embedded"] == RECOMMENDED
