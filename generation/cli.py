@@ -8,6 +8,7 @@ run with one line on stderr and a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -29,6 +30,7 @@ from generation.engines import (
     families,
     list_engines,
     options,
+    recommended_settings,
     settings_from_env,
 )
 from generation.engines.registry import WAN21_T2V
@@ -74,12 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
             "is read from its model_index.json",
         )
         command.add_argument("--seed", type=int, help="random seed; default: a random one, printed")
-        command.add_argument("--steps", type=int, help="denoising steps")
+        command.add_argument(
+            "--steps", type=int, help="denoising steps; default: the engine's recommended"
+        )
         command.add_argument("--frames", type=int, help="number of frames")
         command.add_argument("--fps", type=int, help="frames per second")
         command.add_argument("--width", type=int, help="width in pixels")
         command.add_argument("--height", type=int, help="height in pixels")
-        command.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+        command.add_argument(
+            "--guidance",
+            type=float,
+            help="classifier-free guidance scale; default: the engine's recommended",
+        )
         command.add_argument("--negative-prompt", default="", help="what the video should avoid")
         command.add_argument(
             "--preset",
@@ -205,8 +213,12 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
             raise ValueError("--model-option applies to a folder given with --model.")
         chosen = {**settings.options, engine: options.parse_options(args.model_option)}
         settings = dataclasses.replace(settings, options=chosen)
+    engine = engine or default_engine(mode, settings)
+    # What the user leaves out is what the engine recommends (an unknown engine is refused by
+    # the pipeline, naming the engines); a model folder's own frame count and size win.
+    with contextlib.suppress(ValueError):
+        defaults = {**recommended_settings(engine or "", settings).request_values(), **defaults}
     if args.preset != "quality":
-        engine = engine or default_engine(mode, settings)
         chosen_options = settings.options.get(engine or "", {})
         defaults.update(options.preset_defaults(chosen_options, args.preset))
     _use_torch_threads(settings)

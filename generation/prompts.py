@@ -8,6 +8,7 @@ engine can use, chiefly the camera move that the camera-motion engine obeys.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 CAMERA_MOTIONS = ("zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up", "pan-down", "parallax")
@@ -39,6 +40,116 @@ _CAMERA_PHRASES: tuple[tuple[str, str], ...] = (
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+# Where a thing travels, said with places: "from left to right", "from the top to the bottom",
+# "left to right", "toward the top", "enters from the left". Each place is a direction of travel.
+PLACES = {
+    "left": "left",
+    "right": "right",
+    "top": "up",
+    "bottom": "down",
+    "ceiling": "up",
+    "sky": "up",
+    "floor": "down",
+    "ground": "down",
+}
+OPPOSITE = {"left": "right", "right": "left", "up": "down", "down": "up"}
+_TOWARD = _words("to toward towards into till until onto")
+# Words between a preposition and its place, or after the place: "from the far left edge".
+_PLACE_FILLER = _words("the a far very side edge corner end of screen frame picture its")
+# How fast or how much, which a prompt may say and an engine may have no control for:
+# "slowly", "fast", "a bit", "a little bigger", "gets much bigger".
+SPEED_WORDS = _words(
+    "slowly slow gently gradually steadily leisurely lazily softly smoothly fast quickly quick "
+    "rapidly swiftly speedily briskly suddenly"
+)
+AMOUNT_WORDS = _words("slightly somewhat much lot bit barely hardly really extremely")
+_AMOUNT_PHRASES = (
+    ("a", "little", "bit"),
+    ("a", "tiny", "bit"),
+    ("little", "by", "little"),
+    ("bit", "by", "bit"),
+    ("a", "bit"),
+    ("a", "lot"),
+)
+
+
+def heading(words: Sequence[str]) -> tuple[str | None, tuple[int, ...]]:
+    """The direction of travel that places in ``words`` say, and the positions that say it.
+
+    ``words`` are lower-cased words in order (each caller's own tokens). "from X to Y" and
+    "X to Y" head for Y; "from X" alone heads away from X; "toward Y" heads for Y. The
+    direction is one of left, right, up, down (None when no place phrase names one).
+    """
+    for i, word in enumerate(words):
+        if word == "from" or (word in PLACES and _next_word(words, i + 1, {"to"})):
+            start, origin = (i, _place_after(words, i + 1)) if word == "from" else (i, (i, word))
+            if origin is None:
+                continue
+            j = origin[0] + 1
+            while j < len(words) and words[j] in _PLACE_FILLER:
+                j += 1
+            if j < len(words) and words[j] in _TOWARD:
+                destination = _place_after(words, j + 1)
+                if destination is not None and PLACES[destination[1]] != PLACES[origin[1]]:
+                    return PLACES[destination[1]], _with_tail(words, start, destination[0])
+            if word == "from":  # "comes in from the left": away from where it starts
+                return OPPOSITE[PLACES[origin[1]]], _with_tail(words, start, origin[0])
+        elif word in _TOWARD:
+            destination = _place_after(words, i + 1)
+            if destination is not None:
+                return PLACES[destination[1]], _with_tail(words, i, destination[0])
+    return None, ()
+
+
+_PLACE_TAIL = _words("side sides edge edges corner end")
+
+
+def _with_tail(words: Sequence[str], start: int, end: int) -> tuple[int, ...]:
+    """Positions start..end, and the "side" or "edge" after the place ("the right edge")."""
+    while end + 1 < len(words) and words[end + 1] in _PLACE_TAIL:
+        end += 1
+    return tuple(range(start, end + 1))
+
+
+def _next_word(words: Sequence[str], i: int, wanted: set[str]) -> bool:
+    while i < len(words) and words[i] in _PLACE_FILLER:
+        i += 1
+    return i < len(words) and words[i] in wanted
+
+
+def _place_after(words: Sequence[str], i: int) -> tuple[int, str] | None:
+    """The first place word at or after ``i`` past fillers ("the far left"), with its index."""
+    while i < len(words) and words[i] in _PLACE_FILLER:
+        i += 1
+    return (i, words[i]) if i < len(words) and words[i] in PLACES else None
+
+
+def intensifiers(words: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
+    """How fast or how much the words say ("slowly", "a bit"), each with its positions.
+
+    "a little" counts only before a comparative or an "-ly" word ("a little bigger"); before a
+    noun it is a size ("a little ball").
+    """
+    words = list(words)
+    found: list[tuple[str, tuple[int, ...]]] = []
+    used: set[int] = set()
+    for i in range(len(words)):
+        for phrase in _AMOUNT_PHRASES:
+            span = tuple(range(i, i + len(phrase)))
+            if tuple(words[i : i + len(phrase)]) == phrase and not used & set(span):
+                found.append((" ".join(phrase), span))
+                used |= set(span)
+        if words[i : i + 2] == ["a", "little"] and not used & {i, i + 1}:
+            after = words[i + 2] if i + 2 < len(words) else ""
+            if after.endswith(("er", "ly")) or after in SPEED_WORDS or not after:
+                found.append(("a little", (i, i + 1)))
+                used |= {i, i + 1}
+        if i not in used and (words[i] in SPEED_WORDS or words[i] in AMOUNT_WORDS):
+            found.append((words[i], (i,)))
+            used.add(i)
+    return sorted(found, key=lambda item: item[1])
 
 
 STYLE_WORDS = _words(
@@ -74,10 +185,23 @@ def tokenize(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+_PANS = re.compile(rf"^(?:{_SIDEWAYS}|{_UPDOWN})$")
+
+
 def camera_motion(text: str) -> str | None:
-    """The first camera move the text names, in the order of _CAMERA_PHRASES; None if none."""
-    lowered = " ".join(tokenize(text))
+    """The first camera move the text names, in the order of _CAMERA_PHRASES; None if none.
+
+    A pan said with places ("pans from left to right", "tilts toward the top") heads where
+    they say.
+    """
+    words = tokenize(text)
+    lowered = " ".join(words)
     earliest: tuple[int, int, str] | None = None  # (position in text, rule index, motion)
+    direction, said = heading(words)
+    pans = [k for k in range(said[0] if said else 0) if _PANS.match(words[k])]
+    if direction is not None and pans:
+        start = len(" ".join(words[: pans[-1]])) + (1 if pans[-1] else 0)  # in ``lowered``
+        earliest = (start, -1, f"pan-{direction}")
     for index, (motion, pattern) in enumerate(_CAMERA_PHRASES):
         match = re.search(rf"\b(?:{pattern})\b", lowered)
         if match and (earliest is None or (match.start(), index) < earliest[:2]):

@@ -668,6 +668,25 @@ def file_url(name: str) -> str:
     return reverse("file", kwargs={"name": name})
 
 
+def job_prompt_reading(job: Job) -> list[tuple[str, str]]:
+    """What the engine understood the prompt as, to show on the job page: (what, words) rows,
+    ending with the words it understood but cannot use and the words it did not understand."""
+    analysis = (job.details or {}).get("prompt_analysis")
+    if not isinstance(analysis, dict):
+        return []
+    rows = []
+    for key, value in analysis.items():
+        if key in ("tokens", "not_used", "unknown_words") or not value:
+            continue
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        rows.append((key.replace("_", " "), text))
+    if analysis.get("not_used"):
+        rows.append(("not used", ", ".join(map(str, analysis["not_used"]))))
+    if analysis.get("unknown_words"):
+        rows.append(("not understood", ", ".join(map(str, analysis["unknown_words"]))))
+    return rows
+
+
 def job_state(job: Job) -> dict[str, Any]:
     """The public state of a job, as the page and the WebSocket snapshot show it."""
     return job_states([job])[0]

@@ -6,7 +6,7 @@ listed, checked and loaded, and for the settings (REELSMITH_MODELS, ...) that co
 
 from __future__ import annotations
 
-from generation.engines.base import Engine, EngineInfo, EngineSettings
+from generation.engines.base import Engine, EngineInfo, EngineSettings, Recommended
 from generation.engines.registry import (
     ModelEntry,
     check_engine_request,
@@ -18,6 +18,7 @@ from generation.engines.registry import (
     list_engines,
     load_engine,
     parse_models,
+    recommended_settings,
     settings_from_env,
     takes_style_lora,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "EngineInfo",
     "EngineSettings",
     "ModelEntry",
+    "Recommended",
     "check_engine_request",
     "check_style_lora",
     "default_engine",
@@ -36,6 +38,7 @@ __all__ = [
     "list_engines",
     "load_engine",
     "parse_models",
+    "recommended_settings",
     "settings_from_env",
     "takes_style_lora",
 ]

@@ -19,6 +19,64 @@ PREVIEW_SIDE = 256  # longest side of a progress preview, in pixels
 
 
 @dataclass(frozen=True)
+class Recommended:
+    """The settings an engine makes its best videos at, and so every caller's defaults.
+
+    The editor fills its fields with them (and switches them with the engine), the command line
+    and the API use them for what a request leaves out, and a template that names no engine runs
+    at its engine's steps and guidance. An engine states them once: the embedded model in its
+    module, a diffusers family as a plain ``recommended`` dict on its ``Family``
+    (``{"steps": 30, "guidance": 5.0, "frames": 81, "fps": 16}``, any key may be left out).
+    The defaults are ``VideoRequest``'s own.
+    """
+
+    steps: int = VideoRequest.steps  # denoising steps
+    guidance: float = VideoRequest.guidance  # classifier-free guidance scale
+    frames: int = VideoRequest.num_frames  # frames per clip
+    fps: int = VideoRequest.fps  # frames per second
+
+    @classmethod
+    def from_dict(
+        cls, values: Mapping[str, int | float] | None, fallback: Recommended | None = None
+    ) -> Recommended:
+        """The settings a plain dict states, the rest from ``fallback`` (or the defaults).
+
+        Raises ValueError naming a key that is not one of steps, guidance, frames and fps.
+        """
+        base = fallback or cls()
+        given = dict(values or {})
+        unknown = sorted(set(given) - {"steps", "guidance", "frames", "fps"})
+        if unknown:
+            raise ValueError(
+                f"Recommended settings take steps, guidance, frames and fps, not {unknown}."
+            )
+        return cls(
+            steps=int(given.get("steps", base.steps)),
+            guidance=float(given.get("guidance", base.guidance)),
+            frames=int(given.get("frames", base.frames)),
+            fps=int(given.get("fps", base.fps)),
+        )
+
+    def request_values(self) -> dict[str, int | float]:
+        """The same settings under ``VideoRequest``'s field names."""
+        return {
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "num_frames": self.frames,
+            "fps": self.fps,
+        }
+
+    def for_page(self) -> dict[str, int | float]:
+        """A JSON-ready copy for the editor's script (``json_script``)."""
+        return {
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "frames": self.frames,
+            "fps": self.fps,
+        }
+
+
+@dataclass(frozen=True)
 class EngineInfo:
     """One engine as the editor lists it: what it makes, where it runs, whether it can run here."""
 
@@ -32,6 +90,7 @@ class EngineInfo:
     fast_steps: int | None = None  # the Fast preset's steps and guidance, for the editor to
     fast_guidance: float | None = None  # fill in when Fast is picked (None: no Fast preset)
     max_frames: int = limits.MAX_FRAMES  # the longest clip it makes; the editor offers no more
+    recommended: Recommended = field(default_factory=Recommended)  # its best settings: defaults
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generation.engines.base import Recommended
 from generation.types import Mode, VideoRequest
 
 T2V: Mode = "text-to-video"
@@ -184,6 +185,15 @@ def defaults(model: ModelFolder) -> dict[str, int]:
     if model.fixed_size:
         values["width"], values["height"] = model.fixed_size
     return values
+
+
+def recommended(model: ModelFolder) -> Recommended:
+    """The settings the model makes its best videos at: its family's ``recommended`` dict
+    where the family states one, else its trained rate and about five seconds (``defaults``)
+    at ``VideoRequest``'s steps and guidance."""
+    values = defaults(model)
+    fallback = Recommended(frames=values["num_frames"], fps=values["fps"])
+    return Recommended.from_dict(getattr(model.family, "recommended", None), fallback)
 
 
 def valid_frame_counts(model: ModelFolder) -> list[int]:

@@ -21,7 +21,13 @@ from types import ModuleType
 
 from generation import limits
 from generation.engines import camera, families, memory, options, style_loras
-from generation.engines.base import Engine, EngineInfo, EngineSettings, resolve_device
+from generation.engines.base import (
+    Engine,
+    EngineInfo,
+    EngineSettings,
+    Recommended,
+    resolve_device,
+)
 from generation.types import EngineUnavailable, Mode, VideoRequest
 
 EMBEDDED = "embedded"
@@ -159,6 +165,11 @@ def get_engine_info(name: str, settings: EngineSettings) -> EngineInfo:
             return info
     known = ", ".join(info.name for info in engines)
     raise ValueError(f"Unknown engine {name!r}; the engines are: {known}.")
+
+
+def recommended_settings(name: str, settings: EngineSettings) -> Recommended:
+    """The settings engine ``name`` makes its best videos at (ValueError for an unknown name)."""
+    return get_engine_info(name, settings).recommended
 
 
 def default_engine(mode: Mode, settings: EngineSettings) -> str | None:
@@ -324,6 +335,7 @@ def _embedded_info(name: str, settings: EngineSettings) -> EngineInfo:
         available=bool(available),
         reason="" if available else (reason or _EMBEDDED_MISSING),
         max_frames=getattr(module, "MAX_FRAMES", limits.MAX_FRAMES),
+        recommended=Recommended.from_dict(getattr(module, "RECOMMENDED", None)),
     )
 
 
@@ -384,6 +396,7 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
         fast_steps=int(fast["steps"]) if "fast" in offered else None,
         fast_guidance=float(fast["guidance"]) if "fast" in offered else None,
         max_frames=model.max_frames,
+        recommended=families.recommended(model),
     )
 
 
@@ -429,9 +442,19 @@ def _load_model(name: str, settings: EngineSettings) -> Engine:
 
 
 def _wan21_t2v_info(name: str, settings: EngineSettings) -> EngineInfo:
-    """Its folder's entry under its own label; text-to-video even before it is configured."""
+    """Its folder's entry under its own label; text-to-video even before it is configured.
+
+    Its requests keep ``VideoRequest``'s own defaults, as they always did, unless its family
+    states recommended settings.
+    """
     info = _model_info(name, settings)
-    return dataclasses.replace(info, label=_WAN21_T2V_LABEL, modes=info.modes or ("text-to-video",))
+    stated = getattr(families.WAN21, "recommended", None)
+    return dataclasses.replace(
+        info,
+        label=_WAN21_T2V_LABEL,
+        modes=info.modes or ("text-to-video",),
+        recommended=Recommended.from_dict(stated),
+    )
 
 
 def _load_wan21_t2v(name: str, settings: EngineSettings) -> Engine:

@@ -3,6 +3,8 @@
 const form = document.querySelector("form.editor");
 const sizes = JSON.parse(document.getElementById("sizes").textContent);
 const limits = JSON.parse(document.getElementById("limits").textContent);
+// Each engine's recommended steps, guidance, frames and fps, by engine name.
+const recommended = JSON.parse(document.getElementById("recommended").textContent);
 const $ = (name) => form.elements.namedItem(name);
 
 function mode() { return form.querySelector("input[name=mode]:checked")?.value || "text-to-video"; }
@@ -25,9 +27,31 @@ function syncMode() {
   syncPresets();
 }
 
+// Switching the engine switches the settings to the ones it recommends, except those the user
+// changed from what the previous engine recommended.
+const recommendedFields = { steps: "steps", guidance: "guidance", num_frames: "frames", fps: "fps" };
+let shownEngine = null;
+
+function syncRecommended() {
+  const engine = $("engine").value;
+  const before = recommended[shownEngine], after = recommended[engine];
+  if (before && after && engine !== shownEngine) {
+    for (const [field, key] of Object.entries(recommendedFields)) {
+      // While Fast is picked the Quality values wait in qualityValues; they switch there.
+      const held = qualityValues && field in qualityValues;
+      const value = held ? qualityValues[field] : $(field).value;
+      if (Number(value) !== before[key]) continue;
+      if (held) qualityValues[field] = String(after[key]);
+      else $(field).value = after[key];
+    }
+  }
+  shownEngine = engine;
+}
+
 // Offer only the presets the chosen engine has (Fast needs the model's few-step LoRA); with
 // Quality alone there is nothing to choose, so the choice is hidden.
 function syncPresets() {
+  syncRecommended();
   const chosen = $("engine").selectedOptions[0];
   // The engine's own longest clip (the embedded model's is shorter than the longest any makes).
   $("num_frames").max = chosen?.dataset.maxFrames || limits.frames;

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generation import limits
+from generation.engines import Recommended
 from studio import selectors, services
 from studio.api.access import api_member
 from studio.api.idempotency import idempotent
@@ -51,10 +52,9 @@ class EngineListView(APIView):
                     "seed": limits.MAX_SEED,
                     "variants": limits.MAX_VARIANTS,
                 },
-                "defaults": {
-                    ("frames" if name == "num_frames" else name): value
-                    for name, value in JobApiForm.DEFAULTS.items()
-                },
+                # An engine's own recommended settings come first (engines[].recommended);
+                # these are what a job gets on an engine that states none.
+                "defaults": {**JobApiForm.DEFAULTS, **Recommended().for_page()},
                 "sizes": {
                     aspect: {size: list(wh) for size, wh in by_size.items()}
                     for aspect, by_size in SIZES.items()

@@ -171,6 +171,13 @@ class AssetSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "content_type", "width", "height", "size_bytes", "created_at"]
 
 
+class RecommendedSerializer(serializers.Serializer):
+    steps = serializers.IntegerField()
+    guidance = serializers.FloatField()
+    frames = serializers.IntegerField()
+    fps = serializers.IntegerField()
+
+
 class EngineSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
@@ -182,6 +189,9 @@ class EngineSerializer(serializers.Serializer):
     max_frames = serializers.IntegerField()
     fast_steps = serializers.IntegerField(allow_null=True)
     fast_guidance = serializers.FloatField(allow_null=True)
+    recommended = RecommendedSerializer(
+        help_text="The settings it makes its best videos at: what a job left blank gets."
+    )
 
 
 class EnginesSerializer(serializers.Serializer):
@@ -190,7 +200,8 @@ class EnginesSerializer(serializers.Serializer):
     presets = serializers.ListField(child=serializers.CharField())
     limits = serializers.DictField(child=serializers.FloatField())
     defaults = serializers.DictField(
-        child=serializers.FloatField(), help_text="What a job left without a value gets."
+        child=serializers.FloatField(),
+        help_text="What a job left without a value gets on an engine that recommends nothing.",
     )
     sizes = serializers.DictField(
         child=serializers.DictField(child=serializers.ListField(child=serializers.IntegerField())),

@@ -190,6 +190,11 @@ class JobForm(forms.Form):
         engine_field.choices = [(e.name, _engine_label(e)) for e in engines]  # also the widget's
         default = next((e.name for e in engines if e.available), "")
         engine_field.initial = default
+        # A user who changes nothing gets the settings the default engine makes its best
+        # videos at; the page switches them with the engine (editor.js, "recommended").
+        if default:
+            for name, value in self.engines[default].recommended.request_values().items():
+                self.fields[name].initial = value
         # Shown: the presets some engine here offers (the page narrows them to the chosen
         # engine's). Accepted: any preset, so clean() can say why an engine refuses one.
         offered = {"quality"} | {p for e in engines if e.available for p in e.presets}
@@ -364,19 +369,21 @@ class JobApiForm(JobForm):
         error_messages={"invalid_choice": "No uploaded image of this workspace has that id."},
     )
 
-    # What the command line makes when a value is left out (generation.VideoRequest's defaults).
-    DEFAULTS = {
-        name: getattr(VideoRequest, name)
-        for name in ("width", "height", "num_frames", "fps", "steps", "guidance")
-    }
+    # What the command line makes when a value is left out: VideoRequest's size, and the
+    # chosen engine's recommended steps, guidance, frames and frame rate.
+    DEFAULTS = {name: getattr(VideoRequest, name) for name in ("width", "height")}
 
     def __init__(self, data: Any, *args: Any, assets: Any, **kwargs: Any) -> None:
-        data = {**self.DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
+        data = {k: v for k, v in data.items() if v is not None}
+        engines = {e.name: e for e in kwargs["engines"]}
         if not data.get("engine"):
-            engines = kwargs["engines"]
             data["engine"] = next(
-                (e.name for e in engines if e.available and data.get("mode") in e.modes), ""
+                (e.name for e in engines.values() if e.available and data.get("mode") in e.modes),
+                "",
             )
+        chosen = engines.get(str(data["engine"]))
+        recommended = chosen.recommended.request_values() if chosen else {}
+        data = {**self.DEFAULTS, **recommended, **data}
         super().__init__(data, *args, **kwargs)
         asset_field = self.fields["asset"]
         assert isinstance(asset_field, forms.ModelChoiceField)

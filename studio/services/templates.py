@@ -14,7 +14,7 @@ from django.core.files import File
 from django.db import transaction
 
 from generation import VideoResult, limits, overlays, render
-from generation.engines import default_engine
+from generation.engines import default_engine, recommended_settings
 from studio import placeholders
 from studio.engines import engine_presets, engine_settings
 from studio.models import (
@@ -184,6 +184,12 @@ def template_params(
             f"No {template.get_mode_display().lower()} engine is installed on this server.",
             code="engine_unavailable",
         )
+    steps, guidance = template.steps, template.guidance
+    if not template.engine:
+        # A recipe for whichever engine is the mode's default cannot know that engine's best
+        # settings, so it runs at the ones the engine recommends.
+        recommended = recommended_settings(engine, engine_settings())
+        steps, guidance = recommended.steps, recommended.guidance
     params = JobParams(
         mode=template.mode,
         engine=engine,
@@ -193,8 +199,8 @@ def template_params(
         height=template.height,
         num_frames=template.num_frames,
         fps=template.fps,
-        steps=template.steps,
-        guidance=template.guidance,
+        steps=steps,
+        guidance=guidance,
         seed=template.seed if seed is None else seed,
         motion=template.motion,
         preset=template.preset,

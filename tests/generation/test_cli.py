@@ -227,3 +227,24 @@ def test_a_voiceover_run_speaks_over_the_clip_and_writes_captions_beside_it(tmp_
         "farm.srt",
         "farm.vtt",
     ]
+def test_a_run_without_settings_uses_the_engines_recommended_ones(capsys, tmp_path):
+    """No --steps, --guidance, --frames or --fps: the embedded model's 10 steps, 16 frames at
+    8 fps; a value given still wins."""
+    from generation.engines.embedded import RECOMMENDED
+
+    base = ("text-to-video", "--prompt", "a red ball moves right", "--seed", "1")
+    size = ("--width", "64", "--height", "64")
+    status, out, err = run_main(capsys, *base, *size, "--output", str(tmp_path / "a.mp4"))
+    assert status == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["engine"] == "embedded"
+    assert (summary["steps"], summary["frames"], summary["fps"]) == (
+        RECOMMENDED["steps"],
+        RECOMMENDED["frames"],
+        RECOMMENDED["fps"],
+    )
+    status, out, err = run_main(
+        capsys, *base, *size, "--steps", "3", "--output", str(tmp_path / "b.mp4")
+    )
+    assert status == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["steps"] == 3

@@ -18,6 +18,7 @@ def test_it_reads_every_attribute_of_a_plain_prompt() -> None:
         "size": "small",
         "motion": "right",
         "unknown_words": [],
+        "not_used": [],
     }
 
 
@@ -54,7 +55,8 @@ def test_it_handles_synonyms_plurals_case_and_word_order(
 def test_it_reports_words_it_did_not_understand() -> None:
     """Words outside the vocabulary are listed so the page can show them."""
     u = understand("a dog slowly eating a red pizza")
-    assert u["unknown_words"] == ["dog", "slowly", "eating", "pizza"]
+    assert u["unknown_words"] == ["dog", "eating", "pizza"]
+    assert u["not_used"] == ["slowly"]
     assert u["colour"] == "red"
     assert u["shape"] is None
 

@@ -114,3 +114,44 @@ def test_settings_come_from_the_environment():
     assert settings.model_paths == {"wan2.1-t2v": "/models/wan"}
     assert settings.device == "cuda:1"
     assert settings_from_env({"REELSMITH_WAN21_T2V_MODEL": " "}) == EngineSettings()
+
+
+def test_each_engine_states_its_recommended_settings():
+    """The embedded model recommends what its module says; camera motion the request's own."""
+    from generation.engines import Recommended
+    from generation.engines.embedded import RECOMMENDED
+
+    engines = {info.name: info for info in list_engines(EngineSettings())}
+    assert engines["embedded"].recommended == Recommended.from_dict(RECOMMENDED)
+    assert (engines["embedded"].recommended.steps, engines["embedded"].recommended.guidance) == (
+        10,
+        2.0,
+    )
+    assert engines["camera-motion"].recommended == Recommended()
+
+
+def test_a_family_that_states_recommended_settings_is_read(tmp_path: Path):
+    """A Family's plain ``recommended`` dict wins; what it leaves out comes from the folder."""
+    import dataclasses
+
+    from generation.engines import families
+    from generation.testing import build_tiny_wan
+
+    @dataclasses.dataclass(frozen=True)
+    class Stated(families.Family):
+        recommended: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    model = families.detect(build_tiny_wan(tmp_path / "wan"))
+    plain = families.recommended(model)
+    assert (plain.steps, plain.guidance, plain.fps) == (20, 5.0, model.fps)
+    stated = Stated(**dataclasses.asdict(families.WAN21), recommended={"steps": 40, "guidance": 4})
+    read = families.recommended(dataclasses.replace(model, family=stated))
+    assert (read.steps, read.guidance, read.frames, read.fps) == (40, 4.0, plain.frames, plain.fps)
+
+
+def test_recommended_settings_refuse_a_key_they_do_not_know():
+    """Only steps, guidance, frames and fps can be stated; a typo is named."""
+    from generation.engines import Recommended
+
+    with pytest.raises(ValueError, match="stpes"):
+        Recommended.from_dict({"stpes": 10})

@@ -101,3 +101,18 @@ def test_an_unexpected_failure_shows_a_plain_reason_and_logs_the_exception(
         assert "The engine failed unexpectedly" in shown
         assert "RuntimeError" not in shown and "0x7f3a" not in shown
     assert "0x7f3a" in caplog.text and "Traceback" in caplog.text
+
+
+def test_the_page_names_what_the_prompt_asked_that_the_model_cannot_use(member_client, job):
+    """The embedded model's reading is shown: its attributes, then the words it understood
+    but cannot use ("slowly") and the words it did not understand ("pizza")."""
+    from generation.engines.embedded.vocabulary import understand
+
+    reading = dict(understand("a red ball slowly moves from left to right with a pizza"))
+    Job.objects.filter(pk=job.pk).update(details={"prompt_analysis": reading})
+    html = _page(member_client, job)
+    assert "What the prompt was understood as" in html
+    for row in ("<dt>shape</dt><dd>circle</dd>", "<dt>motion</dt><dd>right</dd>"):
+        assert row in html, row
+    assert "<dt>not used</dt><dd>slowly</dd>" in html
+    assert "<dt>not understood</dt><dd>pizza</dd>" in html

@@ -415,3 +415,26 @@ def test_too_many_variants_are_refused(member_client, workspace, own_template, n
         },
     )
     assert response.status_code == 400 and not Job.objects.exists()
+
+
+def test_a_template_naming_no_engine_runs_at_its_engines_recommended_settings():
+    """A built-in text-to-video recipe takes the default engine's steps and guidance (the
+    embedded model's 10 and 2), not the 20 and 5 every recipe was stored with."""
+    from generation.engines.embedded import RECOMMENDED
+
+    template = _builtin("Vertical social ad")
+    assert template.engine == "" and (template.steps, template.guidance) == (20, 5.0)
+    params, _ = services.templates.template_params(
+        template=template, values={"product": "a red ball", "cta": "Buy now"}
+    )
+    assert params.engine == "embedded"
+    assert (params.steps, params.guidance) == (RECOMMENDED["steps"], RECOMMENDED["guidance"])
+    assert (params.num_frames, params.fps) == (template.num_frames, template.fps)
+
+
+def test_a_template_naming_its_engine_keeps_its_own_settings(own_template):
+    """A recipe made for one engine runs at the steps and guidance it was saved with."""
+    params, _ = services.templates.template_params(
+        template=own_template, values={"first_name": "Ana"}
+    )
+    assert (params.steps, params.guidance) == (1, 0.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from generation.engines.embedded.engine import (
     MAX_FRAMES,
+    RECOMMENDED,
     RECOMMENDED_GUIDANCE,
     RECOMMENDED_STEPS,
     WEIGHTS,
@@ -20,6 +21,7 @@ from generation.engines.embedded.engine import (
 
 __all__ = [
     "MAX_FRAMES",
+    "RECOMMENDED",
     "RECOMMENDED_GUIDANCE",
     "RECOMMENDED_STEPS",
     "WEIGHTS",

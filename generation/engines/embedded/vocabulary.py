@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
+from generation.prompts import heading, intensifiers
+
 SHAPES = ("circle", "square", "triangle", "star")
 COLOURS = ("red", "green", "blue", "yellow", "purple", "orange", "white")
 BACKGROUNDS = ("black", "gray", "white", "blue", "green", "red")
@@ -170,6 +172,9 @@ TRAVEL_VERBS = {
     "sail",
     "creep",
     "dash",
+    "enter",
+    "come",
+    "pass",
 }
 BACKGROUND_NOUNS = {"background", "backdrop", "bg", "canvas", "screen", "field", "scene", "wall"}
 BACKGROUND_PREPOSITIONS = {"on", "against", "over", "across", "before", "onto", "upon"}
@@ -268,7 +273,10 @@ class Understanding(TypedDict):
     background: str | None
     size: str | None
     motion: str | None
-    unknown_words: list[str]
+    unknown_words: list[str]  # words it did not understand
+    # Words it understood but the model has no control for: how fast or how much ("slowly",
+    # "a bit"); the page names them so the user knows they changed nothing.
+    not_used: list[str]
 
 
 def _lemma(word: str) -> str:
@@ -349,11 +357,25 @@ def understand(prompt: str) -> Understanding:
     def take(i: int) -> None:
         used[i] = True
 
-    # 1. Motion: "up and down" is a bounce; "gets bigger" a growth; a travel verb needs a direction.
+    # 0. How fast or how much: understood, and named as not used ("a little" is no size here).
+    not_used = []
+    for phrase, positions in intensifiers(words):
+        not_used.append(phrase)
+        for j in positions:
+            take(j)
+
+    # 1. Motion: "up and down" is a bounce; places say where it travels ("from left to right");
+    # "gets bigger" is a growth; a travel verb needs a direction.
     for i, w in enumerate(words):
         if w == "up" and words[i + 1 : i + 3] == ["and", "down"]:
             found["motion"] = "bounce"
             for j in (i, i + 1, i + 2):
+                take(j)
+    if found["motion"] is None:
+        direction, said = heading([w if not used[i] else "" for i, w in enumerate(words)])
+        if direction is not None:
+            found["motion"] = direction
+            for j in said:
                 take(j)
     for i, w in enumerate(words):
         if used[i]:
@@ -442,6 +464,7 @@ def understand(prompt: str) -> Understanding:
         size=found["size"],
         motion=found["motion"],
         unknown_words=list(dict.fromkeys(unknown)),
+        not_used=list(dict.fromkeys(not_used)),
     )
 
 

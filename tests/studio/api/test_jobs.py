@@ -265,3 +265,24 @@ def test_an_address_the_api_lacks_is_a_problem(api):
     response = api.get("/api/v1/nothing/")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_engines_list_each_engines_recommended_settings(api):
+    """Each engine in GET /engines/ carries the steps, guidance, frames and fps it recommends."""
+    from generation.engines.embedded import RECOMMENDED
+
+    body = api.get("/api/v1/engines/").json()
+    embedded = next(e for e in body["engines"] if e["name"] == "embedded")
+    assert embedded["recommended"] == RECOMMENDED
+
+
+def test_a_job_left_without_settings_gets_its_engines_recommended_ones(api, no_queue):
+    """A text-to-video job with only a prompt runs at the embedded model's 10 steps and
+    guidance 2; a value given still wins."""
+    made = post_json(api, JOBS, {"mode": "text-to-video", "prompt": "a red ball bounces"})
+    assert made.status_code == 201, made.content
+    assert (made.json()["parameters"]["steps"], made.json()["parameters"]["guidance"]) == (10, 2.0)
+    given = post_json(
+        api, JOBS, {"mode": "text-to-video", "prompt": "a red ball bounces", "steps": 4}
+    )
+    assert given.json()["parameters"]["steps"] == 4
