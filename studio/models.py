@@ -967,6 +967,8 @@ class StoryboardRenderOutput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aspect} of render {self.render_id}"
+
+
 def _style_lora_path(lora: StyleLora, filename: str) -> str:
     return f"workspaces/{lora.workspace_id}/loras/{filename}"
 

@@ -20,9 +20,9 @@ from studio.params import (
     MOTIONS,
     SIZES,
     SMOOTH_MOTION,
-    UPSCALES,
     STYLE_LORA_STRENGTH_DEFAULT,
     STYLE_LORA_STRENGTHS,
+    UPSCALES,
     JobParams,
 )
 from studio.services.style_loras import style_lora_check

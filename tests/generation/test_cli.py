@@ -227,6 +227,8 @@ def test_a_voiceover_run_speaks_over_the_clip_and_writes_captions_beside_it(tmp_
         "farm.srt",
         "farm.vtt",
     ]
+
+
 def test_a_run_without_settings_uses_the_engines_recommended_ones(capsys, tmp_path):
     """No --steps, --guidance, --frames or --fps: the embedded model's 10 steps, 16 frames at
     8 fps; a value given still wins."""

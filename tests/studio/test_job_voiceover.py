@@ -1,4 +1,4 @@
-"""A voiceover in the prompt editor: kept with the job, refused next to its field, spoken by the worker."""
+"""A voiceover in the prompt editor: kept with the job, spoken by the worker."""
 
 from __future__ import annotations
 

@@ -191,6 +191,8 @@ def test_a_second_page_of_the_same_workspace_does_not_write_the_session(member_c
         assert member_client.get(url).status_code == 200
     writes = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]]
     assert writes and all(sql.lstrip().startswith("SELECT") for sql in writes)
+
+
 def test_the_editor_starts_at_the_default_engines_recommended_settings(member_client, workspace):
     """A user who changes nothing gets the embedded model's 10 steps and guidance 2, and the
     page carries every engine's recommended settings for its script."""
