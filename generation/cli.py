@@ -30,6 +30,7 @@ from generation.engines import (
     settings_from_env,
 )
 from generation.engines.registry import WAN21_T2V
+from generation.styles import BUILTIN_STYLES
 from generation.types import Cancelled, EngineUnavailable, VideoRequest
 
 EXIT_FAILED = 1
@@ -85,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
             default="quality",
             help="fast: the model's few-step LoRA, at its steps and guidance (where its "
             "operator set one with the fast-lora option)",
+        )
+        command.add_argument(
+            "--style",
+            choices=list(BUILTIN_STYLES),
+            help="a style preset: its words are added to the prompt and the negative prompt, "
+            "its guidance and steps replace the defaults",
         )
         command.add_argument(
             "--model-option",
@@ -199,6 +206,7 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         image_path=getattr(args, "image", None),
         motion=getattr(args, "motion", "auto"),
         preset=args.preset,
+        style=BUILTIN_STYLES[args.style] if args.style else None,
         **{**defaults, **{name: value for name, value in given.items() if value is not None}},
     )
     pipeline = image_to_video if mode == "image-to-video" else text_to_video
@@ -217,6 +225,8 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         "seed": result.seed,
         "steps": request.steps,
         "preset": request.preset,
+        "style": args.style,
+        "style_added": result.details.get("style"),
         "seconds": round(result.seconds, 3),
         "output": str(result.output),
         "poster": str(result.poster),

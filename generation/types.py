@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from PIL import Image
+
+if TYPE_CHECKING:  # styles.py reads requests; a request only names its style
+    from generation.styles import Style
 
 Mode = Literal["text-to-video", "image-to-video"]
 
@@ -59,6 +62,7 @@ class VideoRequest:
     image_path: Path | None = None  # the source image for image-to-video
     motion: str = "auto"  # camera motion for image-to-video: auto, zoom-in, pan-left, ...
     preset: str = "quality"  # "fast" runs a model's few-step LoRA where its operator set one
+    style: Style | None = None  # a style preset, applied in the pipeline's prompt step
 
 
 @dataclass(frozen=True)
