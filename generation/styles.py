@@ -11,39 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from generation.limits import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_STEPS
-from generation.types import VideoRequest
+from generation.types import Style, VideoRequest
+
+__all__ = ["BUILTIN_STYLES", "Style", "apply", "builtin_style", "check_style", "style_in_prompt"]
 
 MAX_STYLE_NAME_CHARS = 60
 MAX_STYLE_ADDITION_CHARS = 500  # a style's prompt additions, and its negative prompt
-
-
-@dataclass(frozen=True)
-class Style:
-    """A style preset, as plain values (the studio keeps a copy of it on each job)."""
-
-    name: str  # what it is called: "anime", or a workspace's own "Spring campaign"
-    label: str  # what the editor shows: "Anime"
-    prompt: str  # appended to the prompt after a comma
-    negative: str = ""  # appended to the negative prompt after a comma
-    guidance: float | None = None  # replaces the request's guidance; None keeps it
-    steps: int | None = None  # replaces the request's steps; None keeps them
-    cues: tuple[str, ...] = ()  # phrases in a prompt that name this style ("anime style")
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy, as a job keeps it."""
-        return {**dataclasses.asdict(self), "cues": list(self.cues)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Style:
-        """The style :meth:`as_dict` wrote (unknown keys are ignored)."""
-        fields = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in fields}
-        return cls(**{**values, "cues": tuple(values.get("cues", ()))})
 
 
 BUILTIN_STYLES: dict[str, Style] = {

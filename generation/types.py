@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from PIL import Image
-
-if TYPE_CHECKING:  # styles.py reads requests; a request only names its style
-    from generation.styles import Style
 
 Mode = Literal["text-to-video", "image-to-video"]
 
@@ -43,6 +42,30 @@ def no_progress(
     step: int, total: int, preview: Image.Image | None = None, stage: str = "denoising"
 ) -> None:
     """A progress callback that ignores everything."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """A style preset, as plain values (the studio keeps a copy of it on each job)."""
+
+    name: str  # what it is called: "anime", or a workspace's own "Spring campaign"
+    label: str  # what the editor shows: "Anime"
+    prompt: str  # appended to the prompt after a comma
+    negative: str = ""  # appended to the negative prompt after a comma
+    guidance: float | None = None  # replaces the request's guidance; None keeps it
+    steps: int | None = None  # replaces the request's steps; None keeps them
+    cues: tuple[str, ...] = ()  # phrases in a prompt that name this style ("anime style")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy, as a job keeps it."""
+        return {**dataclasses.asdict(self), "cues": list(self.cues)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Style:
+        """The style :meth:`as_dict` wrote (unknown keys are ignored)."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in fields}
+        return cls(**{**values, "cues": tuple(values.get("cues", ()))})
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generation import VideoRequest
+from generation.styles import Style
 from studio.models import Job
 
 if TYPE_CHECKING:  # the avatar pipeline is imported where it runs: it loads the face model
@@ -68,16 +69,25 @@ class JobParams:
     seed: int | None
     motion: str = "auto"
     preset: str = "quality"  # "fast" where the engine offers it (EngineInfo.presets)
+    style: Style | None = None  # a style preset (built-in or the workspace's), or none
 
     @classmethod
     def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
         """The parameters a job was made with (``seed`` replaces its seed)."""
-        return cls(**{name: getattr(job, name) for name in _JOB_FIELDS}, seed=_seed(job, seed))
+        return cls(
+            **{name: getattr(job, name) for name in _JOB_FIELDS},
+            seed=_seed(job, seed),
+            style=style_of(job.style),
+        )
 
     def job_fields(self) -> dict[str, Any]:
         """The Job row's columns for these parameters (a blank seed becomes a random one)."""
         fields = {name: getattr(self, name) for name in _JOB_FIELDS}
-        return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
+        return {
+            **fields,
+            "seed": self.seed if self.seed is not None else random_seed(),
+            "style": self.style.as_dict() if self.style else {},
+        }
 
     def request(self, *, image_path: Path | None = None) -> VideoRequest:
         """The request generation/ takes (a blank seed is 0: only its checks need one)."""
@@ -95,6 +105,7 @@ class JobParams:
             image_path=image_path,
             motion=self.motion,
             preset=self.preset,
+            style=self.style,
         )
 
 
@@ -157,6 +168,11 @@ class AvatarParams:
 _AVATAR_FIELDS = ("script", "voice", "speed", "captions", "width", "height", "fps")
 
 
+def style_of(stored: dict[str, Any]) -> Style | None:
+    """The style a Job, Template or Storyboard row keeps (``{}``: none)."""
+    return Style.from_dict(stored) if stored else None
+
+
 def _seed(job: Job, seed: int | None) -> int:
     return job.seed if seed is None else seed
 
@@ -180,4 +196,6 @@ def generation_key(job: Job) -> str:
     }
     if job.preset != Job.Preset.QUALITY:  # keeps the keys of jobs made before presets
         request["preset"] = job.preset
+    if job.style:  # keeps the keys of jobs made before styles
+        request["style"] = job.style
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

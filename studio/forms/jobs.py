@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from generation import VideoRequest, limits
 from generation.engines import EngineInfo
+from generation.styles import BUILTIN_STYLES, Style
 from studio.forms.uploads import ImageUploadField
 from studio.models import Asset, Job, Project
 from studio.params import (
@@ -39,6 +41,14 @@ class EngineSelect(forms.Select):
             if not engine.available:
                 option["attrs"]["disabled"] = True
         return option
+
+
+def style_choices(styles: Sequence[Style]) -> list[tuple[str, Any]]:
+    """The style select's choices: none, the built-in styles, then the workspace's own."""
+    builtin = [(s.name, s.label) for s in styles if BUILTIN_STYLES.get(s.name) == s]
+    own = [(s.name, s.label) for s in styles if BUILTIN_STYLES.get(s.name) != s]
+    choices: list[tuple[str, Any]] = [("", "No style"), ("Built-in styles", builtin)]
+    return [*choices, ("This workspace's styles", own)] if own else choices
 
 
 def _engine_label(engine: EngineInfo) -> str:
@@ -83,6 +93,15 @@ class JobForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Fast: fewer steps with the model's few-step LoRA; a little less detail.",
     )
+    # A style preset's name: a built-in one or the workspace's own ("" for none).
+    style = forms.ChoiceField(
+        required=False,
+        error_messages={
+            "invalid_choice": "There is no style called %(value)s here; choose one of the list."
+        },
+        help_text="Words added to the prompt and the negative prompt, and the guidance and "
+        "steps the style runs at; the job's page shows in full what it added.",
+    )
     image = ImageUploadField(required=False)
     motion = forms.ChoiceField(choices=MOTIONS, initial="auto", required=False)
     aspect = forms.ChoiceField(choices=[(a, a) for a in ASPECTS], initial="1:1")
@@ -104,10 +123,19 @@ class JobForm(forms.Form):
     new_project = forms.CharField(max_length=100, required=False, label="or a new project")
 
     def __init__(
-        self, *args: Any, engines: list[EngineInfo], projects: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        engines: list[EngineInfo],
+        projects: Any = None,
+        styles: Sequence[Style] = tuple(BUILTIN_STYLES.values()),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.engines = {e.name: e for e in engines}
+        self.styles = {s.name: s for s in styles}
+        style_field = self.fields["style"]
+        assert isinstance(style_field, forms.ChoiceField)
+        style_field.choices = style_choices(styles)
         engine_field = self.fields["engine"]
         assert isinstance(engine_field, forms.ChoiceField)
         engine_field.widget = EngineSelect(engines)
@@ -130,6 +158,10 @@ class JobForm(forms.Form):
 
     def clean_negative_prompt(self) -> str:
         return _within_prompt_limit(self.cleaned_data["negative_prompt"], what="negative prompt")
+
+    def clean_style(self) -> Style | None:
+        name: str = self.cleaned_data.get("style") or ""
+        return self.styles[name] if name else None
 
     def clean_engine(self) -> str:
         name: str = self.cleaned_data["engine"]
@@ -209,6 +241,7 @@ class JobForm(forms.Form):
             seed=data.get("seed"),
             motion=data.get("motion") or "auto",
             preset=data["preset"],
+            style=data.get("style"),
         )
 
 

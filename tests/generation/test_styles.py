@@ -100,9 +100,7 @@ def test_a_style_survives_its_copy_on_a_job():
 def test_a_bad_style_is_refused_with_its_reason(tmp_path, style, message):
     """The pipeline refuses a style out of bounds before any engine loads."""
     with pytest.raises(ValueError, match=message):
-        text_to_video.generate(
-            VideoRequest(prompt="a cat", style=style), output=tmp_path / "x.mp4"
-        )
+        text_to_video.generate(VideoRequest(prompt="a cat", style=style), output=tmp_path / "x.mp4")
 
 
 def test_additions_that_take_the_prompt_over_the_limit_are_refused(tmp_path):
@@ -136,9 +134,10 @@ def test_image_to_video_applies_the_style_in_its_prompt_step(tmp_path, scene_png
     )
     added = result.details["style"]
     assert isinstance(added, dict)
-    assert added["styled_prompt"] == "slow zoom in on the farm, " + BUILTIN_STYLES[
-        "documentary"
-    ].prompt
+    assert (
+        added["styled_prompt"]
+        == "slow zoom in on the farm, " + BUILTIN_STYLES["documentary"].prompt
+    )
     assert added["settings"] == {"guidance": {"from": 5.0, "to": 4.5}}
     assert result.details["style_in_prompt"] == "documentary"
     assert result.details["motion"] == "zoom-in"  # the user's words still choose the move
