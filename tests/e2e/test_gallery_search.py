@@ -90,3 +90,13 @@ def test_make_a_styled_video_find_it_by_a_word_and_put_it_on_a_board(
     page.wait_for_selector("#video-boards")
     assert "Tea campaign" in page.inner_text("#video-boards")
     shot(page, "style-4-job-boards")
+
+    # 6. The styles page lists every style in full, and saves the workspace's own.
+    page.get_by_role("link", name="Styles").first.click()
+    page.fill("#style-form input[name=name]", "Tea house")
+    page.fill("#style-form textarea[name=prompt]", "warm wood, steam, soft morning light")
+    page.click("#style-form button[type=submit]")
+    page.wait_for_selector("#own-styles")
+    assert "warm wood, steam" in page.inner_text("#own-styles")
+    assert anime.prompt in page.inner_text("#builtin-styles")
+    shot(page, "style-5-styles-page")
