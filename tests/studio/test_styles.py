@@ -162,6 +162,8 @@ def test_a_template_keeps_its_style_and_its_videos_use_it(
     assert template.style == pastel.as_style().as_dict()
     params, _ = services.templates.template_params(template=template, values={})
     assert params.style == pastel.as_style()
+    use = member_client.get(reverse("template_use", args=[workspace.pk, template.pk]))
+    assert 'id="template-style"' in use.content.decode()
 
 
 def test_a_storyboard_keeps_its_style_for_its_scenes(workspace, user):
