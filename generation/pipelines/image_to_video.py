@@ -27,7 +27,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from generation import render
+from generation import render, styles
 from generation.engines import (
     EngineSettings,
     check_engine_request,
@@ -57,6 +57,7 @@ def check_inputs(request: VideoRequest) -> None:
     if request.mode != MODE:
         raise ValueError(f"This is the image-to-video pipeline; the request is for {request.mode}.")
     check_request(request)
+    styles.check_styled(request)
     if request.image_path is None:
         raise ValueError("Image-to-video needs an image: upload a photo to animate.")
     path = Path(request.image_path)
@@ -91,6 +92,8 @@ def generate(
     check_inputs(request)
 
     # 2. Analyse the prompt: its words may choose the camera move.
+    #    The style is applied first, so the analysis reads the styled prompt.
+    request, style_added = styles.apply(request)
     analysis = analyse(request.prompt)
 
     # 3. Pick and load the engine: the one asked for, else the first available for the mode.
@@ -130,6 +133,8 @@ def generate(
         details={
             "prompt_analysis": analysis.as_dict(),
             "engine_label": info.label,
+            "style": style_added,  # what the style added, in full (None without one)
+            "style_in_prompt": analysis.style,  # the style preset the prompt's words name
             # the engine's own reading of the request: the motion
             **describe(name, request, settings),
         },

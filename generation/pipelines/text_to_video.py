@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from generation import render
+from generation import render, styles
 from generation.engines import (
     EngineSettings,
     check_engine_request,
@@ -48,6 +48,7 @@ def check_inputs(request: VideoRequest) -> None:
     if request.mode != MODE:
         raise ValueError(f"This is the text-to-video pipeline; the request is for {request.mode}.")
     check_request(request)
+    styles.check_styled(request)
 
 
 def generate(
@@ -65,6 +66,8 @@ def generate(
     check_inputs(request)
 
     # 2. Analyse the prompt (kept in the result for the job's record).
+    #    The style is applied first, so the analysis reads the styled prompt.
+    request, style_added = styles.apply(request)
     analysis = analyse(request.prompt)
 
     # 3. Pick and load the engine: the one asked for, else the first available for the mode.
@@ -107,6 +110,8 @@ def generate(
         details={
             "prompt_analysis": analysis.as_dict(),
             "engine_label": info.label,
+            "style": style_added,  # what the style added, in full (None without one)
+            "style_in_prompt": analysis.style,  # the style preset the prompt's words name
             **describe(name, request, settings),  # the engine's own reading of the request
         },
     )
