@@ -30,6 +30,10 @@ OPTIONS = {
     "fast-steps": "the Fast preset's denoising steps (default 4)",
     "fast-guidance": "the Fast preset's guidance scale (default 1, no guidance: distilled models "
     "need none)",
+    "window": "SkyReels-V2: the frames one diffusion-forcing window makes (4k + 1, default 97); "
+    "longer clips are made window after window",
+    "overlap": "SkyReels-V2: the frames each window carries over from the last (4k + 1, less "
+    "than the window, default 17)",
 }
 OFFLOADS = ("model", "group")
 VALUED = (
@@ -40,6 +44,8 @@ VALUED = (
     "fast-lora-2",
     "fast-steps",
     "fast-guidance",
+    "window",
+    "overlap",
 )
 PRESETS = ("quality", "fast")
 FAST_STEPS, FAST_GUIDANCE = 4, 1.0
@@ -67,7 +73,14 @@ def parse_options(parts: list[str]) -> dict[str, str]:
             raise ValueError(f"Model option {part.strip()!r}: the steps are 1 to 50.")
         if name == "fast-guidance" and not 0.0 <= _float(value) <= 20.0:
             raise ValueError(f"Model option {part.strip()!r}: the guidance is 0 to 20.")
+        if name in ("window", "overlap") and not (
+            value.isdigit() and int(value) % 4 == 1 and 5 <= int(value) <= 721
+        ):
+            raise ValueError(f"Model option {part.strip()!r}: the {name} is 4k + 1 frames, 5 to 721.")
         options[name] = value
+    window, overlap = options.get("window"), options.get("overlap")
+    if int(overlap or 17) >= int(window or 97):
+        raise ValueError("The overlap must be shorter than the window (SkyReels-V2 options).")
     if ("fast-steps" in options or "fast-guidance" in options) and "fast-lora" not in options:
         raise ValueError("fast-steps and fast-guidance set the Fast preset, which needs fast-lora.")
     if "fast-lora-2" in options and "fast-lora" not in options:
