@@ -461,8 +461,8 @@ def build_tiny_ltx2(path: Path, seed: int = 0) -> Path:
     """A tiny LTX-2 pipeline (picture and sound; one checkpoint for both modes).
 
     As in diffusers' LTX-2 tests: a 4-channel video VAE (2x in space and time), a 2-channel
-    audio VAE over 8 mel bins at 16 kHz, a stereo 24 kHz vocoder, text connectors and a 2-layer Gemma 3
-    text encoder (with a tiny SigLIP tower, which Gemma 3's class requires) built in code.
+    audio VAE over 8 mel bins at 16 kHz, a stereo 24 kHz vocoder, text connectors and a 2-layer
+    Gemma 3 text encoder (with a tiny SigLIP tower, which Gemma 3's class requires) built in code.
     """
     from diffusers import (
         AutoencoderKLLTX2Audio,

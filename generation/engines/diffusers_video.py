@@ -37,7 +37,7 @@ from generation.engines.base import (
     seeded_generator,
     to_uint8,
 )
-from generation.engines.families import I2V, ModelFolder
+from generation.engines.families import ModelFolder
 from generation.types import Mode, ProgressCallback, Sound, VideoRequest
 
 if TYPE_CHECKING:
@@ -178,7 +178,9 @@ class DiffusersVideoEngine:
             pipe.guider = pipe.guider.new(guidance_scale=request.guidance)
             with _reporting_scheduler_steps(pipe, report):
                 output = pipe(
-                    **kwargs, generator=seeded_generator(request.seed, self.device), output_type="np"
+                    **kwargs,
+                    generator=seeded_generator(request.seed, self.device),
+                    output_type="np",
                 )
         else:
             output = pipe(
@@ -383,7 +385,7 @@ def _let_pipelines_run_without_ftfy(pipeline_classes: list[Any]) -> None:
     for pipeline_class in pipeline_classes:
         module = importlib.import_module(pipeline_class.__module__)
         if hasattr(module, "basic_clean") and not hasattr(module, "ftfy"):
-            module.ftfy = types.SimpleNamespace(fix_text=lambda text: text)
+            setattr(module, "ftfy", types.SimpleNamespace(fix_text=lambda text: text))  # noqa: B010
 
 
 @contextmanager

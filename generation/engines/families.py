@@ -76,7 +76,12 @@ KANDINSKY5 = Family(
     frame_step=4,
     min_size_multiple=16,
     recommended={
-        "steps": 50, "guidance": 5.0, "num_frames": 121, "fps": 24, "width": 768, "height": 512
+        "steps": 50,
+        "guidance": 5.0,
+        "num_frames": 121,
+        "fps": 24,
+        "width": 768,
+        "height": 512,
     },
 )
 KANDINSKY5_I2V_MIN_FRAMES = 17
@@ -92,7 +97,12 @@ LTX2 = Family(
     min_size_multiple=32,
     sound=True,
     recommended={
-        "steps": 30, "guidance": 3.0, "num_frames": 121, "fps": 24, "width": 768, "height": 512
+        "steps": 30,
+        "guidance": 3.0,
+        "num_frames": 121,
+        "fps": 24,
+        "width": 768,
+        "height": 512,
     },
 )
 # HunyuanVideo 1.5 (8.3B, 480p and 720p): its pipeline floors sides to multiples of 16 and
@@ -107,7 +117,12 @@ HUNYUAN15 = Family(
     frame_step=4,
     min_size_multiple=16,
     recommended={
-        "steps": 50, "guidance": 6.0, "num_frames": 121, "fps": 24, "width": 848, "height": 480
+        "steps": 50,
+        "guidance": 6.0,
+        "num_frames": 121,
+        "fps": 24,
+        "width": 848,
+        "height": 480,
     },
 )
 # SkyReels-V2 diffusion forcing: Wan 2.1's VAE and layout; one window is base_num_frames (97 at
@@ -121,7 +136,12 @@ SKYREELS_V2_DF = Family(
     frame_step=4,
     min_size_multiple=16,
     recommended={
-        "steps": 30, "guidance": 6.0, "num_frames": 97, "fps": 24, "width": 960, "height": 544
+        "steps": 30,
+        "guidance": 6.0,
+        "num_frames": 97,
+        "fps": 24,
+        "width": 960,
+        "height": 544,
     },
 )
 SKYREELS_WINDOW, SKYREELS_OVERLAP = 97, 17  # frames: the 540p models' window and overlap

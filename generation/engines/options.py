@@ -76,7 +76,9 @@ def parse_options(parts: list[str]) -> dict[str, str]:
         if name in ("window", "overlap") and not (
             value.isdigit() and int(value) % 4 == 1 and 5 <= int(value) <= 721
         ):
-            raise ValueError(f"Model option {part.strip()!r}: the {name} is 4k + 1 frames, 5 to 721.")
+            raise ValueError(
+                f"Model option {part.strip()!r}: the {name} is 4k + 1 frames, 5 to 721."
+            )
         options[name] = value
     window, overlap = options.get("window"), options.get("overlap")
     if int(overlap or 17) >= int(window or 97):
