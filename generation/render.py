@@ -274,10 +274,12 @@ def probe(path: Path) -> VideoInfo:
 def has_audio(path: Path) -> bool:
     """Whether a video file carries an audio stream (False for a file that is no video)."""
     try:
-        with av.open(str(path)) as container:
-            return bool(container.streams.audio)
+        container = av.open(str(path))
     except (av.FFmpegError, OSError):
         return False
+    sounding = bool(container.streams.audio)
+    container.close()
+    return sounding
 
 
 def audio_seconds(path: Path) -> float | None:

@@ -38,7 +38,7 @@ from generation.engines.base import (
     to_uint8,
 )
 from generation.engines.families import ModelFolder
-from generation.types import Mode, ProgressCallback, Sound, VideoRequest
+from generation.types import EngineUnavailable, Mode, ProgressCallback, Sound, VideoRequest
 
 if TYPE_CHECKING:
     import torch
@@ -91,6 +91,10 @@ def load(
     # Loading bars would interleave with the CLI's own bar and fill worker logs.
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
+    model_options = model_options or {}
+    refusal = options.cache_refusal(model.family.key, model.family.label, model_options)
+    if refusal:
+        raise EngineUnavailable(refusal)
     device = resolve_device(device)
     dtype: Any = torch.float32
     if device.startswith("cuda"):
@@ -104,7 +108,6 @@ def load(
     pipe = getattr(diffusers, model.pipelines[first]).from_pretrained(
         str(model.path), dtype=dtype, use_safetensors=True, local_files_only=True
     )
-    model_options = model_options or {}
     options.load_lora(pipe, model_options)
     options.place(pipe, model_options, device)
     options.apply(pipe, model_options)
