@@ -65,9 +65,10 @@ CACHE_VALUES: dict[str, tuple[str, float]] = {
     "pab": ("skip", 2),
 }
 # Where each cache works in diffusers 0.42.1, as measured on tiny builds of each family's
-# transformer (the pairs of tests/generation/test_model_caches.py among them): the hooks attach,
-# the run completes and the frames change. Elsewhere diffusers refuses (its block registry lacks the family's blocks), fails
-# mid-run, or matches nothing and does nothing; the reason is given instead.
+# transformer (the pairs of tests/generation/test_model_caches.py among them): the hooks
+# attach, the run completes and the frames change. Elsewhere diffusers refuses (its block
+# registry lacks the family's blocks), fails mid-run, or matches nothing and does nothing; the
+# reason is given instead.
 WAN_KEYS = ("wan2.1", "wan2.2-ti2v-5b", "wan2.2-a14b")
 CACHE_FAMILIES: dict[str, tuple[str, ...]] = {
     "first-block": WAN_KEYS,
