@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import numpy as np
 from PIL import Image
 
 Mode = Literal["text-to-video", "image-to-video"]
@@ -93,6 +94,18 @@ class VideoRequest:
 
 
 @dataclass(frozen=True)
+class Sound:
+    """A soundtrack an engine made with the picture: float samples in [-1, 1]."""
+
+    samples: np.ndarray  # (channels, samples) float32
+    rate: int  # samples per second
+
+    @property
+    def seconds(self) -> float:
+        return self.samples.shape[-1] / self.rate
+
+
+@dataclass(frozen=True)
 class VideoResult:
     """What a pipeline wrote and how."""
 
@@ -107,3 +120,4 @@ class VideoResult:
     seconds: float  # wall time of the whole pipeline
     # engine notes: prompt analysis, motion, ...
     details: dict[str, object] = field(default_factory=dict)
+    has_sound: bool = False  # the MP4 carries the engine's own soundtrack

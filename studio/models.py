@@ -290,6 +290,8 @@ class Video(models.Model):
     num_frames = models.PositiveIntegerField()
     duration = models.FloatField()
     size_bytes = models.PositiveBigIntegerField()
+    # The MP4 carries sound: an engine's own (LTX-2), a voiceover or music; the gallery marks it.
+    has_sound = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class ReviewState(models.TextChoices):

@@ -34,6 +34,7 @@ from generation.engines import (
     default_engine,
     describe,
     freed_on_out_of_memory,
+    generate_with_sound,
     get_engine_info,
     load_engine,
     settings_from_env,
@@ -109,14 +110,14 @@ def generate(
 
     # 4. Animate: (T, H, W, 3) uint8, progress per frame.
     with freed_on_out_of_memory(name, settings, request):  # a CUDA OOM fails this job only
-        frames = model.generate(request, on_progress)
+        frames, sound = generate_with_sound(model, request, on_progress)
     expected = (request.num_frames, request.height, request.width, 3)
     if frames.shape != expected:
         raise RuntimeError(f"The {name} engine made frames {frames.shape}, expected {expected}.")
 
     # 5. Render the MP4 and its poster (<stem>.jpg beside it).
     on_progress(0, 1, stage="encoding")
-    render.write_mp4(frames, output, request.fps)
+    render.write_mp4(frames, output, request.fps, sound=sound)  # LTX-2's sound, if any
     poster = render.write_poster(frames, output.with_suffix(".jpg"))
     on_progress(1, 1, stage="encoding")
 
@@ -138,4 +139,5 @@ def generate(
             # the engine's own reading of the request: the motion
             **describe(name, request, settings),
         },
+        has_sound=sound is not None,
     )

@@ -215,7 +215,7 @@ def test_engines_lists_modes_presets_limits_and_defaults(api):
     body = api.get("/api/v1/engines/").json()
     assert {"embedded", "camera-motion"} <= {e["name"] for e in body["engines"]}
     assert body["modes"] == ["text-to-video", "image-to-video", "talking-head"]
-    assert body["defaults"]["frames"] == 16 and body["limits"]["frames"] == 257
+    assert body["defaults"]["frames"] == 16 and body["limits"]["frames"] == 721
 
 
 def test_a_talking_head_is_made_from_an_avatar_and_a_script(api, workspace, user, no_queue):
