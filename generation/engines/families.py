@@ -309,7 +309,9 @@ def recommended(model: ModelFolder) -> Recommended:
     stated = dict(model.family.recommended)
     # Its native size is the family's own (the editor's sizes are the studio's); the rest are
     # the settings a request takes.
-    settings = {k: v for k, v in stated.items() if k not in ("width", "height")}
+    settings = {k: v for k, v in stated.items() if k not in ("width", "height", "num_frames")}
+    if "num_frames" in stated:
+        settings["frames"] = stated["num_frames"]
     return Recommended.from_dict(settings, fallback)
 
 
