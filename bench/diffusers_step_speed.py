@@ -3,6 +3,7 @@
     .venv/bin/python bench/diffusers_step_speed.py [--model 1.3b|14b|both] [--steps 8]
         [--options "compile;attention=_native_cudnn"] [--peak-tflops 800]
         [--reference-steps 50] [--run-reference] [--lora-rank 32] [--json results.jsonl]
+    .venv/bin/python bench/diffusers_step_speed.py --family all [--steps 8] [--json results.jsonl]
     .venv/bin/python bench/diffusers_step_speed.py --smoke   # the same code on the CPU, seconds
 
 Builds the real-size architectures from their published configs with random weights on the GPU
@@ -33,6 +34,16 @@ Each step row reports seconds per step (the median gap between step callbacks, a
 run), the FLOP floor per step (the transformer passes of a step, FLOPs counted from the config at
 this size, at ``--peak-tflops``), the ratio of the two, the run's end-to-end seconds, peak GPU
 memory, and for the project's run the preview's cost as a share of a step.
+
+``--family kandinsky5-lite|ltx-2|hunyuanvideo-1.5|all`` measures the newer families instead, each at
+its native size and in bf16 with random weights: the real-size transformer (its diffusers class's
+published layout) inside the project's engine, with the tiny text encoders and VAE of the engine
+tests (a step's work is the transformer's; their widths only set its input projections), at a
+request size whose latent grid is the native one (Kandinsky 5 Lite 768x512x121, LTX-2
+768x512x121, HunyuanVideo 1.5 480p 848x480x121). Rows: the plain step, then each cache option
+the family supports (``cache=...``, see options.CACHE_FAMILIES) with its speed-up per step; the
+floor counts two passes a step (guidance) of 2 x block parameters x tokens plus attention's
+4 x tokens^2 x width per layer (LTX-2's sound tokens are left out of the count).
 
 ``--smoke`` runs all of this on the CPU in float32, with a two-layer transformer, the engine
 tests' tiny VAE and 64x64x9 clips, so the script can be checked where there is no GPU; its
@@ -123,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if setup.device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
+    if args.family:
+        return measure_families(args, setup)
     names = list(setup.configs) if args.smoke or args.model == "both" else [args.model]
     for name in names:
         for result in measure(name, setup, args):
@@ -374,6 +387,210 @@ def forward_flops(config: dict[str, Any], setup: Setup) -> float:
     return float(config["num_layers"] * (self_attention + cross_attention + feed_forward))
 
 
+# The newer families --------------------------------------------------------------------------
+# name -> (tiny builder, the transformer's real layout with the tiny encoders' and VAE's widths,
+# the smoke run's two-layer version, the request (width, height, frames) giving the native grid)
+FAMILY_GUIDANCE = 5.0
+
+
+def _families() -> dict[str, dict[str, Any]]:
+    from generation import testing
+
+    return {
+        "kandinsky5-lite": {
+            "build": testing.build_tiny_kandinsky5,
+            "real": {"model_dim": 1792, "ff_dim": 7168, "num_visual_blocks": 32},
+            "smoke": {"model_dim": 128, "ff_dim": 256, "num_visual_blocks": 2},
+            "common": {
+                "in_visual_dim": 4,
+                "out_visual_dim": 4,
+                "in_text_dim": 16,
+                "in_text_dim2": 32,
+                "time_dim": 512,
+                "patch_size": (1, 2, 2),
+                "num_text_blocks": 2,
+                "axes_dims": (16, 24, 24),
+            },
+            "size": (768, 512, 121),  # the tiny VAE is 8x / 4x, as the real one
+            "smoke_size": (64, 64, 9),
+            "tokens": lambda w, h, f: ((f - 1) // 4 + 1) * (h // 16) * (w // 16),
+        },
+        "ltx-2": {
+            "build": testing.build_tiny_ltx2,
+            "real": {"num_layers": 48},
+            "smoke": {
+                "num_layers": 2,
+                "num_attention_heads": 2,
+                "cross_attention_dim": 2 * 128,  # = heads x head dim, as 4096 is in the real one
+                "audio_num_attention_heads": 2,
+                "audio_cross_attention_dim": 2 * 64,
+            },
+            "common": {
+                "in_channels": 4,
+                "out_channels": 4,
+                "audio_in_channels": 4,
+                "audio_out_channels": 4,
+                "caption_channels": 32,
+                "rope_type": "split",
+                "rope_double_precision": False,
+            },
+            "size": (48, 32, 121),  # the tiny VAE is 2x: a 24x16 grid, as 768x512 at 32x
+            "smoke_size": (64, 64, 9),
+            "tokens": lambda w, h, f: ((f - 1) // 8 + 1) * (h // 2) * (w // 2),
+        },
+        "hunyuanvideo-1.5": {
+            "build": testing.build_tiny_hunyuan15,
+            "real": {"num_layers": 54},
+            "smoke": {"num_layers": 2, "num_attention_heads": 2, "num_refiner_layers": 1},
+            "common": {
+                "in_channels": 9,
+                "out_channels": 4,
+                "text_embed_dim": 16,
+                "text_embed_2_dim": 32,
+                "image_embed_dim": 12,
+                "task_type": "t2v",
+            },
+            "size": (208, 128, 241),  # the tiny VAE is 4x / 2x: about 480p's 53x30x31 grid
+            "smoke_size": (64, 64, 9),
+            "tokens": lambda w, h, f: ((f - 1) // 2 + 1) * (h // 4) * (w // 4),
+        },
+    }
+
+
+def measure_families(args: argparse.Namespace, setup: Setup) -> int:
+    """Each newer family at its native grid: a plain step, then with each cache it supports."""
+    from generation.engines import options
+
+    table = _families()
+    names = list(table) if args.family == "all" else [args.family]
+    for name in names:
+        spec = table[name]
+        width, height, frames = spec["smoke_size"] if args.smoke else spec["size"]
+        with tempfile.TemporaryDirectory() as folder:
+            engine = _family_engine(name, spec, Path(folder), setup, smoke=args.smoke)
+        family = engine.model.family
+        tokens = spec["tokens"](width, height, frames)
+        floor = (
+            2
+            * _transformer_flops(engine.pipes["text-to-video"].transformer, tokens)
+            / (args.peak_tflops * 1e12)
+        )
+        runs: list[tuple[str, dict[str, str]]] = [("plain", {})]
+        runs += [
+            (f"cache={cache}", {"cache": cache})
+            for cache, keys in options.CACHE_FAMILIES.items()
+            if family.key in keys
+        ]
+        baseline = None
+        for label, model_options in runs:
+            transformer = engine.pipes["text-to-video"].transformer
+            if model_options:
+                transformer.enable_cache(
+                    options.cache_config(engine.pipes["text-to-video"], model_options["cache"])
+                )
+            timed = _time_family(engine, width, height, frames, args.steps, setup)
+            if model_options:
+                transformer.disable_cache()
+            baseline = baseline or timed["s_per_step"]
+            row = {
+                "model": name,
+                "size": f"{width}x{height}x{frames} ({tokens} tokens)",
+                "run": label,
+                "steps": args.steps,
+                "floor_s_per_step": floor,
+                "ratio_to_floor": timed["s_per_step"] / floor,
+                "speedup_per_step": baseline / timed["s_per_step"],
+                **timed,
+            }
+            print(
+                f"{name} {row['size']}  {label:<18} {row['s_per_step']:.3f} s/step  "
+                f"floor {floor:.3g}  x{row['ratio_to_floor']:.2f}  "
+                f"per-step speed-up x{row['speedup_per_step']:.2f}  "
+                f"end-to-end {row['end_to_end_s']:.2f} s",
+                flush=True,
+            )
+            if args.json:
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                with Path(args.json).open("a") as out:
+                    out.write(json.dumps(row) + "\n")
+        del engine
+        _free_memory(setup.device)
+    return 0
+
+
+def _family_engine(
+    name: str, spec: dict[str, Any], folder: Path, setup: Setup, *, smoke: bool
+) -> Any:
+    """The tiny folder loaded by the project's loader, its transformer swapped for a real-size
+    one (random weights, made in the engine's dtype directly on the device)."""
+    import torch
+
+    from generation.engines import diffusers_video, families
+
+    model = families.detect(spec["build"](folder / name))
+    engine = diffusers_video.load(model, setup.device)
+    pipe = engine.pipes["text-to-video"]
+    layout = {**spec["common"], **(spec["smoke"] if smoke else spec["real"])}
+    dtype = getattr(torch, setup.dtype)
+    with torch.device(setup.device):
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        try:
+            transformer = type(pipe.transformer)(**layout).eval()
+        finally:
+            torch.set_default_dtype(previous)
+    for each in engine.pipes.values():
+        each.transformer = transformer
+    return engine
+
+
+def _time_family(
+    engine: Any, width: int, height: int, frames: int, steps: int, setup: Setup
+) -> dict[str, Any]:
+    from generation.types import VideoRequest
+
+    stamps: list[float] = []
+
+    def on_progress(step: int, total: int, preview: Any = None, stage: str = "") -> None:
+        stamps.append(time.perf_counter())
+
+    def run(num_steps: int) -> float:
+        stamps.clear()
+        request = VideoRequest(
+            prompt=PROMPT,
+            width=width,
+            height=height,
+            num_frames=frames,
+            fps=engine.model.fps,
+            steps=num_steps,
+            guidance=FAMILY_GUIDANCE,
+        )
+        started = time.perf_counter()
+        engine.generate(request, on_progress)
+        _synchronize(setup.device)
+        return time.perf_counter() - started
+
+    run(WARM_UP_STEPS)
+    _reset_peak_memory(setup.device)
+    return _timings(stamps, run(steps), setup.device)
+
+
+def _transformer_flops(transformer: Any, tokens: int) -> float:
+    """One pass: 2 FLOPs per block weight per token, plus attention's QK^T and AV per layer."""
+    import torch
+
+    blocks = [m for m in transformer.modules() if isinstance(m, torch.nn.ModuleList)]
+    layers = max(blocks, key=len) if blocks else []
+    weights = sum(p.numel() for block in layers for p in block.parameters())
+    width = max((getattr(p, "shape", [0])[-1] for p in transformer.parameters()), default=0)
+    width = int(getattr(transformer.config, "model_dim", 0) or width)
+    heads = getattr(transformer.config, "num_attention_heads", None)
+    head_dim = getattr(transformer.config, "attention_head_dim", None)
+    if heads and head_dim:
+        width = int(heads * head_dim)
+    return float(2 * weights * tokens + 4 * len(layers) * tokens**2 * width)
+
+
 def _timings(stamps: list[float], seconds: float, device: str) -> dict[str, Any]:
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     return {
@@ -464,6 +681,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lora-rank", type=int, default=32, help="the Fast preset LoRA's rank")
     parser.add_argument("--json", help="append one JSON object per row to this file")
+    parser.add_argument(
+        "--family",
+        choices=["kandinsky5-lite", "ltx-2", "hunyuanvideo-1.5", "all"],
+        help="measure a newer family (and its cache options) instead of Wan",
+    )
     parser.add_argument(
         "--smoke", action="store_true", help="a tiny model on the CPU: checks the code, not speed"
     )

@@ -34,6 +34,7 @@ from generation.engines import (
     settings_from_env,
 )
 from generation.engines.registry import WAN21_T2V
+from generation.styles import BUILTIN_STYLES
 from generation.types import Cancelled, EngineUnavailable, VideoRequest, VideoResult
 
 EXIT_FAILED = 1
@@ -108,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
             choices=["burn", "file", "none"],
             default="file",
             help="the voiceover's captions: burned in, WebVTT and SRT beside the MP4, or none",
+        )
+        command.add_argument(
+            "--style",
+            choices=list(BUILTIN_STYLES),
+            help="a style preset: its words are added to the prompt and the negative prompt, "
+            "its guidance and steps replace the defaults",
         )
         command.add_argument(
             "--model-option",
@@ -240,6 +247,7 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         image_path=getattr(args, "image", None),
         motion=getattr(args, "motion", "auto"),
         preset=args.preset,
+        style=BUILTIN_STYLES[args.style] if args.style else None,
         **{**defaults, **{name: value for name, value in given.items() if value is not None}},
     )
     steps = post.PostSteps(interpolate=args.interpolate, upscale=args.upscale)
@@ -280,6 +288,8 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         "preset": request.preset,
         "interpolate": args.interpolate,
         "upscale": args.upscale,
+        "style": args.style,
+        "style_added": result.details.get("style"),
         "seconds": round(result.seconds, 3),
         "output": str(result.output),
         "poster": str(result.poster),

@@ -11,7 +11,7 @@ from __future__ import annotations
 MAX_PROMPT_CHARS = 2000  # a prompt, a negative prompt, and a template's filled prompt
 MAX_DESCRIPTION_CHARS = 500  # a template's description in the library
 MIN_SIDE, MAX_SIDE = 64, 1920  # pixels, either side of a text- or image-to-video request
-MAX_FRAMES = 257  # the longest clip any engine makes (LTX-Video's 8k + 1 frames)
+MAX_FRAMES = 721  # the longest clip any engine makes (SkyReels-V2: 30 s at 24 fps)
 MAX_FPS = 60
 MAX_STEPS = 200
 MAX_GUIDANCE = 30.0

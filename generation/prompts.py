@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from generation.styles import style_in_prompt
+
 CAMERA_MOTIONS = ("zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up", "pan-down", "parallax")
 
 # Phrases people write for each move, matched on whole words in the lower-cased prompt. Longer,
@@ -174,6 +176,7 @@ class PromptAnalysis:
     camera_motion: str | None  # one of CAMERA_MOTIONS, or None when the prompt names no move
     styles: tuple[str, ...]  # style words found ("cinematic", "watercolor", ...)
     moods: tuple[str, ...]  # mood words found ("calm", "dramatic", ...)
+    style: str | None = None  # the style preset the prompt names ("anime"), or None
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready copy (lists, not tuples) for a result's details."""
@@ -210,13 +213,15 @@ def camera_motion(text: str) -> str | None:
 
 
 def analyse(prompt: str) -> PromptAnalysis:
-    """Split the prompt into words and find its camera move, style and mood words."""
+    """Split the prompt into words and find its camera move, style and mood words, and the
+    style preset it names."""
     tokens = tokenize(prompt)
     return PromptAnalysis(
         tokens=tokens,
         camera_motion=camera_motion(prompt),
         styles=tuple(dict.fromkeys(t for t in tokens if t in STYLE_WORDS)),
         moods=tuple(dict.fromkeys(t for t in tokens if t in MOOD_WORDS)),
+        style=style_in_prompt(prompt),
     )
 
 

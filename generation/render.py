@@ -4,8 +4,9 @@ Frames are encoded in this process by PyAV (libav), so nothing but the finished 
 disk; the probe asks the ffprobe binary. The MP4 is what every browser plays: H.264, yuv420p
 (which needs even sides, so an odd side is padded by one pixel of its edge), and the index at
 the front (``+faststart``) so playback can start before the download ends.
-Sound comes in beside the frames: another MP4's AAC copied as it is, or a voice's WAV encoded
-as AAC. This is the project's one video encoder; the avatar's (avatar/encode.py) is a use of it.
+Sound comes in beside the frames: another MP4's AAC copied as it is, a voice's WAV encoded
+as AAC, or an engine's own soundtrack (LTX-2's samples) encoded as AAC at the picture's length.
+This is the project's one video encoder; the avatar's (avatar/encode.py) is a use of it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from generation import limits
+from generation.types import Sound
 
 CRF = 18  # x264 quality: 18 is near transparent; smaller files would start to show blocks
 PRESET = "medium"  # footage fresh from an engine: encoded once, after minutes on a GPU
@@ -57,23 +59,43 @@ def write_mp4(
     *,
     preset: str = PRESET,
     audio_from: Path | None = None,
+    sound: Sound | None = None,
 ) -> Path:
     """Encode uint8 frames (T, H, W, 3) as an H.264 MP4 at ``fps``; returns ``path``.
 
     ``preset`` is x264's speed / compression trade-off (the quality is set by CRF).
     ``audio_from``: an MP4 whose sound is copied in as it is (not re-encoded), interleaved
     with the frames, as when overlays are drawn on a talking head. Frames past the end of
-    the sound (an end card) are silent.
+    the sound (an end card) are silent. ``sound``: the engine's own soundtrack, encoded as AAC
+    and cut or padded with silence to the picture's length.
     """
     if frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8:
         raise ValueError(
             f"Expected uint8 frames shaped (T, H, W, 3), got {frames.dtype} {frames.shape}."
         )
     _, height, width, _ = frames.shape
+    if sound is not None:
+        sound = fitted_sound(sound, len(frames) / fps)
     encode_frames(
-        frames, path, fps=fps, width=width, height=height, preset=preset, audio_from=audio_from
+        frames,
+        path,
+        fps=fps,
+        width=width,
+        height=height,
+        preset=preset,
+        audio_from=audio_from,
+        sound=sound,
     )
     return path
+
+
+def fitted_sound(sound: Sound, seconds: float) -> Sound:
+    """``sound`` cut, or padded with silence, to last ``seconds``."""
+    wanted = round(seconds * sound.rate)
+    samples = sound.samples[:, :wanted]
+    if samples.shape[1] < wanted:
+        samples = np.pad(samples, ((0, 0), (0, wanted - samples.shape[1])))
+    return Sound(samples=samples, rate=sound.rate)
 
 
 def encode_frames(
@@ -86,13 +108,14 @@ def encode_frames(
     preset: str = PRESET,
     crf: int = CRF,
     audio_from: Path | None = None,
+    sound: Sound | None = None,
 ) -> int:
     """Encode uint8 frames (H, W, 3) as they arrive into an H.264 MP4; returns the frame count.
 
     Frames may come from a generator, so a long video never sits in memory whole.
     ``audio_from``: a file whose first audio stream is interleaved with the frames: copied as it
     is when it is AAC already (another MP4's sound), else encoded as AAC (a voice's WAV).
-    Frames past the end of the sound are silent.
+    Frames past the end of the sound are silent. ``sound``: samples encoded as AAC instead.
     """
     pending = iter(frames)
     first = next(pending, None)
@@ -108,7 +131,11 @@ def encode_frames(
             stream.width, stream.height = width + width % 2, height + height % 2
             stream.pix_fmt = "yuv420p"
             stream.options = {"crf": str(crf), "preset": preset}
-            sound = _Sound(source, box) if source is not None and source.streams.audio else None
+            track: _Sound | _Samples | None = None
+            if sound is not None:
+                track = _Samples(sound, box)
+            elif source is not None and source.streams.audio:
+                track = _Sound(source, box)
             for frame in itertools.chain([first], pending):
                 if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
                     raise ValueError(
@@ -118,11 +145,11 @@ def encode_frames(
                 picture = av.VideoFrame.from_ndarray(_even(frame), format="rgb24")
                 box.mux(stream.encode(picture))
                 count += 1
-                if sound is not None:
-                    sound.mux_until(count / fps)
+                if track is not None:
+                    track.mux_until(count / fps)
             box.mux(stream.encode(None))
-            if sound is not None:
-                sound.mux_until(float("inf"))
+            if track is not None:
+                track.mux_until(float("inf"))
         if source is not None:
             source.close()
     except av.FFmpegError as exc:
@@ -171,6 +198,36 @@ class _Sound:
             self.pending = next(self.packets, None)
 
 
+class _Samples:
+    """An engine's float samples, encoded as AAC and interleaved into ``box`` packet by packet."""
+
+    def __init__(self, sound: Sound, box: Any) -> None:
+        channels = sound.samples.shape[0]
+        self.stream = box.add_stream("aac", rate=sound.rate)
+        self.stream.bit_rate = AUDIO_BITRATE
+        self.stream.layout = "mono" if channels == 1 else "stereo"
+        self.packets = self._encoded(np.clip(sound.samples[:2], -1.0, 1.0), sound.rate)
+        self.pending: Any = next(self.packets, None)
+
+    def _encoded(self, samples: np.ndarray, rate: int) -> Iterator[Any]:
+        size = self.stream.codec_context.frame_size or 1024  # AAC takes 1024 samples a frame
+        planar = np.ascontiguousarray(samples, dtype=np.float32)
+        for start in range(0, planar.shape[1], size):
+            chunk = np.ascontiguousarray(planar[:, start : start + size])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=self.stream.layout)
+            frame.sample_rate, frame.pts = rate, start
+            yield from self.stream.encode(frame)
+        yield from self.stream.encode(None)
+
+    def mux_until(self, seconds: float) -> None:
+        """Mux the packets that start before ``seconds``."""
+        while self.pending is not None and float(self.pending.pts * self.pending.time_base) < (
+            seconds
+        ):
+            self.stream.container.mux(self.pending)
+            self.pending = next(self.packets, None)
+
+
 def _even(frame: np.ndarray) -> np.ndarray:
     """Pad an odd side by one pixel of its edge."""
     height, width, _ = frame.shape
@@ -212,6 +269,31 @@ def probe(path: Path) -> VideoInfo:
         height=int(stream["height"]),
         duration=duration,
     )
+
+
+def has_audio(path: Path) -> bool:
+    """Whether a video file carries an audio stream (False for a file that is no video)."""
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError):
+        return False
+    sounding = bool(container.streams.audio)
+    container.close()
+    return sounding
+
+
+def audio_seconds(path: Path) -> float | None:
+    """How long a video's first audio stream lasts, read by ffprobe; None when it has none."""
+    command = [
+        _binary("ffprobe"),
+        *("-v", "error", "-select_streams", "a:0"),
+        *("-show_entries", "stream=duration", "-of", "json", str(path)),
+    ]
+    done = run_tool(command, what=f"ffprobe reading {path}", text=True)
+    if done.returncode != 0:
+        raise RenderError(f"ffprobe could not read {path}: {_last_line(done.stderr)}")
+    streams = json.loads(done.stdout).get("streams", [])
+    return float(streams[0].get("duration") or 0.0) if streams else None
 
 
 def run_tool(

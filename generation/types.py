@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
+import numpy as np
 from PIL import Image
 
 Mode = Literal["text-to-video", "image-to-video"]
@@ -43,6 +46,30 @@ def no_progress(
 
 
 @dataclass(frozen=True)
+class Style:
+    """A style preset, as plain values (the studio keeps a copy of it on each job)."""
+
+    name: str  # what it is called: "anime", or a workspace's own "Spring campaign"
+    label: str  # what the editor shows: "Anime"
+    prompt: str  # appended to the prompt after a comma
+    negative: str = ""  # appended to the negative prompt after a comma
+    guidance: float | None = None  # replaces the request's guidance; None keeps it
+    steps: int | None = None  # replaces the request's steps; None keeps them
+    cues: tuple[str, ...] = ()  # phrases in a prompt that name this style ("anime style")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy, as a job keeps it."""
+        return {**dataclasses.asdict(self), "cues": list(self.cues)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Style:
+        """The style :meth:`as_dict` wrote (unknown keys are ignored)."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in fields}
+        return cls(**{**values, "cues": tuple(values.get("cues", ()))})
+
+
+@dataclass(frozen=True)
 class VideoRequest:
     """Everything an engine needs to make one clip. Sizes are output pixels."""
 
@@ -63,6 +90,19 @@ class VideoRequest:
     # 0 adds nothing, 1 is the LoRA as trained.
     style_lora: Path | None = None
     style_lora_strength: float = 1.0
+    style: Style | None = None  # a style preset, applied in the pipeline's prompt step
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A soundtrack an engine made with the picture: float samples in [-1, 1]."""
+
+    samples: np.ndarray  # (channels, samples) float32
+    rate: int  # samples per second
+
+    @property
+    def seconds(self) -> float:
+        return self.samples.shape[-1] / self.rate
 
 
 @dataclass(frozen=True)
@@ -80,3 +120,4 @@ class VideoResult:
     seconds: float  # wall time of the whole pipeline
     # engine notes: prompt analysis, motion, ...
     details: dict[str, object] = field(default_factory=dict)
+    has_sound: bool = False  # the MP4 carries the engine's own soundtrack

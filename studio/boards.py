@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generation.overlays import Brand
 from generation.storyboard import board as engine_board
+from generation.styles import Style
 from studio.models import Storyboard, StoryboardScene
 
 
@@ -48,6 +49,7 @@ def board_values(
         music=music,
         music_db=storyboard.music_db,
         captions=storyboard.captions,  # type: ignore[arg-type]
+        style=Style.from_dict(storyboard.style) if storyboard.style else None,
         aspects=tuple(storyboard.aspects),
         brand=brand or Brand(),
         short_side=short_side,

@@ -11,6 +11,8 @@ import hashlib
 from django.conf import settings
 from django.db import models
 
+from generation.types import Style
+
 
 class Workspace(models.Model):
     name = models.CharField(max_length=100)
@@ -172,6 +174,8 @@ class Job(models.Model):
         "StyleLora", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
     style_lora_strength = models.FloatField(default=1.0)
+    # The style preset as it was applied (generation.styles.Style.as_dict()); {}: no style.
+    style = models.JSONField(default=dict, blank=True)
     # Overlays drawn on the footage with the workspace's brand kit, their texts already filled:
     # {"lower_third": {"name": ..., "company": ...}, "end_card": {"cta": ..., "seconds": ...}}
     overlays = models.JSONField(default=dict, blank=True)
@@ -286,6 +290,8 @@ class Video(models.Model):
     num_frames = models.PositiveIntegerField()
     duration = models.FloatField()
     size_bytes = models.PositiveBigIntegerField()
+    # The MP4 carries sound: an engine's own (LTX-2), a voiceover or music; the gallery marks it.
+    has_sound = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class ReviewState(models.TextChoices):
@@ -461,6 +467,7 @@ class Template(models.Model):
     guidance = models.FloatField(default=5.0)
     seed = models.BigIntegerField(null=True, blank=True)  # None: a new seed per video
     preset = models.CharField(max_length=10, choices=Job.Preset.choices, default=Job.Preset.QUALITY)
+    style = models.JSONField(default=dict, blank=True)  # a style preset, as its jobs keep it
     variants = models.PositiveSmallIntegerField(default=1)  # A/B: this many seeds per fill
     fields = models.JSONField(default=list, blank=True)
     # Which overlays to draw with the workspace's brand kit, their texts with placeholders:
@@ -842,6 +849,7 @@ class Storyboard(models.Model):
     captions = models.CharField(max_length=10, choices=Captions.choices, default=Captions.FILE)
     transition = models.CharField(max_length=12, default="crossfade")  # new scenes' transition
     aspects = models.JSONField(default=list)  # of "16:9", "9:16", "1:1", in render order
+    style = models.JSONField(default=dict, blank=True)  # a style preset for its scenes' prompts
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -1001,3 +1009,57 @@ class StyleLora(models.Model):
 
         family = FAMILIES.get(self.family)
         return family.label if family else self.family
+
+
+class WorkspaceStyle(models.Model):
+    """A style preset a workspace saved, offered beside the built-in ones
+    (generation.styles.BUILTIN_STYLES): words added to the prompt and the negative prompt,
+    and the guidance and steps it runs at. Jobs, templates and storyboards keep a copy."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="styles")
+    name = models.CharField(max_length=60)
+    prompt = models.TextField()  # the prompt additions
+    negative = models.TextField(blank=True)
+    guidance = models.FloatField(null=True, blank=True)  # None: the request's own
+    steps = models.PositiveIntegerField(null=True, blank=True)  # None: the request's own
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_style_per_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def as_style(self) -> Style:
+        """The style as the engine takes it."""
+        return Style(
+            name=self.name,
+            label=self.name,
+            prompt=self.prompt,
+            negative=self.negative,
+            guidance=self.guidance,
+            steps=self.steps,
+        )
+
+
+class Board(models.Model):
+    """A named collection of a workspace's videos ("Spring launch", "Best of Q3")."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="boards")
+    name = models.CharField(max_length=100)
+    videos = models.ManyToManyField(Video, related_name="boards", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_board_per_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generation import VideoRequest, limits, post
+from generation.styles import Style
 from studio.models import Job
 
 if TYPE_CHECKING:  # the avatar pipeline is imported where it runs: it loads the face model
@@ -86,12 +87,17 @@ class JobParams:
     upscale: int = 1  # "Upscale": times each side (post-step)
     style_lora_id: int | None = None  # a StyleLora of the job's workspace
     style_lora_strength: float = STYLE_LORA_STRENGTH_DEFAULT
+    style: Style | None = None  # a style preset (built-in or the workspace's), or none
 
     @classmethod
     def of_job(cls, job: Job, *, seed: int | None = None) -> JobParams:
         """The parameters a job was made with (``seed`` replaces its seed)."""
         names = (*_JOB_FIELDS, *_POST_FIELDS, *_STYLE_FIELDS)
-        return cls(**{name: getattr(job, name) for name in names}, seed=_seed(job, seed))
+        return cls(
+            **{name: getattr(job, name) for name in names},
+            seed=_seed(job, seed),
+            style=style_of(job.style),
+        )
 
     def style_fields(self) -> dict[str, Any]:
         """The Job row's style LoRA columns."""
@@ -101,7 +107,11 @@ class JobParams:
         """The Job row's columns for these parameters, but the style LoRA's (see
         style_fields; a blank seed becomes a random one)."""
         fields = {name: getattr(self, name) for name in (*_JOB_FIELDS, *_POST_FIELDS)}
-        return {**fields, "seed": self.seed if self.seed is not None else random_seed()}
+        return {
+            **fields,
+            "seed": self.seed if self.seed is not None else random_seed(),
+            "style": self.style.as_dict() if self.style else {},
+        }
 
     def recipe_fields(self) -> dict[str, Any]:
         """The columns a template keeps of them: the request, without the post-steps (smooth
@@ -133,6 +143,7 @@ class JobParams:
             preset=self.preset,
             style_lora=style_lora,
             style_lora_strength=self.style_lora_strength,
+            style=self.style,
         )
 
     def voiceover(self) -> VoiceoverRequest | None:
@@ -215,6 +226,11 @@ class AvatarParams:
 _AVATAR_FIELDS = ("script", "voice", "speed", "captions", "width", "height", "fps")
 
 
+def style_of(stored: dict[str, Any]) -> Style | None:
+    """The style a Job, Template or Storyboard row keeps (``{}``: none)."""
+    return Style.from_dict(stored) if stored else None
+
+
 def _seed(job: Job, seed: int | None) -> int:
     return job.seed if seed is None else seed
 
@@ -240,4 +256,6 @@ def generation_key(job: Job) -> str:
         request["preset"] = job.preset
     if job.style_lora is not None:  # the file's content, so a re-upload is another request
         request["style_lora"] = [job.style_lora.sha256, job.style_lora_strength]
+    if job.style:  # keeps the keys of jobs made before styles
+        request["style"] = job.style
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

@@ -13,12 +13,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from generation.engines import default_engine
+from generation.styles import BUILTIN_STYLES, Style
 from studio import placeholders
 from studio.engines import engine_settings
 from studio.models import (
@@ -28,6 +31,7 @@ from studio.models import (
     Batch,
     BatchArchive,
     BatchRow,
+    Board,
     BrandKit,
     Export,
     Generation,
@@ -47,6 +51,7 @@ from studio.models import (
     WebhookDelivery,
     WebhookEndpoint,
     Workspace,
+    WorkspaceStyle,
 )
 
 # Membership ---------------------------------------------------------------------------------
@@ -150,11 +155,19 @@ def job_list_for_workspace(
     mode: str = "",
     batch_id: int | None = None,
     review_state: str = "",
+    search: str = "",
+    board_id: int | None = None,
 ) -> QuerySet[Job]:
     jobs = Job.objects.filter(workspace=workspace).select_related("project", "video")
     # A storyboard's scenes are parts of its video, not videos of their own.
     scenes = Job.Mode.STORYBOARD_SCENE
     jobs = jobs.filter(mode=mode) if mode else jobs.exclude(mode=scenes)
+    if search.strip():
+        jobs = jobs.filter(pk__in=job_search_ids(workspace=workspace, text=search))
+    if board_id is not None:
+        jobs = jobs.filter(video__boards__id=board_id, video__boards__workspace=workspace)
+    if mode:
+        jobs = jobs.filter(mode=mode)
     if batch_id is not None:
         jobs = jobs.filter(batch_rows__batch_id=batch_id)
     if review_state:
@@ -167,6 +180,36 @@ def job_list_for_workspace(
     if status:
         jobs = jobs.filter(status=status)
     return jobs.order_by("-created_at", "-id")
+
+
+# What the gallery's search box reads: the prompt, the project's and the template's names, and
+# the video's review comments. PostgreSQL weighs the prompt first (full-text, English stems).
+SEARCH_FIELDS = ("prompt", "project__name", "template__name", "video__review_comments__text")
+MAX_SEARCH_CHARS = 200
+
+
+def job_search_ids(*, workspace: Workspace, text: str) -> QuerySet[Job, int]:
+    """The ids of the workspace's jobs whose searched texts match ``text``: PostgreSQL's
+    full-text search where the database is PostgreSQL (every word, stemmed: "bottles" finds
+    "bottle"), else every word as a case-insensitive substring of some field."""
+    # No text a user types has a NUL, and PostgreSQL refuses one in a query.
+    text = text.replace("\x00", " ").strip()[:MAX_SEARCH_CHARS]
+    jobs = Job.objects.filter(workspace=workspace)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        weights = ("A", "B", "B", "C")
+        document: Any = SearchVector(SEARCH_FIELDS[0], weight=weights[0], config="english")
+        for name, weight in zip(SEARCH_FIELDS[1:], weights[1:], strict=True):
+            document += SearchVector(name, weight=weight, config="english")
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return jobs.annotate(document=document).filter(document=query).values_list("pk", flat=True)
+    for word in text.split():
+        matches = Q()
+        for name in SEARCH_FIELDS:
+            matches |= Q(**{f"{name}__icontains": word})
+        jobs = jobs.filter(matches)
+    return jobs.values_list("pk", flat=True)
 
 
 def asset_list_for_workspace(*, workspace: Workspace) -> QuerySet[Asset]:
@@ -973,3 +1016,58 @@ def _render_scene(row: StoryboardRenderScene, posters: dict[str, str]) -> dict[s
         "job": job,
         "job_ids": [job.pk] if job else [],
     }
+
+
+# Styles and boards ---------------------------------------------------------------------------
+
+
+def workspace_style_list(*, workspace: Workspace) -> QuerySet[WorkspaceStyle]:
+    return WorkspaceStyle.objects.filter(workspace=workspace)
+
+
+def workspace_style_get(*, workspace: Workspace, style_id: int) -> WorkspaceStyle:
+    style = WorkspaceStyle.objects.filter(workspace=workspace, pk=style_id).first()
+    if style is None:
+        raise Http404
+    return style
+
+
+def style_list_for_workspace(*, workspace: Workspace) -> list[Style]:
+    """The styles the editors offer here: the built-in ones, then the workspace's own."""
+    own = [saved.as_style() for saved in workspace_style_list(workspace=workspace)]
+    return [*BUILTIN_STYLES.values(), *own]
+
+
+def style_named(*, workspace: Workspace, name: str, current: Style | None = None) -> Style | None:
+    """The style called ``name`` here (None for ""): a built-in one, the workspace's own, or
+    ``current`` (a template's saved copy, kept even once its workspace style is deleted).
+    ValidationError(code="unknown_style") for any other name."""
+    if not name:
+        return None
+    if name in BUILTIN_STYLES:
+        return BUILTIN_STYLES[name]
+    saved = WorkspaceStyle.objects.filter(workspace=workspace, name=name).first()
+    if saved is not None:
+        return saved.as_style()
+    if current is not None and current.name == name:
+        return current
+    raise ValidationError(
+        "There is no style called %(name)s here; choose one of the list.",
+        code="unknown_style",
+        params={"name": repr(name)},
+    )
+
+
+def board_list_for_workspace(*, workspace: Workspace) -> QuerySet[Board]:
+    return Board.objects.filter(workspace=workspace).annotate(video_count=Count("videos"))
+
+
+def board_get(*, workspace: Workspace, board_id: int) -> Board:
+    board = Board.objects.filter(workspace=workspace, pk=board_id).first()
+    if board is None:
+        raise Http404
+    return board
+
+
+def board_ids_for_video(*, video: Video) -> list[int]:
+    return list(video.boards.values_list("pk", flat=True))

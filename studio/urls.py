@@ -43,6 +43,22 @@ urlpatterns = [
         views.storyboard_render.storyboard_scene_retry,
         name="storyboard_scene_retry",
     ),
+    path("w/<int:workspace_id>/boards/new/", views.boards.board_create, name="board_create"),
+    path(
+        "w/<int:workspace_id>/jobs/<int:job_id>/boards/", views.boards.board_add, name="board_add"
+    ),
+    path(
+        "w/<int:workspace_id>/jobs/<int:job_id>/boards/<int:board_id>/remove/",
+        views.boards.board_remove,
+        name="board_remove",
+    ),
+    path("w/<int:workspace_id>/styles/", views.styles.style_list, name="style_list"),
+    path("w/<int:workspace_id>/styles/<int:style_id>/", views.styles.style_edit, name="style_edit"),
+    path(
+        "w/<int:workspace_id>/styles/<int:style_id>/delete/",
+        views.styles.style_delete,
+        name="style_delete",
+    ),
     path("w/<int:workspace_id>/jobs/<int:job_id>/", views.jobs.job_detail, name="job_detail"),
     path(
         "w/<int:workspace_id>/jobs/<int:job_id>/exports/",

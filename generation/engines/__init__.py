@@ -6,7 +6,13 @@ listed, checked and loaded, and for the settings (REELSMITH_MODELS, ...) that co
 
 from __future__ import annotations
 
-from generation.engines.base import Engine, EngineInfo, EngineSettings, Recommended
+from generation.engines.base import (
+    Engine,
+    EngineInfo,
+    EngineSettings,
+    Recommended,
+    generate_with_sound,
+)
 from generation.engines.registry import (
     ModelEntry,
     check_engine_request,
@@ -34,6 +40,7 @@ __all__ = [
     "default_engine",
     "describe",
     "freed_on_out_of_memory",
+    "generate_with_sound",
     "get_engine_info",
     "list_engines",
     "load_engine",

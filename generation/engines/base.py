@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from generation import limits
-from generation.types import Mode, ProgressCallback, VideoRequest
+from generation.types import Mode, ProgressCallback, Sound, VideoRequest
 
 if TYPE_CHECKING:  # torch is imported where it is used, so listing engines stays light
     import torch
@@ -114,6 +114,17 @@ class Engine(Protocol):
     name: str
 
     def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray: ...
+
+
+def generate_with_sound(
+    engine: Engine, request: VideoRequest, on_progress: ProgressCallback
+) -> tuple[np.ndarray, Sound | None]:
+    """The engine's frames and, where its model makes one (LTX-2), its soundtrack."""
+    generate_clip = getattr(engine, "generate_clip", None)
+    if generate_clip is None:
+        return engine.generate(request, on_progress), None
+    clip = generate_clip(request, on_progress)
+    return clip.frames, clip.sound
 
 
 def resolve_device(device: str) -> str:

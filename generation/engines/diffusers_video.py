@@ -1,4 +1,5 @@
-"""Any recognised diffusers video folder (Wan 2.1 / 2.2, LTX-Video, CogVideoX) as an engine.
+"""Any recognised diffusers video folder as an engine: Wan 2.1 / 2.2, LTX-Video, CogVideoX,
+Kandinsky 5, LTX-2 (with its soundtrack), HunyuanVideo 1.5 and SkyReels-V2 diffusion forcing.
 
 diffusers does the work: the folder's own pipeline class loads it (``from_pretrained``, local
 files and safetensors only), and a folder that makes both modes gets its other pipeline through
@@ -8,20 +9,27 @@ files and safetensors only), and a folder that makes both modes gets its other p
   (and, for the one folder not held to its grid, the frame count rounded up and trimmed back);
 * per-step progress from ``callback_on_step_end``, naming the expert in use for Wan 2.2 A14B
   (the pipeline switches from ``transformer`` to ``transformer_2`` below
-  ``boundary_ratio * num_train_timesteps``; the callback sees the same timestep);
+  ``boundary_ratio * num_train_timesteps``; the callback sees the same timestep), and the
+  window for SkyReels-V2's long clips (one run of the steps per window). HunyuanVideo 1.5's
+  pipeline takes no step callback, so there the scheduler's step reports instead;
 * a preview per step through a linear latent-to-RGB map, never a VAE decode;
 * cancellation by raising from that callback, so the pipeline never reaches its decode;
 * the job's adapters switched on: the Fast preset's (options.py) and a user's style LoRA
   (style_loras.py), kept loaded for the jobs that follow.
+* LTX-2's soundtrack, returned beside the frames (``generate_clip``) for the MP4 to carry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+import types
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from generation.engines import families, options, style_loras
 from generation.engines.base import (
@@ -31,16 +39,17 @@ from generation.engines.base import (
     seeded_generator,
     to_uint8,
 )
-from generation.engines.families import I2V, ModelFolder
-from generation.types import Mode, ProgressCallback, VideoRequest
+from generation.engines.families import ModelFolder
+from generation.types import EngineUnavailable, Mode, ProgressCallback, Sound, VideoRequest
 
 if TYPE_CHECKING:
     import torch
 
 # Wan 2.1's 16 latent channels -> RGB, a linear fit of the VAE decoder's response, as published
 # with ComfyUI (comfy/latent_formats.py, class Wan21); applied to the normalised latents the
-# denoiser works on, it gives values in about [-1, 1]. The A14B experts share this VAE. For the
-# other VAEs (Wan 2.2's 48 channels, LTX-Video's 128, CogVideoX's 16) no factors are published
+# denoiser works on, it gives values in about [-1, 1]. The A14B experts and SkyReels-V2 share
+# this VAE. For the other VAEs (Wan 2.2's 48 channels, LTX-Video's and LTX-2's 128, CogVideoX's
+# 16, Kandinsky 5's HunyuanVideo VAE with 16, HunyuanVideo 1.5's 32) no factors are published
 # with diffusers, so they are fitted when the model loads: see fit_preview_factors.
 WAN21_PREVIEW = (
     (
@@ -65,6 +74,9 @@ WAN21_PREVIEW = (
 )
 FIT_GRID = 16  # latent pixels per side decoded once at load to fit a preview map
 HIGH_NOISE, LOW_NOISE = "high-noise expert", "low-noise expert"
+# SkyReels-V2 long clips: the noise added to the frames a window carries over from the last one,
+# as diffusers' documentation of the pipeline recommends for long videos.
+LONG_VIDEO_ADDNOISE = 20.0
 
 Factors = tuple[tuple[tuple[float, ...], ...], tuple[float, ...]]  # (C x 3 weights, 3 biases)
 
@@ -85,6 +97,10 @@ def load(
     # Loading bars would interleave with the CLI's own bar and fill worker logs.
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
+    model_options = model_options or {}
+    refusal = options.cache_refusal(model.family.key, model.family.label, model_options)
+    if refusal:
+        raise EngineUnavailable(refusal)
     device = resolve_device(device)
     dtype: Any = torch.float32
     if device.startswith("cuda"):
@@ -93,13 +109,11 @@ def load(
         dtype = {"default": torch.bfloat16, "vae": torch.float32}
         if model.family.key.startswith(("ltx", "cog")):
             dtype = torch.bfloat16
-    if I2V in model.modes and model.family.key.startswith("wan"):
-        _let_wan_i2v_run_without_ftfy()
+    _let_pipelines_run_without_ftfy([getattr(diffusers, name) for name in model.pipelines.values()])
     first, *others = model.modes
     pipe = getattr(diffusers, model.pipelines[first]).from_pretrained(
         str(model.path), dtype=dtype, use_safetensors=True, local_files_only=True
     )
-    model_options = model_options or {}
     options.load_lora(pipe, model_options)
     options.place(pipe, model_options, device)
     options.apply(pipe, model_options)
@@ -138,6 +152,10 @@ class DiffusersVideoEngine:
         self.style_adapters = style_loras.StyleAdapters(max_style_loras, both_experts=two_experts)
 
     def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray:
+        return self.generate_clip(request, on_progress).frames
+
+    def generate_clip(self, request: VideoRequest, on_progress: ProgressCallback) -> Clip:
+        """The frames (uint8, (T, H, W, 3) at the request's size) and, for LTX-2, the sound."""
         families.check_request(self.model, request)
         pipe = self.pipes[request.mode]
         # The pipelines of one model share their transformer, so the adapter is set per job.
@@ -145,36 +163,70 @@ class DiffusersVideoEngine:
         fast = options.LORA_ADAPTER if request.preset == "fast" else None
         self.style_adapters.use(pipe, request.style_lora, request.style_lora_strength, fast=fast)
         width, height = families.model_size(self.model, request.width, request.height)
-        kwargs = call_arguments(self.model, pipe, request, width, height)
+        kwargs = call_arguments(self.model, pipe, request, width, height, self.options)
         # Wan 2.2 A14B runs `transformer` while t >= boundary and `transformer_2` below it; the
         # callback gets the same t, so it can name the expert that made the step.
         boundary = _boundary_timestep(pipe)
+        windows = long_video_windows(self.model, kwargs)
+        total = request.steps * windows
+        done = [0]
+
+        def report(step: int, timestep: Any, latents: torch.Tensor) -> None:
+            # Raising Cancelled here leaves the pipeline before its VAE decode.
+            done[0] += 1
+            preview = latent_preview(
+                video_latents(self.model, pipe, latents, kwargs), *self.preview
+            )
+            stage = "denoising"
+            if boundary is not None:
+                stage = HIGH_NOISE if float(timestep) >= boundary else LOW_NOISE
+            if windows > 1:
+                stage = f"window {(done[0] - 1) // request.steps + 1} of {windows}"
+            on_progress(done[0], total, preview, stage=stage)
 
         def on_step_end(
             pipe: Any, step: int, timestep: torch.Tensor, tensors: dict[str, Any]
         ) -> dict[str, Any]:
-            # Raising Cancelled here leaves the pipeline before its VAE decode.
-            latents = video_latents(self.model, pipe, tensors["latents"], kwargs)
-            preview = latent_preview(latents, *self.preview)
-            stage = "denoising"
-            if boundary is not None:
-                stage = HIGH_NOISE if float(timestep) >= boundary else LOW_NOISE
-            on_progress(step + 1, pipe.num_timesteps, preview, stage=stage)
+            report(step, timestep, tensors["latents"])
             return {}
 
-        output = pipe(
-            **kwargs,
-            generator=seeded_generator(request.seed, self.device),
-            output_type="np",
-            callback_on_step_end=on_step_end,
-            callback_on_step_end_tensor_inputs=["latents"],
-        )
+        if self.model.family is families.HUNYUAN15:
+            # No step callback in this pipeline: the scheduler's step reports instead.
+            pipe.guider = pipe.guider.new(guidance_scale=request.guidance)
+            with _reporting_scheduler_steps(pipe, report):
+                output = pipe(
+                    **kwargs,
+                    generator=seeded_generator(request.seed, self.device),
+                    output_type="np",
+                )
+        else:
+            output = pipe(
+                **kwargs,
+                generator=seeded_generator(request.seed, self.device),
+                output_type="np",
+                callback_on_step_end=on_step_end,
+                callback_on_step_end_tensor_inputs=["latents"],
+            )
         video = np.asarray(output.frames[0])  # (T, H, W, 3) floats in [0, 1]
-        return resize_frames(to_uint8(video[: request.num_frames]), request.width, request.height)
+        frames = resize_frames(to_uint8(video[: request.num_frames]), request.width, request.height)
+        return Clip(frames, _sound(pipe, output))
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What one generation made: the frames and, where the model makes one, the soundtrack."""
+
+    frames: np.ndarray  # uint8 (T, H, W, 3)
+    sound: Sound | None = None
 
 
 def call_arguments(
-    model: ModelFolder, pipe: Any, request: VideoRequest, width: int, height: int
+    model: ModelFolder,
+    pipe: Any,
+    request: VideoRequest,
+    width: int,
+    height: int,
+    model_options: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The pipeline's arguments for ``request`` (all but the generator and callbacks)."""
     kwargs: dict[str, Any] = {
@@ -204,7 +256,44 @@ def call_arguments(
     if key == families.COGVIDEOX.key:
         # The transformer's text positions are fixed in number (226 for the released models).
         kwargs["max_sequence_length"] = pipe.transformer.config.max_text_seq_length
+    if key == families.LTX2.key:
+        # The playback rate: the positions and the sound's length follow it.
+        kwargs["frame_rate"] = float(request.fps)
+    if key == families.HUNYUAN15.key:
+        # Guidance is the pipeline's guider (set per job); image-to-video takes no size but
+        # picks the trained size nearest the image's shape, so the image is cropped to the
+        # request's shape first.
+        del kwargs["guidance_scale"]
+        if request.mode == "image-to-video":
+            del kwargs["height"], kwargs["width"]
+            kwargs["image"] = ImageOps.fit(kwargs["image"], (width, height))
+    if key == families.SKYREELS_V2_DF.key:
+        window, overlap = skyreels_window(model_options or {})
+        kwargs["fps"] = request.fps  # its transformer tells 16 fps from 24 fps clips
+        kwargs["base_num_frames"] = window
+        if kwargs["num_frames"] > window:
+            kwargs["overlap_history"] = overlap
+            kwargs["addnoise_condition"] = LONG_VIDEO_ADDNOISE
     return kwargs
+
+
+def skyreels_window(model_options: Mapping[str, str]) -> tuple[int, int]:
+    """SkyReels-V2's window and overlap in frames: the options' or the 540p models' own."""
+    window = int(model_options.get("window", families.SKYREELS_WINDOW))
+    overlap = int(model_options.get("overlap", families.SKYREELS_OVERLAP))
+    return window, overlap
+
+
+def long_video_windows(model: ModelFolder, kwargs: Mapping[str, Any]) -> int:
+    """How many windows SkyReels-V2 makes a clip in (1 for every other family), counted as its
+    pipeline counts them in latent frames."""
+    if "overlap_history" not in kwargs:
+        return 1
+    step = model.frame_step
+    frames = (kwargs["num_frames"] - 1) // step + 1
+    window = (kwargs["base_num_frames"] - 1) // step + 1
+    overlap = (kwargs["overlap_history"] - 1) // step + 1
+    return 1 + (frames - window - 1) // (window - overlap) + 1
 
 
 def video_latents(
@@ -221,8 +310,21 @@ def video_latents(
             pipe.transformer_spatial_patch_size,
             pipe.transformer_temporal_patch_size,
         )
+    if key == families.LTX2.key:  # packed tokens as in LTX-Video
+        return pipe._unpack_latents(
+            latents,
+            (kwargs["num_frames"] - 1) // pipe.vae_temporal_compression_ratio + 1,
+            kwargs["height"] // pipe.vae_spatial_compression_ratio,
+            kwargs["width"] // pipe.vae_spatial_compression_ratio,
+            pipe.transformer_spatial_patch_size,
+            pipe.transformer_temporal_patch_size,
+        )
     if key == families.COGVIDEOX.key:
         return latents.permute(0, 2, 1, 3, 4)  # (B, T, C, h, w) -> (B, C, T, h, w)
+    if key == families.KANDINSKY5.key:
+        # (B, T, h, w, C), the image's latents and mask after the C noise channels in i2v
+        channels = pipe.vae.config.latent_channels
+        return latents[..., :channels].permute(0, 4, 1, 2, 3)
     return latents
 
 
@@ -259,9 +361,13 @@ def fit_preview_factors(model: ModelFolder, pipe: Any) -> Factors:
 
 def _preview_factors(model: ModelFolder, pipe: Any) -> Factors:
     channels = getattr(pipe.vae.config, "z_dim", None)
-    if model.family.key.startswith("wan") and channels == len(WAN21_PREVIEW[0]):
+    if _has_wan_vae(model) and channels == len(WAN21_PREVIEW[0]):
         return WAN21_PREVIEW
     return fit_preview_factors(model, pipe)
+
+
+def _has_wan_vae(model: ModelFolder) -> bool:
+    return model.family.key.startswith("wan") or model.family is families.SKYREELS_V2_DF
 
 
 def _decode(model: ModelFolder, vae: Any, latents: torch.Tensor) -> torch.Tensor:
@@ -271,11 +377,11 @@ def _decode(model: ModelFolder, vae: Any, latents: torch.Tensor) -> torch.Tensor
     key = model.family.key
     config = vae.config
     latents = latents.to(vae.dtype)
-    if key.startswith("wan"):
+    if _has_wan_vae(model):
         mean = torch.tensor(config.latents_mean).view(1, -1, 1, 1, 1).to(latents)
         std = torch.tensor(config.latents_std).view(1, -1, 1, 1, 1).to(latents)
         return vae.decode(latents * std + mean).sample
-    if key == families.LTX.key:
+    if key in (families.LTX.key, families.LTX2.key):
         mean = vae.latents_mean.view(1, -1, 1, 1, 1).to(latents)
         std = vae.latents_std.view(1, -1, 1, 1, 1).to(latents)
         latents = latents * std / config.scaling_factor + mean
@@ -284,20 +390,52 @@ def _decode(model: ModelFolder, vae: Any, latents: torch.Tensor) -> torch.Tensor
     return vae.decode(latents / config.scaling_factor).sample
 
 
-def _let_wan_i2v_run_without_ftfy() -> None:
-    """Give diffusers' Wan image-to-video module the text cleaner it assumes is installed.
+def _let_pipelines_run_without_ftfy(pipeline_classes: list[Any]) -> None:
+    """Give diffusers' pipeline modules the text cleaner some of them assume is installed.
 
     In diffusers 0.42 ``pipeline_wan.py`` skips ``ftfy.fix_text`` when ftfy is not installed,
-    but ``pipeline_wan_i2v.py`` calls it regardless and fails with a NameError. Without ftfy the
-    image pipeline now does what the text pipeline does: no ftfy clean-up (the html unescape and
-    whitespace clean-up still run). With ftfy installed this changes nothing.
+    but ``pipeline_wan_i2v.py`` and SkyReels-V2's modules call it regardless and fail with a
+    NameError. Without ftfy these pipelines now do what Wan's text pipeline does: no ftfy
+    clean-up (the html unescape and whitespace clean-up still run). With ftfy installed this
+    changes nothing.
     """
-    import types
+    for pipeline_class in pipeline_classes:
+        module = importlib.import_module(pipeline_class.__module__)
+        if hasattr(module, "basic_clean") and not hasattr(module, "ftfy"):
+            setattr(module, "ftfy", types.SimpleNamespace(fix_text=lambda text: text))  # noqa: B010
 
-    from diffusers.pipelines.wan import pipeline_wan_i2v
 
-    if not hasattr(pipeline_wan_i2v, "ftfy"):
-        pipeline_wan_i2v.ftfy = types.SimpleNamespace(fix_text=lambda text: text)
+@contextmanager
+def _reporting_scheduler_steps(
+    pipe: Any, report: Callable[[int, Any, torch.Tensor], None]
+) -> Iterator[None]:
+    """Call ``report(step, timestep, latents)`` after each of the scheduler's steps in a run."""
+    scheduler = pipe.scheduler
+    step = scheduler.step
+    count = [0]
+
+    def reported(model_output: Any, timestep: Any, sample: Any, *args: Any, **kwargs: Any) -> Any:
+        result = step(model_output, timestep, sample, *args, **kwargs)
+        latents = result[0] if isinstance(result, tuple) else result.prev_sample
+        report(count[0], timestep, latents)
+        count[0] += 1
+        return result
+
+    scheduler.step = reported
+    try:
+        yield
+    finally:
+        del scheduler.step  # the class's own step again
+
+
+def _sound(pipe: Any, output: Any) -> Sound | None:
+    """LTX-2's soundtrack from its output: (channels, samples) at the vocoder's rate."""
+    audio = getattr(output, "audio", None)
+    if audio is None:
+        return None
+    samples = np.asarray(audio[0].float().cpu().numpy() if hasattr(audio, "cpu") else audio[0])
+    rate = int(pipe.vocoder.config.output_sampling_rate)
+    return Sound(samples=samples.astype(np.float32), rate=rate)
 
 
 def _boundary_timestep(pipe: Any) -> float | None:

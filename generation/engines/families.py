@@ -20,7 +20,7 @@ any frame rate is taken, but the family's longest clip still holds.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,10 @@ class Family:
     max_frames: int  # the longest clip it is trained to make
     frame_step: int  # frame counts are frame_step * k + 1 (the VAE's time compression)
     min_size_multiple: int  # the least multiple its pipeline accepts, whatever the VAE says
+    sound: bool = False  # it makes a soundtrack with the picture
+    # The settings its authors publish (steps, guidance, num_frames, fps, width, height), for
+    # the editor to start from.
+    recommended: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
 
 
 WAN21 = Family("wan2.1", "Wan 2.1", fps=16, max_frames=81, frame_step=4, min_size_multiple=16)
@@ -61,10 +65,110 @@ COGVIDEOX = Family(
     "cogvideox", "CogVideoX", fps=8, max_frames=49, frame_step=8, min_size_multiple=16
 )
 
+# Kandinsky 5 (Lite 2B, Pro 19B): its pipelines refuse sides that are not multiples of 16 and
+# round other frame counts down to 4k + 1 with a warning; clips are 5 or 10 s at 24 fps. Its
+# image-to-video renormalises the first four latent frames against the ones after them, so it
+# needs five latent frames (17 frames) or more: with fewer, every frame comes out NaN.
+KANDINSKY5 = Family(
+    "kandinsky5",
+    "Kandinsky 5",
+    fps=24,
+    max_frames=241,
+    frame_step=4,
+    min_size_multiple=16,
+    recommended={
+        "steps": 50,
+        "guidance": 5.0,
+        "num_frames": 121,
+        "fps": 24,
+        "width": 768,
+        "height": 512,
+    },
+)
+KANDINSKY5_I2V_MIN_FRAMES = 17
+# LTX-2 makes the picture and its soundtrack in one pass. Its pipeline refuses sides that are
+# not multiples of 32, but takes any frame count: off the 8k + 1 grid it returns fewer frames
+# than asked while the sound follows the count asked, so counts off the grid are refused here.
+LTX2 = Family(
+    "ltx-2",
+    "LTX-2",
+    fps=24,
+    max_frames=481,  # the pipeline's longest clip: 20 s at 24 fps
+    frame_step=8,
+    min_size_multiple=32,
+    sound=True,
+    recommended={
+        "steps": 30,
+        "guidance": 3.0,
+        "num_frames": 121,
+        "fps": 24,
+        "width": 768,
+        "height": 512,
+    },
+)
+# HunyuanVideo 1.5 (8.3B, 480p and 720p): its pipeline floors sides to multiples of 16 and
+# frame counts to 4k + 1 without a word, so sides are rounded here (and said so in the result's
+# notes) and frame counts off the grid refused. Image-to-video takes no size: it picks the
+# trained size nearest the image's shape, which this project crops to the request's shape.
+HUNYUAN15 = Family(
+    "hunyuanvideo-1.5",
+    "HunyuanVideo 1.5",
+    fps=24,
+    max_frames=121,
+    frame_step=4,
+    min_size_multiple=16,
+    recommended={
+        "steps": 50,
+        "guidance": 6.0,
+        "num_frames": 121,
+        "fps": 24,
+        "width": 848,
+        "height": 480,
+    },
+)
+# SkyReels-V2 diffusion forcing: Wan 2.1's VAE and layout; one window is base_num_frames (97 at
+# 540p) and longer clips are made window after window, each starting from the last one's final
+# ``overlap`` frames, up to 30 s at 24 fps here.
+SKYREELS_V2_DF = Family(
+    "skyreels-v2-df",
+    "SkyReels-V2 (diffusion forcing)",
+    fps=24,
+    max_frames=721,
+    frame_step=4,
+    min_size_multiple=16,
+    recommended={
+        "steps": 30,
+        "guidance": 6.0,
+        "num_frames": 97,
+        "fps": 24,
+        "width": 960,
+        "height": 544,
+    },
+)
+SKYREELS_WINDOW, SKYREELS_OVERLAP = 97, 17  # frames: the 540p models' window and overlap
+
 WAN_PIPELINES = {"WanPipeline": T2V, "WanImageToVideoPipeline": I2V}
 LTX_PIPELINES = {"LTXPipeline": T2V, "LTXImageToVideoPipeline": I2V}
 COGVIDEOX_PIPELINES = {"CogVideoXPipeline": T2V, "CogVideoXImageToVideoPipeline": I2V}
-KNOWN_PIPELINES = (*WAN_PIPELINES, *LTX_PIPELINES, *COGVIDEOX_PIPELINES)
+KANDINSKY5_PIPELINES = {"Kandinsky5T2VPipeline": T2V, "Kandinsky5I2VPipeline": I2V}
+LTX2_PIPELINES = {"LTX2Pipeline": T2V, "LTX2ImageToVideoPipeline": I2V}
+HUNYUAN15_PIPELINES = {
+    "HunyuanVideo15Pipeline": T2V,
+    "HunyuanVideo15ImageToVideoPipeline": I2V,
+}
+SKYREELS_DF_PIPELINES = {
+    "SkyReelsV2DiffusionForcingPipeline": T2V,
+    "SkyReelsV2DiffusionForcingImageToVideoPipeline": I2V,
+}
+KNOWN_PIPELINES = (
+    *WAN_PIPELINES,
+    *LTX_PIPELINES,
+    *COGVIDEOX_PIPELINES,
+    *KANDINSKY5_PIPELINES,
+    *LTX2_PIPELINES,
+    *HUNYUAN15_PIPELINES,
+    *SKYREELS_DF_PIPELINES,
+)
 HUB_PREFIX = "hub:"  # a setting's path "hub:owner/name" is a Hugging Face hub id
 
 
@@ -85,6 +189,7 @@ class ModelFolder:
     fps: int  # the rate it is trained at
     boundary_ratio: float | None = None  # MoE: where the low-noise expert takes over
     fixed_size: tuple[int, int] | None = None  # (width, height) when the model makes one size only
+    min_frames: int = 0  # the shortest clip, when longer than one latent frame step
     # False: off-grid frame counts are rounded up (see model_frames) and any frame rate is taken,
     # instead of being refused; only the wan2.1-t2v engine's folder is held to these rules.
     strict: bool = True
@@ -118,6 +223,14 @@ def detect(path: str | Path, default_class: str = "") -> ModelFolder:
         return _detect_ltx(folder)
     if class_name in COGVIDEOX_PIPELINES:
         return _detect_cogvideox(folder, class_name)
+    if class_name in KANDINSKY5_PIPELINES:
+        return _detect_kandinsky5(folder, class_name)
+    if class_name in LTX2_PIPELINES:
+        return _detect_ltx2(folder)
+    if class_name in HUNYUAN15_PIPELINES:
+        return _detect_hunyuan15(folder, class_name)
+    if class_name in SKYREELS_DF_PIPELINES:
+        return _detect_skyreels_df(folder)
     raise UnknownModel(
         f"the model at {folder} is a {class_name or 'pipeline of no stated class'}; "
         f"this worker runs {', '.join(KNOWN_PIPELINES)}"
@@ -193,12 +306,19 @@ def recommended(model: ModelFolder) -> Recommended:
     at ``VideoRequest``'s steps and guidance."""
     values = defaults(model)
     fallback = Recommended(frames=values["num_frames"], fps=values["fps"])
-    return Recommended.from_dict(getattr(model.family, "recommended", None), fallback)
+    stated = dict(model.family.recommended)
+    # Its native size is the family's own (the editor's sizes are the studio's); the rest are
+    # the settings a request takes.
+    settings = {k: v for k, v in stated.items() if k not in ("width", "height", "num_frames")}
+    if "num_frames" in stated:
+        settings["frames"] = stated["num_frames"]
+    return Recommended.from_dict(settings, fallback)
 
 
 def valid_frame_counts(model: ModelFolder) -> list[int]:
     """Every frame count the model makes: step + 1, 2 * step + 1, ... up to its maximum."""
-    return list(range(model.frame_step + 1, model.max_frames + 1, model.frame_step))
+    valid = range(model.frame_step + 1, model.max_frames + 1, model.frame_step)
+    return [count for count in valid if count >= model.min_frames]
 
 
 def fps_range(model: ModelFolder) -> tuple[int, int]:
@@ -289,6 +409,79 @@ def _detect_cogvideox(folder: Path, class_name: str) -> ModelFolder:
         max_frames=sample_frames,
         fps=16 if is_v15 else COGVIDEOX.fps,
         fixed_size=fixed_size,
+    )
+
+
+def _detect_kandinsky5(folder: Path, class_name: str) -> ModelFolder:
+    # A text-to-video and an image-to-video checkpoint are separate folders (the image one's
+    # transformer has visual_cond), so the folder's class is its one mode.
+    vae = _component_config(folder, "vae")
+    transformer = _component_config(folder, "transformer")
+    spatial = int(vae.get("spatial_compression_ratio", 8))
+    patch = int((transformer.get("patch_size") or [1, 2, 2])[-1])
+    mode = KANDINSKY5_PIPELINES[class_name]
+    return ModelFolder(
+        path=folder,
+        family=KANDINSKY5,
+        pipelines={mode: class_name},
+        size_multiple=max(KANDINSKY5.min_size_multiple, spatial * patch),
+        frame_step=int(vae.get("temporal_compression_ratio", KANDINSKY5.frame_step)),
+        max_frames=KANDINSKY5.max_frames,
+        fps=KANDINSKY5.fps,
+        min_frames=KANDINSKY5_I2V_MIN_FRAMES if mode == I2V else 0,
+    )
+
+
+def _detect_ltx2(folder: Path) -> ModelFolder:
+    # One checkpoint makes both modes, as LTX-Video's does.
+    # The compression ratios as AutoencoderKLLTX2Video works them out, unless its config says.
+    vae = _component_config(folder, "vae")
+    doublings = 2 ** sum(bool(s) for s in vae.get("spatio_temporal_scaling") or [True] * 4)
+    spatial = vae.get("spatial_compression_ratio") or int(vae.get("patch_size", 4)) * doublings
+    in_time = vae.get("temporal_compression_ratio") or int(vae.get("patch_size_t", 1)) * doublings
+    return ModelFolder(
+        path=folder,
+        family=LTX2,
+        pipelines=dict(zip(LTX2_PIPELINES.values(), LTX2_PIPELINES, strict=True)),
+        size_multiple=max(LTX2.min_size_multiple, int(spatial)),
+        frame_step=int(in_time),
+        max_frames=LTX2.max_frames,
+        fps=LTX2.fps,
+    )
+
+
+def _detect_hunyuan15(folder: Path, class_name: str) -> ModelFolder:
+    # Text- and image-to-video are separate checkpoints (the transformer's task_type differs).
+    vae = _component_config(folder, "vae")
+    transformer = _component_config(folder, "transformer")
+    spatial = int(vae.get("spatial_compression_ratio", 16))
+    patch = int(transformer.get("patch_size", 1))
+    return ModelFolder(
+        path=folder,
+        family=HUNYUAN15,
+        pipelines={HUNYUAN15_PIPELINES[class_name]: class_name},
+        size_multiple=max(HUNYUAN15.min_size_multiple, spatial * patch),
+        frame_step=int(vae.get("temporal_compression_ratio", HUNYUAN15.frame_step)),
+        max_frames=HUNYUAN15.max_frames,
+        fps=HUNYUAN15.fps,
+    )
+
+
+def _detect_skyreels_df(folder: Path) -> ModelFolder:
+    # The diffusion-forcing checkpoint makes both modes: image-to-video starts the first window
+    # from the image's latents with the same transformer.
+    vae = _component_config(folder, "vae")
+    transformer = _component_config(folder, "transformer")
+    spatial = int(vae.get("scale_factor_spatial", 8))
+    patch = int((transformer.get("patch_size") or [1, 2, 2])[-1])
+    return ModelFolder(
+        path=folder,
+        family=SKYREELS_V2_DF,
+        pipelines=dict(zip(SKYREELS_DF_PIPELINES.values(), SKYREELS_DF_PIPELINES, strict=True)),
+        size_multiple=max(SKYREELS_V2_DF.min_size_multiple, spatial * patch),
+        frame_step=int(vae.get("scale_factor_temporal", SKYREELS_V2_DF.frame_step)),
+        max_frames=SKYREELS_V2_DF.max_frames,
+        fps=SKYREELS_V2_DF.fps,
     )
 
 

@@ -3,6 +3,7 @@
     ltx=/models/LTX-Video:gpu-small;vae-tiling;first-block-cache=0.05
     wan22=/models/Wan2.2-T2V-A14B-Diffusers:gpu-large;offload=group;compile;attention=_native_cudnn
     wan=/models/Wan2.1-T2V-14B-Diffusers;fast-lora=/loras/wan-4step.safetensors;fast-steps=4
+    hy=/models/HunyuanVideo-1.5-Diffusers-480p_t2v;cache=taylorseer:5
     a14b=/models/Wan2.2-T2V-A14B-Diffusers;fast-lora=/loras/high_noise.safetensors;fast-lora-2=/loras/low_noise.safetensors
 
 Options follow the entry, each after a ``;``. They are checked when the settings are read, so a
@@ -30,6 +31,13 @@ OPTIONS = {
     "fast-steps": "the Fast preset's denoising steps (default 4)",
     "fast-guidance": "the Fast preset's guidance scale (default 1, no guidance: distilled models "
     "need none)",
+    "cache": "one of diffusers' cache accelerators, NAME[:VALUE]: first-block[:threshold], "
+    "mag[:threshold], taylorseer[:interval], faster[:skip], pab[:skip] (faster, frames a "
+    "little different; refused where the model's family does not support it)",
+    "window": "SkyReels-V2: the frames one diffusion-forcing window makes (4k + 1, default 97); "
+    "longer clips are made window after window",
+    "overlap": "SkyReels-V2: the frames each window carries over from the last (4k + 1, less "
+    "than the window, default 17)",
 }
 OFFLOADS = ("model", "group")
 VALUED = (
@@ -40,10 +48,45 @@ VALUED = (
     "fast-lora-2",
     "fast-steps",
     "fast-guidance",
+    "cache",
+    "window",
+    "overlap",
 )
 PRESETS = ("quality", "fast")
 FAST_STEPS, FAST_GUIDANCE = 4, 1.0
 LORA_ADAPTER = "fast"
+# cache=NAME[:VALUE]: each cache's value (a threshold, or every how many steps or blocks it
+# reuses) and its default, as diffusers' own configs default them.
+CACHE_VALUES: dict[str, tuple[str, float]] = {
+    "first-block": ("threshold", 0.05),
+    "mag": ("threshold", 0.06),
+    "taylorseer": ("interval", 5),
+    "faster": ("skip", 2),
+    "pab": ("skip", 2),
+}
+# Where each cache works in diffusers 0.42.1, as measured on tiny builds of each family's
+# transformer (the pairs of tests/generation/test_model_caches.py among them): the hooks
+# attach, the run completes and the frames change. Elsewhere diffusers refuses (its block
+# registry lacks the family's blocks), fails mid-run, or matches nothing and does nothing; the
+# reason is given instead.
+WAN_KEYS = ("wan2.1", "wan2.2-ti2v-5b", "wan2.2-a14b")
+CACHE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "first-block": WAN_KEYS,
+    "mag": (),
+    "taylorseer": ("ltx-2", "hunyuanvideo-1.5"),
+    "faster": (),
+    "pab": (*WAN_KEYS, "ltx-video", "hunyuanvideo-1.5"),
+}
+CACHE_REFUSALS = {
+    "first-block": "its transformer blocks are not in diffusers' block registry",
+    "mag": "MagCache needs magnitude ratios calibrated for the model, and no calibration is "
+    "offered yet",
+    "taylorseer": "TaylorSeer's layer patterns match none of its transformer's layers, so it "
+    "would change nothing",
+    "faster": "FasterCache fails inside this family's transformer in diffusers 0.42.1",
+    "pab": "Pyramid Attention Broadcast fails inside this family's transformer (or its "
+    "pipeline keeps no current timestep) in diffusers 0.42.1",
+}
 
 
 def parse_options(parts: list[str]) -> dict[str, str]:
@@ -63,16 +106,81 @@ def parse_options(parts: list[str]) -> dict[str, str]:
             raise ValueError(f"Model option {part.strip()!r}: {name} is {OPTIONS[name]}.")
         if name == "first-block-cache" and not 0.0 < _float(value) < 1.0:
             raise ValueError(f"Model option {part.strip()!r}: the threshold is between 0 and 1.")
+        if name == "cache":
+            _check_cache(part.strip(), value)
         if name == "fast-steps" and not (value.isdigit() and 1 <= int(value) <= 50):
             raise ValueError(f"Model option {part.strip()!r}: the steps are 1 to 50.")
         if name == "fast-guidance" and not 0.0 <= _float(value) <= 20.0:
             raise ValueError(f"Model option {part.strip()!r}: the guidance is 0 to 20.")
+        if name in ("window", "overlap") and not (
+            value.isdigit() and int(value) % 4 == 1 and 5 <= int(value) <= 721
+        ):
+            raise ValueError(
+                f"Model option {part.strip()!r}: the {name} is 4k + 1 frames, 5 to 721."
+            )
         options[name] = value
+    window, overlap = options.get("window"), options.get("overlap")
+    if int(overlap or 17) >= int(window or 97):
+        raise ValueError("The overlap must be shorter than the window (SkyReels-V2 options).")
     if ("fast-steps" in options or "fast-guidance" in options) and "fast-lora" not in options:
         raise ValueError("fast-steps and fast-guidance set the Fast preset, which needs fast-lora.")
+    if "cache" in options and "first-block-cache" in options:
+        raise ValueError("Give one cache: cache=first-block:THRESHOLD replaces first-block-cache.")
     if "fast-lora-2" in options and "fast-lora" not in options:
         raise ValueError("fast-lora-2 is the low-noise half of a LoRA pair; give fast-lora too.")
     return options
+
+
+def _check_cache(part: str, value: str) -> None:
+    cache, _, number = value.partition(":")
+    if cache not in CACHE_VALUES:
+        raise ValueError(f"Model option {part!r}: the caches are {', '.join(CACHE_VALUES)}.")
+    what, _ = CACHE_VALUES[cache]
+    if number and what == "threshold" and not 0.0 < _float(number) < 1.0:
+        raise ValueError(f"Model option {part!r}: the threshold is between 0 and 1.")
+    if number and what != "threshold" and not (number.isdigit() and 1 <= int(number) <= 50):
+        raise ValueError(f"Model option {part!r}: the {what} is a whole number from 1 to 50.")
+
+
+def cache_refusal(family: str, label: str, options: Mapping[str, str]) -> str | None:
+    """Why a model of ``family`` cannot take its cache option, or None when it can (or has none)."""
+    cache = options.get("cache", "").partition(":")[0]
+    if not cache or family in CACHE_FAMILIES[cache]:
+        return None
+    return f"cache={cache} does not work with {label}: {CACHE_REFUSALS[cache]}."
+
+
+def cache_config(pipe: Any, value: str) -> Any:
+    """The diffusers cache config for ``cache=value`` (see CACHE_VALUES)."""
+    from diffusers.hooks import (
+        FasterCacheConfig,
+        FirstBlockCacheConfig,
+        MagCacheConfig,
+        PyramidAttentionBroadcastConfig,
+        TaylorSeerCacheConfig,
+    )
+
+    cache, _, number = value.partition(":")
+    amount = float(number) if number else CACHE_VALUES[cache][1]
+    if cache == "first-block":
+        return FirstBlockCacheConfig(threshold=amount)
+    if cache == "mag":
+        return MagCacheConfig(threshold=amount)
+    if cache == "taylorseer":
+        return TaylorSeerCacheConfig(cache_interval=int(amount))
+
+    # Both skip attention on the steps between the timesteps of diffusers' defaults, which they
+    # read from the pipeline as it runs.
+    def timestep() -> Any:
+        return pipe.current_timestep
+
+    if cache == "faster":
+        return FasterCacheConfig(
+            spatial_attention_block_skip_range=int(amount), current_timestep_callback=timestep
+        )
+    return PyramidAttentionBroadcastConfig(
+        spatial_attention_block_skip_range=int(amount), current_timestep_callback=timestep
+    )
 
 
 def presets(options: Mapping[str, str]) -> list[str]:
@@ -156,6 +264,8 @@ def apply(pipe: Any, options: Mapping[str, str]) -> None:
         if "first-block-cache" in options:
             threshold = float(options["first-block-cache"])
             transformer.enable_cache(FirstBlockCacheConfig(threshold=threshold))
+        if "cache" in options:
+            transformer.enable_cache(cache_config(pipe, options["cache"]))
         if "compile" in options:
             transformer.compile_repeated_blocks(fullgraph=True)
     if "vae-tiling" in options:

@@ -384,6 +384,18 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
             available=False,
             reason=str(exc),
         )
+    refusal = options.cache_refusal(
+        model.family.key, model.family.label, settings.options.get(name, {})
+    )
+    if refusal:
+        return EngineInfo(
+            name=name,
+            label=model.label,
+            modes=model.modes,
+            queue=DEFAULT_MODEL_QUEUE,
+            available=False,
+            reason=refusal,
+        )
     fast = options.preset_defaults(settings.options.get(name, {}), "fast")
     offered = _kind(name).presets(name, settings)
     return EngineInfo(

@@ -27,13 +27,14 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from generation import render
+from generation import render, styles
 from generation.engines import (
     EngineSettings,
     check_engine_request,
     default_engine,
     describe,
     freed_on_out_of_memory,
+    generate_with_sound,
     get_engine_info,
     load_engine,
     settings_from_env,
@@ -57,6 +58,7 @@ def check_inputs(request: VideoRequest) -> None:
     if request.mode != MODE:
         raise ValueError(f"This is the image-to-video pipeline; the request is for {request.mode}.")
     check_request(request)
+    styles.check_styled(request)
     if request.image_path is None:
         raise ValueError("Image-to-video needs an image: upload a photo to animate.")
     path = Path(request.image_path)
@@ -91,6 +93,8 @@ def generate(
     check_inputs(request)
 
     # 2. Analyse the prompt: its words may choose the camera move.
+    #    The style is applied first, so the analysis reads the styled prompt.
+    request, style_added = styles.apply(request)
     analysis = analyse(request.prompt)
 
     # 3. Pick and load the engine: the one asked for, else the first available for the mode.
@@ -106,14 +110,14 @@ def generate(
 
     # 4. Animate: (T, H, W, 3) uint8, progress per frame.
     with freed_on_out_of_memory(name, settings, request):  # a CUDA OOM fails this job only
-        frames = model.generate(request, on_progress)
+        frames, sound = generate_with_sound(model, request, on_progress)
     expected = (request.num_frames, request.height, request.width, 3)
     if frames.shape != expected:
         raise RuntimeError(f"The {name} engine made frames {frames.shape}, expected {expected}.")
 
     # 5. Render the MP4 and its poster (<stem>.jpg beside it).
     on_progress(0, 1, stage="encoding")
-    render.write_mp4(frames, output, request.fps)
+    render.write_mp4(frames, output, request.fps, sound=sound)  # LTX-2's sound, if any
     poster = render.write_poster(frames, output.with_suffix(".jpg"))
     on_progress(1, 1, stage="encoding")
 
@@ -130,7 +134,10 @@ def generate(
         details={
             "prompt_analysis": analysis.as_dict(),
             "engine_label": info.label,
+            "style": style_added,  # what the style added, in full (None without one)
+            "style_in_prompt": analysis.style,  # the style preset the prompt's words name
             # the engine's own reading of the request: the motion
             **describe(name, request, settings),
         },
+        has_sound=sound is not None,
     )

@@ -257,6 +257,7 @@ def _engine_request(scene: Scene, board: Storyboard, aspect: str, frames: int) -
             fps=FPS,
             seed=board.seed,
             image_path=scene.image_path,
+            style=board.style,
         )
     return VideoRequest(
         prompt=scene.prompt,
@@ -265,6 +266,7 @@ def _engine_request(scene: Scene, board: Storyboard, aspect: str, frames: int) -
         num_frames=ENGINE_FRAMES,
         fps=ENGINE_FPS,
         seed=board.seed,
+        style=board.style,
     )
 
 
@@ -279,6 +281,7 @@ def footage_key(scene: Scene, *, board: Storyboard, aspect: str, frames: int) ->
             "request": {
                 k: str(v) if isinstance(v, Path) else v
                 for k, v in dataclasses.asdict(request).items()
+                if k != "style" or v is not None  # keeps the keys of footage made before styles
             },
         }
     elif scene.visual == "talking-head":

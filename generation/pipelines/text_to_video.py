@@ -18,13 +18,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from generation import render
+from generation import render, styles
 from generation.engines import (
     EngineSettings,
     check_engine_request,
     default_engine,
     describe,
     freed_on_out_of_memory,
+    generate_with_sound,
     get_engine_info,
     load_engine,
     settings_from_env,
@@ -48,6 +49,7 @@ def check_inputs(request: VideoRequest) -> None:
     if request.mode != MODE:
         raise ValueError(f"This is the text-to-video pipeline; the request is for {request.mode}.")
     check_request(request)
+    styles.check_styled(request)
 
 
 def generate(
@@ -65,6 +67,8 @@ def generate(
     check_inputs(request)
 
     # 2. Analyse the prompt (kept in the result for the job's record).
+    #    The style is applied first, so the analysis reads the styled prompt.
+    request, style_added = styles.apply(request)
     analysis = analyse(request.prompt)
 
     # 3. Pick and load the engine: the one asked for, else the first available for the mode.
@@ -83,14 +87,14 @@ def generate(
 
     # 4. Generate the frames: (T, H, W, 3) uint8, progress per denoising step.
     with freed_on_out_of_memory(name, settings, request):  # a CUDA OOM fails this job only
-        frames = model.generate(request, on_progress)
+        frames, sound = generate_with_sound(model, request, on_progress)
     expected = (request.num_frames, request.height, request.width, 3)
     if frames.shape != expected:
         raise RuntimeError(f"The {name} engine made frames {frames.shape}, expected {expected}.")
 
     # 5. Render the MP4 and its poster (<stem>.jpg beside it).
     on_progress(0, 1, stage="encoding")
-    render.write_mp4(frames, output, request.fps)
+    render.write_mp4(frames, output, request.fps, sound=sound)  # LTX-2's sound, if any
     poster = render.write_poster(frames, output.with_suffix(".jpg"))
     on_progress(1, 1, stage="encoding")
 
@@ -107,6 +111,9 @@ def generate(
         details={
             "prompt_analysis": analysis.as_dict(),
             "engine_label": info.label,
+            "style": style_added,  # what the style added, in full (None without one)
+            "style_in_prompt": analysis.style,  # the style preset the prompt's words name
             **describe(name, request, settings),  # the engine's own reading of the request
         },
+        has_sound=sound is not None,
     )

@@ -22,6 +22,7 @@ from generation.limits import (
     MIN_SPEED,
 )
 from generation.overlays import Brand
+from generation.styles import Style, check_style
 
 Visual = Literal["text-card", "brand-card", "text-to-video", "image-to-video", "talking-head"]
 Transition = Literal["cut", "crossfade", "fade-black", "slide"]
@@ -88,6 +89,7 @@ class Storyboard:
     intro: BrandCard | None = None
     outro: BrandCard | None = None
     seed: int = 0
+    style: Style | None = None  # a style preset for the scenes an engine makes
     short_side: int = 720  # pixels: 16:9 is 1280x720, 9:16 720x1280, 1:1 720x720
 
 
@@ -137,6 +139,8 @@ def check_storyboard(board: Storyboard, *, settings: EngineSettings | None = Non
         frame_size(aspect, board.short_side)
     if not 0 <= board.seed <= MAX_SEED:
         raise ValueError(f"The seed is {board.seed}; it must be between 0 and {MAX_SEED}.")
+    if board.style is not None:
+        check_style(board.style)
     if not MIN_MUSIC_DB <= board.music_db <= MAX_MUSIC_DB:
         raise ValueError(
             f"The music level is {board.music_db} dB; use {MIN_MUSIC_DB:g} to {MAX_MUSIC_DB:g} dB."

@@ -121,6 +121,7 @@ def _submit_video(request: Request, membership: Membership, data: dict[str, Any]
         {"image": data["image"]} if "image" in data else None,
         engines=engine_list(),
         assets=selectors.asset_list_for_workspace(workspace=workspace),
+        styles=selectors.style_list_for_workspace(workspace=workspace),
     )
     if not form.is_valid():
         raise form_invalid(form, names=API_NAMES)

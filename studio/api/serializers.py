@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generation import limits
+from generation.styles import BUILTIN_STYLES
 from studio import selectors
 from studio.models import ApiToken, Asset, Batch, Job, Template
 
@@ -54,6 +55,11 @@ class JobCreateSerializer(serializers.Serializer):
     guidance = serializers.FloatField(required=False, min_value=0, max_value=limits.MAX_GUIDANCE)
     seed = serializers.IntegerField(required=False, min_value=0, max_value=limits.MAX_SEED)
     preset = serializers.ChoiceField(choices=Job.Preset.values, required=False)
+    style = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=f"A style preset: {', '.join(BUILTIN_STYLES)}, or one of the workspace's own.",
+    )
     motion = serializers.CharField(
         required=False, help_text="Image to video: zoom-in, pan-left, ..."
     )
@@ -89,6 +95,10 @@ class JobParametersSerializer(serializers.Serializer):
     seed = serializers.IntegerField()
     preset = serializers.CharField()
     motion = serializers.CharField()
+    style = serializers.SerializerMethodField(help_text="The style preset's name, or null.")
+
+    def get_style(self, job: Job) -> str | None:
+        return str(job.style["name"]) if job.style else None
 
 
 class JobProgressSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from generation import VideoRequest, limits, post
 from generation.engines import EngineInfo
+from generation.styles import BUILTIN_STYLES, Style
 from studio.engines import voice_list
 from studio.forms.avatars import voice_choices
 from studio.forms.uploads import ImageUploadField
@@ -57,6 +59,14 @@ class StyleLoraChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.name} ({obj.family_label})"
 
 
+def style_choices(styles: Sequence[Style]) -> list[tuple[str, Any]]:
+    """The style select's choices: none, the built-in styles, then the workspace's own."""
+    builtin = [(s.name, s.label) for s in styles if BUILTIN_STYLES.get(s.name) == s]
+    own = [(s.name, s.label) for s in styles if BUILTIN_STYLES.get(s.name) != s]
+    choices: list[tuple[str, Any]] = [("", "No style"), ("Built-in styles", builtin)]
+    return [*choices, ("This workspace's styles", own)] if own else choices
+
+
 def _engine_label(engine: EngineInfo) -> str:
     return engine.label if engine.available else f"{engine.label} (unavailable: {engine.reason})"
 
@@ -98,6 +108,15 @@ class JobForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
         help_text="Fast: fewer steps with the model's few-step LoRA; a little less detail.",
+    )
+    # A style preset's name: a built-in one or the workspace's own ("" for none).
+    style = forms.ChoiceField(
+        required=False,
+        error_messages={
+            "invalid_choice": "There is no style called %(value)s here; choose one of the list."
+        },
+        help_text="Words added to the prompt and the negative prompt, and the guidance and "
+        "steps the style runs at; the job's page shows in full what it added.",
     )
     image = ImageUploadField(required=False)
     # The workspace's style LoRAs (its owners upload them); checked against the engine in clean.
@@ -175,6 +194,7 @@ class JobForm(forms.Form):
         engines: list[EngineInfo],
         projects: Any = None,
         style_loras: Any = None,
+        styles: Sequence[Style] = tuple(BUILTIN_STYLES.values()),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -184,6 +204,10 @@ class JobForm(forms.Form):
         voice_field.choices = voice_choices(voices)
         voice_field.initial = next((v.name for v in voices if v.available), "")
         self.engines = {e.name: e for e in engines}
+        self.styles = {s.name: s for s in styles}
+        style_field = self.fields["style"]
+        assert isinstance(style_field, forms.ChoiceField)
+        style_field.choices = style_choices(styles)
         engine_field = self.fields["engine"]
         assert isinstance(engine_field, forms.ChoiceField)
         engine_field.widget = EngineSelect(engines)
@@ -215,6 +239,10 @@ class JobForm(forms.Form):
 
     def clean_negative_prompt(self) -> str:
         return _within_prompt_limit(self.cleaned_data["negative_prompt"], what="negative prompt")
+
+    def clean_style(self) -> Style | None:
+        name: str = self.cleaned_data.get("style") or ""
+        return self.styles[name] if name else None
 
     def clean_engine(self) -> str:
         name: str = self.cleaned_data["engine"]
@@ -347,6 +375,7 @@ class JobForm(forms.Form):
             upscale=data["upscale"],
             style_lora_id=data["style_lora"].pk if data.get("style_lora") else None,
             style_lora_strength=data["style_lora_strength"],
+            style=data.get("style"),
         )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 
 from generation import limits
+from generation.styles import Style
 from studio import placeholders
 from studio.forms.avatars import speed_choice, voice_choices
+from studio.forms.jobs import style_choices
 from studio.forms.uploads import ImageUploadField
 from studio.models import Avatar, Job, Template
 from studio.params import (
@@ -114,6 +117,11 @@ class TemplateEditForm(forms.Form):
         "Every video made from this template, batches included, uses it.",
     )
 
+    style = forms.ChoiceField(
+        required=False,
+        help_text="Every video made from this template, batches included, uses it as it is now.",
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -121,9 +129,19 @@ class TemplateEditForm(forms.Form):
         presets: tuple[str, ...] | list[str] = ("quality",),
         current_preset: str = "quality",
         voices: list[Any] | None = None,
+        styles: Sequence[Style] = (),
+        current_style: Style | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if voices is not None:  # a talking head's picture is the portrait: no style applies
+            del self.fields["style"]
+        else:
+            known = {s.name for s in styles}
+            kept = [current_style] if current_style and current_style.name not in known else []
+            style_field = self.fields["style"]
+            assert isinstance(style_field, forms.ChoiceField)
+            style_field.choices = style_choices([*styles, *kept])
         if voices is not None:  # a talking-head template: who speaks the script, how fast
             self.fields["voice"] = forms.ChoiceField(
                 choices=[("", "The first voice that can speak here"), *voice_choices(voices)],
@@ -199,6 +217,7 @@ class TemplateEditForm(forms.Form):
             "lower_third_company": overlays.get("lower_third", {}).get("company", ""),
             "end_card_cta": overlays.get("end_card", {}).get("cta", ""),
             "preset": template.preset,
+            "style": template.style.get("name", ""),
             "voice": template.voice,
             "speed": speed_choice(template.speed),
         }
@@ -208,6 +227,12 @@ class TemplateEditForm(forms.Form):
         if "voice" not in self.fields:
             return None, None
         return str(self.cleaned_data.get("voice") or ""), float(self.cleaned_data["speed"])
+
+    def style_choice(self) -> str | None:
+        """The style's name chosen ("" for none), or None where the form offers no style."""
+        if "style" not in self.fields:
+            return None
+        return str(self.cleaned_data.get("style") or "")
 
     def preset_choice(self) -> str | None:
         """The preset chosen, or None where the form does not offer one (keep the template's)."""

@@ -18,9 +18,11 @@ from django.db import transaction
 from generation.prompts import analyse_scene
 from generation.storyboard import board as engine_board
 from generation.storyboard.split import split_script
+from studio import selectors
 from studio.boards import board_values
 from studio.engines import engine_settings
 from studio.models import Asset, Avatar, Project, Storyboard, StoryboardScene, Workspace
+from studio.params import style_of
 from studio.services.errors import refused_as
 
 DEFAULT_ASPECTS = ["16:9"]
@@ -74,6 +76,7 @@ class StoryboardSettings:
     transition: str
     aspects: list[str]
     music_asset: Asset | None = None
+    style: str | None = None  # a style's name for the scenes' prompts; "" none, None: keep
 
 
 def storyboard_create_from_text(
@@ -135,6 +138,13 @@ def storyboard_settings_update(
     storyboard.music_db = settings.music_db
     storyboard.captions = settings.captions
     storyboard.aspects = list(settings.aspects)
+    if settings.style is not None:
+        chosen = selectors.style_named(
+            workspace=storyboard.workspace,
+            name=settings.style,
+            current=style_of(storyboard.style),
+        )
+        storyboard.style = chosen.as_dict() if chosen else {}
     scenes = _scenes(storyboard)
     retransition = settings.transition != storyboard.transition
     storyboard.transition = settings.transition

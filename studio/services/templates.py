@@ -15,7 +15,7 @@ from django.db import transaction
 
 from generation import VideoResult, limits, overlays, render
 from generation.engines import default_engine, recommended_settings
-from studio import placeholders
+from studio import placeholders, selectors
 from studio.engines import engine_presets, engine_settings
 from studio.models import (
     Asset,
@@ -25,7 +25,7 @@ from studio.models import (
     Template,
     Workspace,
 )
-from studio.params import AvatarParams, JobParams, random_seed
+from studio.params import AvatarParams, JobParams, random_seed, style_of
 from studio.services.avatars import avatar_job_submit
 from studio.services.errors import refused_as
 from studio.services.jobs import job_submit
@@ -111,6 +111,7 @@ def template_update(
     overlays: dict[str, Any],
     fields: list[dict[str, Any]] | None = None,
     preset: str | None = None,
+    style: str | None = None,
     voice: str | None = None,
     speed: float | None = None,
 ) -> Template:
@@ -119,6 +120,8 @@ def template_update(
 
     ``preset`` (None keeps the current one) must be one the template's engine offers here;
     ``voice`` ("" for the default voice) and ``speed`` are a talking head's (None keeps them).
+    ``style`` is a style's name ("" for none, None keeps the current one); the template keeps
+    a copy of the style as it is now.
     """
     if template.is_builtin:
         raise ValidationError(
@@ -127,6 +130,13 @@ def template_update(
     if preset is not None and preset != template.preset:
         _template_check_preset(template.engine, preset)
         template.preset = preset
+    if style is not None:
+        workspace = template.workspace
+        assert workspace is not None  # built-in templates were refused above
+        chosen = selectors.style_named(
+            workspace=workspace, name=style, current=style_of(template.style)
+        )
+        template.style = chosen.as_dict() if chosen else {}
     if voice is not None and voice != template.voice:
         if voice:
             from generation.avatar import tts
@@ -204,6 +214,7 @@ def template_params(
         seed=template.seed if seed is None else seed,
         motion=template.motion,
         preset=template.preset,
+        style=style_of(template.style),
     )
     return params, overlays
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,7 @@ from studio.engines import engine_list, engine_settings
 from studio.forms.exports import ExportForm
 from studio.forms.jobs import JobForm
 from studio.forms.sharing import ReviewCommentForm, ReviewStateForm, ShareLinkForm
+from studio.forms.styles import BoardAddForm, BoardForm
 from studio.models import Job, Membership, Video
 from studio.params import SIZES
 from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
@@ -78,6 +80,7 @@ def job_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
         engines=engines,
         projects=projects,
         style_loras=selectors.style_lora_list_for_workspace(workspace=workspace),
+        styles=selectors.style_list_for_workspace(workspace=workspace),
         initial=_initial_from(request, workspace),
     )
     submitting = request.method == "POST" and form.is_valid()
@@ -122,6 +125,7 @@ def _initial_from(request: AuthenticatedRequest, workspace: Any) -> dict[str, An
         "negative_prompt": job.negative_prompt,
         "engine": job.engine,
         "preset": job.preset,
+        "style": job.style.get("name", ""),
         "motion": job.motion,
         "interpolate": job.interpolate,
         "upscale": job.upscale,
@@ -181,6 +185,7 @@ def render_job_page(
     comment_form: ReviewCommentForm | None = None,
     export_form: ExportForm | None = None,
     status: int = 200,
+    board_form: BoardAddForm | None = None,
 ) -> HttpResponse:
     """The job page; a refused action renders it again with its message or form."""
     membership = member_of(request, workspace_id)
@@ -201,6 +206,7 @@ def render_job_page(
             "throttled": throttled,
             **(_sharing_and_review(request, video, variants, comment_form) if video else {}),
             **(_exports(video, export_form) if video else {}),
+            **(_boards(membership, video, board_form) if video else {}),
         },
         status=status,
     )
@@ -222,6 +228,17 @@ def _exports(video: Video, export_form: ExportForm | None) -> dict[str, Any]:
         "export_form": export_form or ExportForm(initial={"kind": "tiktok", "reframe": "blur"}),
         "platforms": list(exports.PLATFORMS.values()),
         "export_pending": any(e.finished_at is None for e in made),
+    }
+
+
+def _boards(
+    membership: Membership, video: Video, board_form: BoardAddForm | None
+) -> dict[str, Any]:
+    boards = selectors.board_list_for_workspace(workspace=membership.workspace)
+    on = set(selectors.board_ids_for_video(video=video))
+    return {
+        "video_boards": [b for b in boards if b.pk in on],
+        "board_add_form": board_form or BoardAddForm(boards=boards.exclude(pk__in=on)),
     }
 
 
@@ -296,6 +313,13 @@ def job_rerun(request: AuthenticatedRequest, workspace_id: int, job_id: int) -> 
 @require_GET
 @login_required
 def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
+    return render_gallery(request, workspace_id)
+
+
+def render_gallery(
+    request: AuthenticatedRequest, workspace_id: int, *, board_form: BoardForm | None = None
+) -> HttpResponse:
+    """The gallery with its search and filters; a refused new board shows it again, 400."""
     membership = member_of(request, workspace_id)
     workspace = membership.workspace
     project = request.GET.get("project", "")
@@ -304,6 +328,9 @@ def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
     review = request.GET.get("review", "")
     kind = request.GET.get("kind", "")
     kinds = [(value, label) for value, label in Job.Mode.choices if value in GALLERY_KINDS]
+    search = request.GET.get("q", "")[: selectors.MAX_SEARCH_CHARS]
+    board = request.GET.get("board", "")
+    boards = selectors.board_list_for_workspace(workspace=workspace)
     jobs = selectors.job_list_for_workspace(
         workspace=workspace,
         mode=kind if kind in GALLERY_KINDS else "",
@@ -311,8 +338,12 @@ def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
         engine=engine,
         status=status if status in Job.Status.values else "",
         review_state=review if review in Video.ReviewState.values else "",
+        search=search,
+        board_id=int(board) if board.isdigit() else None,
     )
     page = Paginator(jobs, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {"q": search, "project": project, "engine": engine, "status": status}
+    filters |= {"review": review, "board": board, "kind": kind}
     return render(
         request,
         "studio/gallery.html",
@@ -325,12 +356,10 @@ def gallery(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
             "statuses": Job.Status.choices,
             "review_states": Video.ReviewState.choices,
             "kinds": kinds,
-            "filters": {
-                "project": project,
-                "engine": engine,
-                "status": status,
-                "review": review,
-                "kind": kind,
-            },
+            "boards": boards,
+            "board_form": board_form or BoardForm(),
+            "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
         },
+        status=400 if board_form is not None else 200,
     )

@@ -16,6 +16,7 @@ from studio import ratelimits, selectors, services
 from studio.engines import engine_presets, voice_list
 from studio.forms.templates import TemplateEditForm, TemplateFillForm, TemplateSaveForm
 from studio.models import Job, Membership, Template
+from studio.params import style_of
 from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
 
 
@@ -113,6 +114,10 @@ def _submit_template(
     )
 
 
+# The edit form's field each refusal of template_update is about.
+_FIELD_OF_CODE = {"voice_unavailable": "voice", "bad_speed": "speed", "unknown_style": "style"}
+
+
 @login_required
 def template_edit(
     request: AuthenticatedRequest, workspace_id: int, template_id: int
@@ -129,6 +134,8 @@ def template_edit(
         presets=engine_presets(template.engine),
         current_preset=template.preset,
         voices=voice_list() if template.mode == Template.Mode.AVATAR else None,
+        styles=selectors.style_list_for_workspace(workspace=membership.workspace),
+        current_style=style_of(template.style),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -144,12 +151,17 @@ def template_edit(
                 overlays=form.overlays(template.overlays),
                 fields=form.field_specs(),
                 preset=form.preset_choice(),
+                style=form.style_choice(),
                 voice=voice,
                 speed=speed,
             )
         except ValidationError as exc:
             # The error goes next to its field where the form has one.
-            field = {"voice_unavailable": "voice", "bad_speed": "speed"}.get(exc.code or "")
+            field = {
+                "voice_unavailable": "voice",
+                "bad_speed": "speed",
+                "unknown_style": "style",
+            }.get(exc.code or "")
             form.add_error(field if field in form.fields else None, exc)
         else:
             messages.success(request, "Template saved.")

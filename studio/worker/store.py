@@ -11,7 +11,7 @@ from typing import Any
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
-from generation import VideoResult
+from generation import VideoResult, render
 from studio.live import broadcast_state
 from studio.models import Generation, Job, Video
 from studio.worker.lease import mark_final
@@ -78,6 +78,7 @@ def video_for(job: Job, result: VideoResult) -> Video:
         num_frames=result.num_frames,
         duration=result.num_frames / result.fps,
         size_bytes=result.output.stat().st_size,
+        has_sound=render.has_audio(result.output),
     )
     slug = f"reelsmith-{job.pk}"
     with result.output.open("rb") as mp4, result.poster.open("rb") as poster:

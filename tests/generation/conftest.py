@@ -80,6 +80,12 @@ TINY_MODELS: dict[str, Callable[[Path], Path]] = {
     "ltx": testing.build_tiny_ltx,
     "cogvideox-t2v": testing.build_tiny_cogvideox,
     "cogvideox-i2v": partial(testing.build_tiny_cogvideox, mode="image-to-video"),
+    "kandinsky5-t2v": testing.build_tiny_kandinsky5,
+    "kandinsky5-i2v": partial(testing.build_tiny_kandinsky5, mode="image-to-video"),
+    "ltx2": testing.build_tiny_ltx2,
+    "hunyuan15-t2v": testing.build_tiny_hunyuan15,
+    "hunyuan15-i2v": partial(testing.build_tiny_hunyuan15, mode="image-to-video"),
+    "skyreels-df": testing.build_tiny_skyreels_v2_df,
 }
 
 

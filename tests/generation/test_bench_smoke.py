@@ -100,3 +100,24 @@ def test_a_random_lora_from_a_config_has_the_layout_peft_writes(tiny_model, tmp_
         assert sorted(ours.keys()) == keys
         for key in keys:
             assert ours.get_slice(key).get_shape() == expected.get_slice(key).get_shape()
+
+
+def test_the_family_smoke_run_times_the_plain_step_against_its_floor(bench, tmp_path, capsys):
+    """--family runs a newer family's real layout (two layers here) inside the project's engine."""
+    results = tmp_path / "families.jsonl"
+    argv = ["--smoke", "--family", "kandinsky5-lite", "--steps", "2", "--json", str(results)]
+    assert bench.main(argv) == 0
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [row["run"] for row in rows] == ["plain"]  # Kandinsky 5 supports no cache here
+    assert rows[0]["model"] == "kandinsky5-lite" and rows[0]["s_per_step"] > 0
+    assert rows[0]["floor_s_per_step"] > 0 and rows[0]["speedup_per_step"] == 1.0
+    assert "kandinsky5-lite 64x64x9 (48 tokens)  plain" in capsys.readouterr().out
+
+
+def test_a_family_run_without_cuda_says_so_and_exits_2(bench, capsys, monkeypatch):
+    """Without --smoke a family run is GPU-only: one line, exit status 2."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert bench.main(["--family", "ltx-2"]) == 2
+    assert "no CUDA GPU here" in capsys.readouterr().out

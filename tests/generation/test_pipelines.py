@@ -21,8 +21,8 @@ TEXT = VideoRequest(prompt="a red ball bounces", width=64, height=64, num_frames
         ({"prompt": "x" * 2001}, "shorten it to 2000"),
         ({"width": 32}, "width is 32 px; it must be between 64 and 1920"),
         ({"height": 4000}, "height is 4000 px"),
-        ({"num_frames": 0}, "frame count is 0; it must be between 1 and 257"),
-        ({"num_frames": 258}, "between 1 and 257"),
+        ({"num_frames": 0}, "frame count is 0; it must be between 1 and 721"),
+        ({"num_frames": 722}, "between 1 and 721"),
         ({"fps": 61}, "frame rate"),
         ({"steps": 0}, "number of steps is 0"),
         ({"steps": 201}, "between 1 and 200"),
@@ -40,7 +40,7 @@ def test_text_to_video_refuses_bad_input_with_a_message_a_user_can_act_on(change
 def test_the_edges_of_every_range_are_accepted():
     """The limits themselves are allowed."""
     for changes in (
-        {"width": 64, "height": 1920, "num_frames": 257, "fps": 60, "steps": 200},
+        {"width": 64, "height": 1920, "num_frames": 721, "fps": 60, "steps": 200},
         {"num_frames": 1, "fps": 1, "steps": 1, "guidance": 0.0, "prompt": "x" * 2000},
     ):
         text_to_video.check_inputs(replace(TEXT, **changes))

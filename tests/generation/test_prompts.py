@@ -59,6 +59,7 @@ def test_it_gives_a_json_ready_dict():
         "camera_motion": "zoom-in",
         "styles": [],
         "moods": [],
+        "style": None,
     }
 
 

@@ -126,8 +126,8 @@ def test_make_scenes_stores_the_storyboard_and_opens_its_page(member_client, wor
     for scene in scenes:
         assert f'id="scene-{scene.pk}"' in page and scene.on_screen_text in page
     assert 'id="analysis-' in page and scenes[1].analysis["subject"] in page
-    assert page.index('id="storyboard-settings"') < page.index('id="render"')
-    assert page.index('id="render"') < page.index('id="scenes"')
+    assert page.index('id="storyboard-settings"') < page.index('id="storyboard-render"')
+    assert page.index('id="storyboard-render"') < page.index('id="scenes"')
 
 
 @pytest.mark.parametrize(

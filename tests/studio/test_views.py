@@ -84,7 +84,7 @@ def test_submitting_queues_a_job_and_opens_its_page(member_client, workspace, no
         ({"num_frames": "0"}, "num_frames", "greater than or equal to 1"),
         ({"fps": "500"}, "fps", "less than or equal to 60"),
         ({"engine": "wan2.1-t2v", "mode": "text-to-video"}, "engine", "cannot run here"),
-        # The embedded model makes at most 256 frames, one fewer than the longest any makes.
+        # The embedded model makes at most 256 frames, fewer than the longest any makes.
         (
             {"engine": "embedded", "mode": "text-to-video", "num_frames": "257"},
             "num_frames",

@@ -40,7 +40,7 @@ def test_it_makes_a_job_from_an_uploaded_images_id(
     assert body["status"] == "queued" and body["mode"] == "image-to-video"
     assert body["parameters"] == {
         "width": 448, "height": 256, "frames": 8, "fps": 8, "steps": 20, "guidance": 5.0,
-        "seed": 7, "preset": "quality", "motion": "auto",
+        "seed": 7, "preset": "quality", "motion": "auto", "style": None,
     }  # fmt: skip
     assert job.image == asset and job.engine == "camera-motion"
     assert no_queue.call_count == 1
@@ -215,7 +215,7 @@ def test_engines_lists_modes_presets_limits_and_defaults(api):
     body = api.get("/api/v1/engines/").json()
     assert {"embedded", "camera-motion"} <= {e["name"] for e in body["engines"]}
     assert body["modes"] == ["text-to-video", "image-to-video", "talking-head"]
-    assert body["defaults"]["frames"] == 16 and body["limits"]["frames"] == 257
+    assert body["defaults"]["frames"] == 16 and body["limits"]["frames"] == 721
 
 
 def test_a_talking_head_is_made_from_an_avatar_and_a_script(api, workspace, user, no_queue):
