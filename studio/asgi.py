@@ -14,14 +14,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from studio import bodylimit  # noqa: E402
-from studio.engines import engine_list  # noqa: E402
+from studio.engines import engine_list, voice_list  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
 
 bodylimit.install()  # bodies over REQUEST_MAX_BYTES are refused before they are stored
-# The engine registry imports the model libraries (seconds). Every sync view of a process runs
-# in one thread, so the first editor page would hold up every other request and WebSocket
-# handshake meanwhile (bench/load.py saw 9 s): load it before the server listens.
+# The engine registry and the voices import the model and speech libraries (seconds, under
+# the import lock and the interpreter lock), so the first editor page would hold up every
+# other request and WebSocket handshake meanwhile (bench/load.py saw 9 s): load them before
+# the server listens.
 engine_list()
+voice_list()
 
 application = ProtocolTypeRouter(
     {

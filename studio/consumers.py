@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -20,6 +21,10 @@ from studio import live, selectors
 from studio.models import Job, Workspace
 
 REFUSED = 4403  # the client stops reconnecting on this code
+# Group messages only passed on to the page: they touch no database.
+RELAYED = frozenset(
+    {"job.progress", "job.status", "review.changed", "storyboard.progress", "storyboard.status"}
+)
 
 
 class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
@@ -37,6 +42,16 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         for name in self.joined:
             await self.channel_layer.group_add(name, self.channel_name)
         await self.send_json({"type": "snapshot", "jobs": jobs})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Relayed messages go straight to their handler. Channels' own dispatch first hops to
+        a thread to close stale database connections, for every message to every socket: with
+        a team's feed open on many pages that hop was most of a busy Daphne's event loop
+        (bench/load.py). Connecting and the rest still take it."""
+        if message["type"] in RELAYED:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         for name in getattr(self, "joined", []):

@@ -5,6 +5,7 @@ overlays take.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +35,13 @@ def style_lora_engines() -> list[EngineInfo]:
 
 
 def voice_list() -> list[Any]:
-    """The avatar voices and whether each can speak on this server."""
+    """The voices and whether each can speak on this server: found once per process (it loads
+    the speech libraries), as the engines are."""
+    return list(_voices())
+
+
+@functools.cache
+def _voices() -> tuple[Any, ...]:
     from generation.avatar import tts
 
-    return tts.list_voices()
+    return tuple(tts.list_voices())

@@ -88,9 +88,16 @@ def missing() -> str:
     return ""
 
 
-@functools.cache
 def _library() -> tuple[ctypes.CDLL, int]:
-    """The library, initialised once for synchronous synthesis with IPA phoneme events."""
+    """The library, initialised once. Under the lock: two threads of a web process asking at
+    once (two editor pages) would initialise its global state twice, which corrupts the heap."""
+    with _lock:
+        return _load_library()
+
+
+@functools.cache
+def _load_library() -> tuple[ctypes.CDLL, int]:
+    """The library, initialised for synchronous synthesis with IPA phoneme events."""
     path, data = _paths()
     lib = ctypes.CDLL(path)
     lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]

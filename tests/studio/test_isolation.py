@@ -140,3 +140,43 @@ def test_the_websocket_sends_a_member_a_snapshot_first(user, job):
     assert connected
     assert first["type"] == "snapshot" and first["jobs"][0]["job"] == job.pk
     assert first["jobs"][0]["status"] == "queued"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_relayed_messages_reach_the_socket_without_a_database_hop(user, job, monkeypatch):
+    """A progress message sent to the workspace group arrives as sent, and dispatching it does
+    not close database connections (a thread hop per message per socket); connecting still does."""
+    from channels import consumer as channels_consumer
+    from channels.layers import get_channel_layer
+
+    from studio import live
+
+    hops: list[str] = []
+    real = channels_consumer.aclose_old_connections
+
+    async def counted() -> None:
+        hops.append("hop")
+        await real()
+
+    monkeypatch.setattr(channels_consumer, "aclose_old_connections", counted)
+
+    async def go() -> Any:
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/workspaces/{job.workspace_id}/",
+            headers=[(b"origin", b"http://127.0.0.1")],
+        )
+        communicator.scope["user"] = user
+        assert (await communicator.connect())[0]
+        assert (await communicator.receive_json_from())["type"] == "snapshot"
+        connecting = len(hops)
+        message = {"type": "job.progress", "job": job.pk, "step": 3, "total": 8}
+        await get_channel_layer().group_send(live.workspace_group(job.workspace_id), message)
+        received = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return connecting, received
+
+    connecting, received = async_to_sync(go)()
+    assert connecting >= 1  # the connect still closes stale connections first
+    assert received == {"type": "job.progress", "job": job.pk, "step": 3, "total": 8}
+    assert len(hops) == connecting + 1  # the disconnect's, not the relayed message's

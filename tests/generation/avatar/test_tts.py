@@ -108,3 +108,30 @@ def test_the_neural_voice_says_the_same_script_the_same_way_every_time():
     second = tts.speak(SCRIPT, voice="joe")
     assert np.array_equal(first.audio, second.audio)
     assert first.words == second.words
+
+
+def test_espeak_is_initialised_once_when_many_threads_ask_at_once():
+    """Web processes ask from a thread per request: eSpeak NG's global state is set up once,
+    under a lock, and the process neither crashes nor initialises it twice."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import threading
+        from generation.avatar import tts, tts_espeak
+        start = threading.Barrier(8)
+        def ask():
+            start.wait()
+            assert tts_espeak.missing() == ""
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        assert tts.speak("Hello.", voice="espeak-en-us").duration > 0.2
+        print(tts_espeak._load_library.cache_info().misses)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "1"
