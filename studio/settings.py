@@ -86,8 +86,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    # Last but one, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Innermost and sync-only: the whole chain runs in one thread (see its docstring).
+    "studio.middleware.SyncChain",
 ]
 
 ROOT_URLCONF = "studio.urls"
