@@ -235,7 +235,8 @@ def test_a_review_walk(signed_out: Any, live_server_url: str, studio: dict[str, 
     page.click("#comment-form button[type=submit]")
     page.wait_for_selector(".comment[data-at='1.5']")
 
-    # 2. Click the timeline a quarter of the way in.
+    # 2. Click the timeline a quarter of the way in (where a user sees it: in view).
+    page.locator("#timeline").scroll_into_view_if_needed()
     box = page.locator("#timeline").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)
     assert float(page.input_value("#id_at_seconds")) == pytest.approx(0.5, abs=0.1)

@@ -137,14 +137,10 @@ def test_a_family_that_states_recommended_settings_is_read(tmp_path: Path):
     from generation.engines import families
     from generation.testing import build_tiny_wan
 
-    @dataclasses.dataclass(frozen=True)
-    class Stated(families.Family):
-        recommended: dict[str, float] = dataclasses.field(default_factory=dict)
-
     model = families.detect(build_tiny_wan(tmp_path / "wan"))
     plain = families.recommended(model)
     assert (plain.steps, plain.guidance, plain.fps) == (20, 5.0, model.fps)
-    stated = Stated(**dataclasses.asdict(families.WAN21), recommended={"steps": 40, "guidance": 4})
+    stated = dataclasses.replace(families.WAN21, recommended={"steps": 40, "guidance": 4})
     read = families.recommended(dataclasses.replace(model, family=stated))
     assert (read.steps, read.guidance, read.frames, read.fps) == (40, 4.0, plain.frames, plain.fps)
 
