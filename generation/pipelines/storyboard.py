@@ -419,9 +419,11 @@ def assemble(
             # A talking head's lips must move with the voice: it starts when its voice does.
             leads.append(timing.transition_frames if scene.visual == "talking-head" else 0)
 
-        # 5. Mix: voices, ducked music, two-pass loudness normalisation (once for every aspect).
+        # 5. Mix: voices, ducked music, the footage's own sound where an engine made one,
+        # two-pass loudness normalisation (once for every aspect that shares the footage).
         on_progress(0, 2, stage="mixing")
-        sound = work / f"sound-{_sound_key(board, voices)}.wav"
+        heard = footage_sounds(scenes, footage, fits)
+        sound = work / f"sound-{_sound_key(board, voices, heard)}.wav"
         loudness_file = sound.with_suffix(".json")
         if sound.exists() and loudness_file.exists():
             measured = mix.Loudness(**json.loads(loudness_file.read_text()))
@@ -435,6 +437,7 @@ def assemble(
                 board.music_db,
                 premixed,
                 loop_music=loop,
+                footage_sounds=heard,
             )
             mix.normalise(premixed, measured, sound)
             loudness_file.write_text(json.dumps(dataclasses.asdict(measured)))
@@ -495,6 +498,20 @@ def assemble(
     )
 
 
+def footage_sounds(
+    scenes: list[Scene], footage: list[Path], fits: list[timeline.FootageFit]
+) -> list[mix.FootageSound | None]:
+    """Per scene, the footage whose own sound is mixed (an engine's clip with a soundtrack,
+    not muted), or None. A talking head's footage carries its voice, mixed already."""
+    heard: list[mix.FootageSound | None] = []
+    for scene, path, fit in zip(scenes, footage, fits, strict=True):
+        if scene.visual in ENGINE_VISUALS and scene.sound != "mute" and render.has_audio(path):
+            heard.append(mix.FootageSound(path, duck=scene.sound == "duck", loop=fit.loops > 1))
+        else:
+            heard.append(None)
+    return heard
+
+
 def _frames_at_fps(path: Path) -> int:
     """How many storyboard frames a clip fills at its own speed, from its header (ffprobe's
     frame count decodes the whole clip)."""
@@ -509,14 +526,18 @@ def _shifted(words: list[Word], seconds: float) -> list[Word]:
     return [Word(w.text, w.start + seconds, w.end + seconds) for w in words]
 
 
-def _sound_key(board: Storyboard, voices: list[Voice | None]) -> str:
-    seen = {
+def _sound_key(
+    board: Storyboard, voices: list[Voice | None], heard: list[mix.FootageSound | None]
+) -> str:
+    seen: dict[str, object] = {
         "voices": [[v.wav.name, v.seconds] if v else None for v in voices],
         "music": str(board.music),
         "level": board.music_db,
         "transitions": [s.transition for s in all_scenes(board)],
         "durations": [s.duration for s in all_scenes(board)],
     }
+    if any(heard):  # keeps the keys of the mixes made before footage had sound
+        seen["footage"] = [[str(h.path), h.duck, h.loop] if h else None for h in heard]
     return hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()[:16]
 
 

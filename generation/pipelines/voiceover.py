@@ -4,7 +4,8 @@ A clip with a voice is a storyboard of one scene whose footage is already made, 
 the storyboard's own voice, timeline, mix and render (``storyboard.assemble``): the voice is
 loudness-normalised like a storyboard's, its captions come from the same word timings, and a
 voice longer than the clip holds the clip's last frame (never slowed past half speed) until
-the voice is done.
+the voice is done. A clip with its engine's own sound (LTX-2's) keeps it, ducked under the
+voice as a storyboard scene's is.
 
 Example::
 
@@ -81,8 +82,11 @@ def add(
     probe = render.probe(clip)
     width, height = probe.width // 2 * 2, probe.height // 2 * 2  # H.264 wants even sides
 
-    # 2. One scene, the clip as its footage, entered without a transition.
-    scene = Scene(visual="text-to-video", voiceover=text, transition="cut", prompt="(made)")
+    # 2. One scene, the clip as its footage, entered without a transition; its own sound, if
+    # it has one, is ducked under the voice.
+    scene = Scene(
+        visual="text-to-video", voiceover=text, transition="cut", prompt="(made)", sound="duck"
+    )
     board = Storyboard(
         scenes=(scene,), voice=request.voice, speed=request.speed, captions=request.captions
     )

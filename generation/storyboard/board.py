@@ -28,6 +28,7 @@ Visual = Literal["text-card", "brand-card", "text-to-video", "image-to-video", "
 Transition = Literal["cut", "crossfade", "fade-black", "slide"]
 Fit = Literal["hold", "loop"]
 CaptionMode = Literal["burn", "file", "none"]
+SceneSound = Literal["keep", "duck", "mute"]
 
 VISUALS: tuple[Visual, ...] = (
     "text-card",
@@ -39,6 +40,9 @@ VISUALS: tuple[Visual, ...] = (
 TRANSITIONS: tuple[Transition, ...] = ("cut", "crossfade", "fade-black", "slide")
 FITS: tuple[Fit, ...] = ("hold", "loop")
 CAPTION_MODES: tuple[CaptionMode, ...] = ("burn", "file", "none")
+# What becomes of the sound an engine made with a scene's footage (LTX-2's): kept at its own
+# level, ducked under the voice like the music, or muted. Other footage has none to mix.
+SCENE_SOUNDS: tuple[SceneSound, ...] = ("keep", "duck", "mute")
 MUSIC_BEDS = ("calm", "upbeat", "corporate")
 MIN_MUSIC_DB, MAX_MUSIC_DB = -40.0, 0.0
 # Output sizes per aspect, for a short side of 720 px; Storyboard.short_side scales them.
@@ -64,6 +68,7 @@ class Scene:
     duration: float | None = None  # seconds; None: the voice plus a little air
     fit: Fit = "hold"  # footage shorter than the scene: slowed (at most 2x) then held, or looped
     title: bool = False  # a text card drawn as a title (a heading's scene)
+    sound: SceneSound = "duck"  # the footage's own sound, where its engine made one
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,10 @@ def _check_scene(number: int, scene: Scene, installed: dict[str, tuple[str, ...]
         )
     if scene.fit not in FITS:
         raise ValueError(f"{where}: footage is fitted by {' or '.join(FITS)}, not '{scene.fit}'.")
+    if scene.sound not in SCENE_SOUNDS:
+        raise ValueError(
+            f"{where}: its own sound is one of {', '.join(SCENE_SOUNDS)}, not '{scene.sound}'."
+        )
     if scene.duration is not None and not 0 < scene.duration <= MAX_SCENE_SECONDS:
         raise ValueError(
             f"{where} lasts {scene.duration} s; use more than 0 and up to {MAX_SCENE_SECONDS:g} s."

@@ -2,7 +2,9 @@
 
 The sound is made once for every aspect, in two runs: (1) the scenes' voices joined with audio
 cross-fades where the pictures cross-fade, the music under them ducked by sidechain compression
-and faded out at the end, written as a WAV while loudnorm measures it; (2) loudnorm applied
+and faded out at the end, the sound an engine made with a scene's footage (LTX-2's) joined the
+same way and either kept at its level or ducked with the music, written as a WAV while loudnorm
+measures it; (2) loudnorm applied
 with the measured values (linear, two-pass EBU R128) to -14 LUFS integrated. The picture is made
 per aspect: each scene's footage fitted to its scene (slowed at most 2x, held or looped), scaled
 to cover the frame, joined by cuts, cross-fades, fades through black or slides (xfade),
@@ -41,6 +43,15 @@ DUCK = {"threshold": 0.01, "ratio": 20, "attack": 15, "release": 350, "makeup": 
 
 
 @dataclass(frozen=True)
+class FootageSound:
+    """A scene's footage whose own sound is mixed: at its level, or ducked under the voice."""
+
+    path: Path  # the footage MP4, with an audio stream
+    duck: bool  # pulled down while the voice speaks, as the music is
+    loop: bool = False  # the footage loops to fill its scene, so its sound does too
+
+
+@dataclass(frozen=True)
 class Loudness:
     """What loudnorm's first pass measured."""
 
@@ -63,12 +74,13 @@ def _run(stream: Any, *, what: str) -> str:
 # Sound ----------------------------------------------------------------------------------------
 
 
-def _voice_track(timeline: Timeline, voices: list[Path | None]) -> Any:
-    """The scenes' voices, each padded to its scene and joined like the pictures are."""
+def _joined(timeline: Timeline, parts: list[Any | None]) -> Any:
+    """Each scene's audio (None: silence) padded or cut to its scene, and the scenes joined as
+    the pictures are: audio cross-fades where they cross-fade, plain joins at cuts."""
     fps = timeline.fps
     # One source of silence, split, for every silent scene: ffmpeg-python merges equal nodes,
     # so two identical silences would be one node with two outputs, which ffmpeg refuses.
-    silent = sum(voice is None for voice in voices)
+    silent = sum(part is None for part in parts)
     silence = (
         ffmpeg.input(f"anullsrc=r={AUDIO_RATE}:cl=mono", f="lavfi")
         .audio.filter("aformat", sample_fmts="fltp", channel_layouts="mono")
@@ -78,21 +90,12 @@ def _voice_track(timeline: Timeline, voices: list[Path | None]) -> Any:
     )
     used = 0
     joined: Any = None
-    for timing, voice in zip(timeline.scenes, voices, strict=True):
+    for timing, part in zip(timeline.scenes, parts, strict=True):
         seconds = timing.frames / fps
-        if voice is None:
+        if part is None:
             assert silence is not None
             part = silence[used]
             used += 1
-        else:
-            lead_ms = round(timing.transition_frames / fps * 1000, 3)
-            part = (
-                ffmpeg.input(str(voice))
-                .audio.filter("aresample", AUDIO_RATE)
-                .filter("aformat", sample_fmts="fltp", channel_layouts="mono")
-                .filter("adelay", delays=f"{lead_ms}", all=1)
-                .filter("apad")
-            )
         part = part.filter("atrim", end=f"{seconds:.6f}").filter("asetpts", "PTS-STARTPTS")
         if joined is None:
             joined = part
@@ -106,6 +109,51 @@ def _voice_track(timeline: Timeline, voices: list[Path | None]) -> Any:
     return joined
 
 
+def _mono(path: Path, **reading: Any) -> Any:
+    return (
+        ffmpeg.input(str(path), **reading)
+        .audio.filter("aresample", AUDIO_RATE)
+        .filter("aformat", sample_fmts="fltp", channel_layouts="mono")
+    )
+
+
+def _voice_track(timeline: Timeline, voices: list[Path | None]) -> Any:
+    """The scenes' voices, each starting when its picture is fully in, joined like the pictures."""
+    parts: list[Any | None] = []
+    for timing, voice in zip(timeline.scenes, voices, strict=True):
+        if voice is None:
+            parts.append(None)
+            continue
+        lead_ms = round(timing.transition_frames / timeline.fps * 1000, 3)
+        parts.append(_mono(voice).filter("adelay", delays=f"{lead_ms}", all=1).filter("apad"))
+    return _joined(timeline, parts)
+
+
+def _footage_parts(sounds: list[FootageSound | None]) -> list[Any | None]:
+    """Each scene's footage sound (None where none is mixed), from the scene's first frame
+    (where its picture starts) at its own speed: footage slowed to fill its scene is not
+    slowed in sound, which would drop its pitch, but ends in silence (or loops with a looping
+    picture). A clip two scenes use is read once and split, as the picture's is."""
+    sources = [(s.path, s.loop) for s in sounds if s is not None]
+    uses = {source: sources.count(source) for source in sources}
+    splits = {
+        (path, loop): _mono(path, **({"stream_loop": -1} if loop else {})).filter_multi_output(
+            "asplit", count
+        )
+        for (path, loop), count in uses.items()
+    }
+    taken = dict.fromkeys(uses, 0)
+    parts: list[Any | None] = []
+    for sound in sounds:
+        if sound is None:
+            parts.append(None)
+            continue
+        source = (sound.path, sound.loop)
+        parts.append(splits[source][taken[source]].filter("apad"))
+        taken[source] += 1
+    return parts
+
+
 def premix(
     timeline: Timeline,
     voices: list[Path | None],
@@ -114,30 +162,43 @@ def premix(
     output: Path,
     *,
     loop_music: bool = False,
+    footage_sounds: list[FootageSound | None] | None = None,
 ) -> Loudness:
-    """Write the mix before loudness normalisation to ``output`` (WAV) and measure it."""
+    """Write the mix before loudness normalisation to ``output`` (WAV) and measure it.
+    ``footage_sounds``: per scene, the footage whose own sound is mixed, or None."""
     total = timeline.seconds
+    sounds = footage_sounds or [None] * len(timeline.scenes)
+    parts = _footage_parts(sounds)
+    kept = [p if s and not s.duck else None for p, s in zip(parts, sounds, strict=True)]
+    ducked = [p if s and s.duck else None for p, s in zip(parts, sounds, strict=True)]
     # A voice's peaks stand far above its loudness; evened out (as broadcast voices are), the
     # mix can be raised to -14 LUFS by loudnorm's linear gain without passing the peak limit.
     voice = _voice_track(timeline, voices).filter("acompressor", **VOICE_COMPRESSION)
+    # What goes under the voice: the music bed and the footage sounds that duck, one bus that
+    # the voice's compressor pulls down while it speaks.
+    under: list[Any] = []
     if music is not None:
-        split = voice.filter_multi_output("asplit", 2)
-        heard, key = split[0], split[1]
         options = {"stream_loop": -1} if loop_music else {}
-        bed = (
-            ffmpeg.input(str(music), **options)
-            .audio.filter("aresample", AUDIO_RATE)
-            .filter("aformat", sample_fmts="fltp", channel_layouts="mono")
+        under.append(
+            _mono(music, **options)
             .filter("atrim", end=f"{total:.6f}")
             .filter("asetpts", "PTS-STARTPTS")
             .filter("volume", f"{music_db}dB")
         )
-        ducked = ffmpeg.filter([bed, key], "sidechaincompress", **DUCK)
+    if any(ducked):
+        under.append(_joined(timeline, ducked))
+    layers = [voice]
+    if under:
+        split = voice.filter_multi_output("asplit", 2)
+        heard, key = split[0], split[1]
+        bus = under[0] if len(under) == 1 else _summed(under)
+        bus = ffmpeg.filter([bus, key], "sidechaincompress", **DUCK)
         fade_at = max(0.0, total - END_SECONDS)
-        ducked = ducked.filter("afade", t="out", st=f"{fade_at:.6f}", d=f"{END_SECONDS:.6f}")
-        mixed = ffmpeg.filter([heard, ducked], "amix", inputs=2, duration="first", normalize=0)
-    else:
-        mixed = voice
+        bus = bus.filter("afade", t="out", st=f"{fade_at:.6f}", d=f"{END_SECONDS:.6f}")
+        layers = [heard, bus]
+    if any(kept):
+        layers.append(_joined(timeline, kept))
+    mixed = layers[0] if len(layers) == 1 else _summed(layers)
     mixed = mixed.filter("volume", f"{PREMIX_GAIN_DB}dB")
     mixed = mixed.filter("alimiter", limit=PREMIX_PEAK, attack=2, release=50, level="disabled")
     split = mixed.filter_multi_output("asplit", 2)
@@ -154,6 +215,11 @@ def premix(
         ffmpeg.output(meter, "-", f="null"),
     )
     return _measured(_run(graph, what="mixing the storyboard's sound"))
+
+
+def _summed(streams: list[Any]) -> Any:
+    """The streams added at their own levels, as long as the first (the voice, or the bus)."""
+    return ffmpeg.filter(streams, "amix", inputs=len(streams), duration="first", normalize=0)
 
 
 def _measured(stderr: str) -> Loudness:
