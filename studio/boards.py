@@ -26,6 +26,7 @@ def scene_values(scene: StoryboardScene) -> engine_board.Scene:
         transition=scene.transition,  # type: ignore[arg-type]
         duration=scene.duration,
         title=scene.title,
+        sound=scene.sound,  # type: ignore[arg-type]
     )
 
 

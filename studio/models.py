@@ -876,6 +876,13 @@ class StoryboardScene(models.Model):
         FADE_BLACK = "fade-black", "Fade through black"
         SLIDE = "slide", "Slide"
 
+    class Sound(models.TextChoices):
+        """What becomes of the sound an engine made with the footage (LTX-2's)."""
+
+        KEEP = "keep", "Keep at its level"
+        DUCK = "duck", "Duck under the voice"
+        MUTE = "mute", "Mute"
+
     storyboard = models.ForeignKey(Storyboard, on_delete=models.CASCADE, related_name="scenes")
     position = models.PositiveIntegerField()  # 0, 1, 2 ... in play order
     visual = models.CharField(max_length=20, choices=Visual.choices, default=Visual.TEXT_CARD)
@@ -892,6 +899,7 @@ class StoryboardScene(models.Model):
         max_length=12, choices=Transition.choices, default=Transition.CROSSFADE
     )
     duration = models.FloatField(null=True, blank=True)  # seconds; None: the voice plus air
+    sound = models.CharField(max_length=4, choices=Sound.choices, default=Sound.DUCK)
     # What the prompt analysis understood: {"subject", "action", "setting", "mood"}.
     analysis = models.JSONField(default=dict, blank=True)
 

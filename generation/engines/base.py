@@ -91,6 +91,7 @@ class EngineInfo:
     fast_guidance: float | None = None  # fill in when Fast is picked (None: no Fast preset)
     max_frames: int = limits.MAX_FRAMES  # the longest clip it makes; the editor offers no more
     recommended: Recommended = field(default_factory=Recommended)  # its best settings: defaults
+    sound: bool = False  # it makes a soundtrack with the picture (LTX-2)
 
 
 @dataclass(frozen=True)

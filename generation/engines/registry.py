@@ -409,6 +409,7 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
         fast_guidance=float(fast["guidance"]) if "fast" in offered else None,
         max_frames=model.max_frames,
         recommended=families.recommended(model),
+        sound=model.family.sound,
     )
 
 

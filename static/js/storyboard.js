@@ -1,6 +1,6 @@
 // Storyboard pages: count the script's characters against the limit, and on the storyboard
 // page show only the fields a scene's visual uses, the seconds only for a fixed duration, and
-// the music file only for uploaded music. Without this script every field is shown and the
+// the music file only for uploaded music, and a scene's sound only for an engine that makes one. Without this script every field is shown and the
 // forms work the same.
 
 const limitsNode = document.getElementById("limits");
@@ -21,15 +21,20 @@ if (count) {
 
 for (const form of document.querySelectorAll(".scene-form")) {
   const visual = form.querySelector("select[name$='-visual']");
+  const engine = form.querySelector("select[name$='-engine']");
   const timings = form.querySelectorAll("input[name$='-timing']");
   const show = () => {
     for (const part of form.querySelectorAll("[data-visuals]")) {
       part.hidden = !part.dataset.visuals.split(" ").includes(visual.value);
     }
+    for (const part of form.querySelectorAll("[data-sound-engines]")) {
+      if (!part.dataset.soundEngines.split(" ").includes(engine.value)) part.hidden = true;
+    }
     const fixed = [...timings].some((radio) => radio.checked && radio.value === "fixed");
     for (const part of form.querySelectorAll("[data-timing]")) part.hidden = !fixed;
   };
   visual.addEventListener("change", show);
+  engine.addEventListener("change", show);
   for (const radio of timings) radio.addEventListener("change", show);
   show();
 }

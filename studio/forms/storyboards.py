@@ -177,6 +177,16 @@ class SceneForm(forms.Form):
         help_text="What text- and image-to-video make; built from the voiceover, yours to change.",
     )
     transition = forms.ChoiceField(choices=StoryboardScene.Transition.choices)
+    # Offered only where an installed engine makes sound; not posted, the scene's stays.
+    sound = forms.ChoiceField(
+        label="Scene sound",
+        choices=StoryboardScene.Sound.choices,
+        required=False,
+        help_text="The sound the engine made with the footage.",
+        error_messages={
+            "invalid_choice": "Keep the scene's sound, duck it under the voice, or mute it."
+        },
+    )
     timing = forms.ChoiceField(label="Duration", choices=TIMINGS, widget=forms.RadioSelect)
     duration = forms.FloatField(
         label="Seconds",
@@ -201,6 +211,11 @@ class SceneForm(forms.Form):
         assert isinstance(engine_field, forms.ChoiceField)
         makers = [e for e in engines if set(e.modes) & set(engine_board.ENGINE_VISUALS.values())]
         engine_field.choices = [AUTO_ENGINE, *((e.name, _engine_label(e)) for e in makers)]
+        # The engines whose footage has a sound of its own: the page shows the scene's sound
+        # only while one of them is chosen.
+        self.sound_engines = [e.name for e in makers if e.sound]
+        if not self.sound_engines:
+            del self.fields["sound"]
         image_field = self.fields["image"]
         assert isinstance(image_field, forms.ModelChoiceField)
         image_field.queryset = images
@@ -219,6 +234,7 @@ class SceneForm(forms.Form):
             "on_screen_text": scene.on_screen_text,
             "prompt": scene.prompt,
             "transition": scene.transition,
+            "sound": scene.sound,
             "timing": "auto" if scene.duration is None else "fixed",
             "duration": scene.duration,
         }
@@ -255,6 +271,7 @@ class SceneForm(forms.Form):
             duration=data["duration"] if data["timing"] == "fixed" else None,
             image=None if talking else (uploaded or data["image"]),
             avatar=data["avatar"] if talking else None,
+            sound=data.get("sound") or self.scene.sound,
         )
 
 

@@ -31,6 +31,7 @@ NEW_SCENE_TEXT = "New scene"
 
 # Which field an engine refusal is shown next to: the first phrase its message contains.
 _FIELD_OF_MESSAGE = (
+    ("own sound", "sound"),
     ("voiceover", "voiceover"),
     ("nothing to say", "voiceover"),
     ("no prompt", "prompt"),
@@ -62,6 +63,7 @@ class SceneEdit:
     duration: float | None = None
     image: Asset | None = None
     avatar: Avatar | None = None
+    sound: str = StoryboardScene.Sound.DUCK  # the footage's own sound, where its engine made one
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ def storyboard_scene_update(*, scene: StoryboardScene, edit: SceneEdit) -> Story
     scene.duration = edit.duration
     scene.image = edit.image
     scene.avatar = edit.avatar
+    scene.sound = edit.sound
     if voiceover_changed:
         scene.analysis = analyse_scene(edit.voiceover).as_dict() if edit.voiceover else {}
     scenes = [scene if s.pk == scene.pk else s for s in _scenes(scene.storyboard)]
@@ -212,6 +215,7 @@ def storyboard_scene_duplicate(*, scene: StoryboardScene) -> StoryboardScene:
         avatar=scene.avatar,
         transition=scene.transition,
         duration=scene.duration,
+        sound=scene.sound,
         analysis=dict(scene.analysis),
     )
     return _insert(scene.storyboard, scenes, scenes.index(scene) + 1, copy)
