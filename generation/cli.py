@@ -28,6 +28,7 @@ from generation.engines import (
     EngineSettings,
     default_engine,
     families,
+    get_engine_info,
     list_engines,
     options,
     recommended_settings,
@@ -226,8 +227,12 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
     with contextlib.suppress(ValueError):
         defaults = {**recommended_settings(engine or "", settings).request_values(), **defaults}
     if args.preset != "quality":
-        chosen_options = settings.options.get(engine or "", {})
-        defaults.update(options.preset_defaults(chosen_options, args.preset))
+        # The registry's Fast settings: the options', a distilled checkpoint's, a LoRA's usual.
+        defaults.update(options.preset_defaults(settings.options.get(engine or "", {}), "fast"))
+        with contextlib.suppress(ValueError):
+            info = get_engine_info(engine or "", settings)
+            if info.fast_steps is not None and info.fast_guidance is not None:
+                defaults.update(steps=info.fast_steps, guidance=info.fast_guidance)
     _use_torch_threads(settings)
 
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)

@@ -159,8 +159,12 @@ class DiffusersVideoEngine:
         families.check_request(self.model, request)
         pipe = self.pipes[request.mode]
         # The pipelines of one model share their transformer, so the adapter is set per job.
-        options.use_preset(pipe, self.options, request.preset)
-        fast = options.LORA_ADAPTER if request.preset == "fast" else None
+        distilled = self.model.distilled
+        step_distilled = distilled is not None and distilled.steps is not None
+        options.use_preset(pipe, self.options, request.preset, step_distilled=step_distilled)
+        # A step-distilled checkpoint's Fast preset is its own steps: no adapter to keep on.
+        with_lora = request.preset == "fast" and "fast-lora" in self.options
+        fast = options.LORA_ADAPTER if with_lora else None
         self.style_adapters.use(pipe, request.style_lora, request.style_lora_strength, fast=fast)
         width, height = families.model_size(self.model, request.width, request.height)
         kwargs = call_arguments(self.model, pipe, request, width, height, self.options)
@@ -259,6 +263,9 @@ def call_arguments(
     if key == families.LTX2.key:
         # The playback rate: the positions and the sound's length follow it.
         kwargs["frame_rate"] = float(request.fps)
+        sigmas = _distilled_sigmas(model, request.steps)
+        if sigmas is not None:
+            kwargs["sigmas"] = sigmas
     if key == families.HUNYUAN15.key:
         # Guidance is the pipeline's guider (set per job); image-to-video takes no size but
         # picks the trained size nearest the image's shape, so the image is cropped to the
@@ -275,6 +282,17 @@ def call_arguments(
             kwargs["overlap_history"] = overlap
             kwargs["addnoise_condition"] = LONG_VIDEO_ADDNOISE
     return kwargs
+
+
+def _distilled_sigmas(model: ModelFolder, steps: int) -> list[float] | None:
+    """LTX-2's distilled checkpoint is trained on a schedule of its own (diffusers'
+    DISTILLED_SIGMA_VALUES, as its authors run it): that schedule when a run asks for its
+    number of steps, else None (the scheduler's own spacing)."""
+    if model.distilled is None or model.distilled.steps is None:
+        return None
+    from diffusers.pipelines.ltx2.utils import DISTILLED_SIGMA_VALUES
+
+    return list(DISTILLED_SIGMA_VALUES) if steps == len(DISTILLED_SIGMA_VALUES) else None
 
 
 def skyreels_window(model_options: Mapping[str, str]) -> tuple[int, int]:

@@ -19,6 +19,7 @@ any frame rate is taken, but the family's longest clip still holds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,28 @@ class Family:
     # The settings its authors publish (steps, guidance, num_frames, fps, width, height), for
     # the editor to start from.
     recommended: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Distilled:
+    """A distilled checkpoint's published settings, as its authors run it: fewer steps (step
+    distillation) and no classifier-free guidance (guidance distillation)."""
+
+    steps: int | None  # None: distilled for guidance only, run at the family's own steps
+    guidance: float
+    marked_by: str  # what says the folder is one: its config, its published name, the operator
+
+
+# The step-distilled checkpoints each family's authors publish, and the (steps, guidance) they
+# run them at: LTX-2's distilled checkpoint ("LTX-2-Distilled-Diffusers") in 8 steps on its own
+# sigma schedule without guidance; HunyuanVideo 1.5's 480p step-distilled image-to-video in 8 or
+# 12 steps (8 here) at guidance 1; Kandinsky 5 Lite's "distilled16steps" in 16 at guidance 1.
+STEP_DISTILLED: dict[str, tuple[int, float]] = {
+    "ltx-2": (8, 1.0),
+    "hunyuanvideo-1.5": (8, 1.0),
+    "kandinsky5": (16, 1.0),
+}
+NO_GUIDANCE = 1.0  # a guidance-distilled checkpoint ("nocfg", HunyuanVideo 1.5's "distilled")
 
 
 WAN21 = Family("wan2.1", "Wan 2.1", fps=16, max_frames=81, frame_step=4, min_size_multiple=16)
@@ -193,6 +216,7 @@ class ModelFolder:
     # False: off-grid frame counts are rounded up (see model_frames) and any frame rate is taken,
     # instead of being refused; only the wan2.1-t2v engine's folder is held to these rules.
     strict: bool = True
+    distilled: Distilled | None = None  # a distilled checkpoint: its published steps, guidance
 
     @property
     def modes(self) -> tuple[Mode, ...]:
@@ -217,6 +241,11 @@ def detect(path: str | Path, default_class: str = "") -> ModelFolder:
             f"weights not found at {folder} (expected a diffusers folder with model_index.json)"
         )
     class_name = str(index.get("_class_name", "")) or default_class
+    model = _detect_family(folder, index, class_name)
+    return dataclasses.replace(model, distilled=_distillation(model))
+
+
+def _detect_family(folder: Path, index: dict[str, Any], class_name: str) -> ModelFolder:
     if class_name in WAN_PIPELINES:
         return _detect_wan(folder, index, class_name)
     if class_name in LTX_PIPELINES:
@@ -300,10 +329,52 @@ def defaults(model: ModelFolder) -> dict[str, int]:
     return values
 
 
+def distilled_as_named(model: ModelFolder, marked_by: str = "the operator") -> ModelFolder:
+    """The folder taken for its family's published step-distilled checkpoint (the operator says
+    so where neither its config nor its name does); UnknownModel where the family has none."""
+    if model.distilled is not None:
+        return model
+    if model.family.key not in STEP_DISTILLED:
+        known = ", ".join(f.label for f in (LTX2, HUNYUAN15, KANDINSKY5))
+        raise UnknownModel(
+            f"{model.family.label} has no published distilled checkpoint (those of {known} "
+            "do); remove the distilled option, or give a few-step LoRA with fast-lora"
+        )
+    steps, guidance = STEP_DISTILLED[model.family.key]
+    return dataclasses.replace(model, distilled=Distilled(steps, guidance, marked_by))
+
+
+def _distillation(model: ModelFolder) -> Distilled | None:
+    """The distilled checkpoint a folder is, from what marks it: HunyuanVideo 1.5's transformer
+    config (MeanFlow, which only its step-distilled checkpoint uses), else the name its authors
+    publish it under (the folder's, or the hub id's)."""
+    key = model.family.key
+    if key == HUNYUAN15.key and _component_config(model.path, "transformer").get("use_meanflow"):
+        return Distilled(*STEP_DISTILLED[key], marked_by="its transformer config (MeanFlow)")
+    name = _published_name(model.path).lower()
+    by_name = "its name"
+    if key == KANDINSKY5.key and "nocfg" in name:
+        return Distilled(None, NO_GUIDANCE, by_name)
+    if "distill" not in name or key not in STEP_DISTILLED:
+        return None
+    if key == HUNYUAN15.key and "step" not in name:  # "480p_t2v_distilled": guidance only
+        return Distilled(None, NO_GUIDANCE, by_name)
+    return Distilled(*STEP_DISTILLED[key], marked_by=by_name)
+
+
+def _published_name(folder: Path) -> str:
+    """The folder's name, or for a hub snapshot (models--owner--name/snapshots/<commit>) the
+    repository's."""
+    if folder.parent.name == "snapshots":
+        return folder.parent.parent.name
+    return folder.name
+
+
 def recommended(model: ModelFolder) -> Recommended:
     """The settings the model makes its best videos at: its family's ``recommended`` dict
     where the family states one, else its trained rate and about five seconds (``defaults``)
-    at ``VideoRequest``'s steps and guidance."""
+    at ``VideoRequest``'s steps and guidance; a distilled checkpoint's published steps and
+    guidance over both."""
     values = defaults(model)
     fallback = Recommended(frames=values["num_frames"], fps=values["fps"])
     stated = dict(model.family.recommended)
@@ -312,6 +383,10 @@ def recommended(model: ModelFolder) -> Recommended:
     settings = {k: v for k, v in stated.items() if k not in ("width", "height", "num_frames")}
     if "num_frames" in stated:
         settings["frames"] = stated["num_frames"]
+    if model.distilled is not None:
+        settings["guidance"] = model.distilled.guidance
+        if model.distilled.steps is not None:
+            settings["steps"] = model.distilled.steps
     return Recommended.from_dict(settings, fallback)
 
 

@@ -13,9 +13,12 @@ typo fails at start-up rather than on the first job.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generation.types import EngineUnavailable
+
+if TYPE_CHECKING:
+    from generation.engines.families import Distilled
 
 OPTIONS = {
     "vae-tiling": "decode the video in tiles: much less memory for the same picture",
@@ -28,9 +31,12 @@ OPTIONS = {
     "fast-lora-2": "Wan 2.2 A14B: the low-noise expert's (transformer_2) few-step LoRA file, "
     "for LoRAs published as a high-noise / low-noise pair; without it only the high-noise "
     "expert runs the LoRA",
-    "fast-steps": "the Fast preset's denoising steps (default 4)",
+    "fast-steps": "the Fast preset's denoising steps (default 4, or a distilled checkpoint's own)",
     "fast-guidance": "the Fast preset's guidance scale (default 1, no guidance: distilled models "
     "need none)",
+    "distilled": "the folder is its family's published step-distilled checkpoint (LTX-2, "
+    "HunyuanVideo 1.5, Kandinsky 5), for a folder whose config and name do not say so: its "
+    "Recommended and Fast settings are the checkpoint's published steps and guidance",
     "cache": "one of diffusers' cache accelerators, NAME[:VALUE]: first-block[:threshold], "
     "mag[:threshold], taylorseer[:interval], faster[:skip], pab[:skip] (faster, frames a "
     "little different; refused where the model's family does not support it)",
@@ -122,8 +128,12 @@ def parse_options(parts: list[str]) -> dict[str, str]:
     window, overlap = options.get("window"), options.get("overlap")
     if int(overlap or 17) >= int(window or 97):
         raise ValueError("The overlap must be shorter than the window (SkyReels-V2 options).")
-    if ("fast-steps" in options or "fast-guidance" in options) and "fast-lora" not in options:
-        raise ValueError("fast-steps and fast-guidance set the Fast preset, which needs fast-lora.")
+    fast_settings = "fast-steps" in options or "fast-guidance" in options
+    if fast_settings and "fast-lora" not in options and "distilled" not in options:
+        raise ValueError(
+            "fast-steps and fast-guidance set the Fast preset, which needs fast-lora "
+            "(or a distilled checkpoint, named with distilled)."
+        )
     if "cache" in options and "first-block-cache" in options:
         raise ValueError("Give one cache: cache=first-block:THRESHOLD replaces first-block-cache.")
     if "fast-lora-2" in options and "fast-lora" not in options:
@@ -183,19 +193,25 @@ def cache_config(pipe: Any, value: str) -> Any:
     )
 
 
-def presets(options: Mapping[str, str]) -> list[str]:
-    """The presets a model with these options offers: Quality always, Fast with a few-step LoRA."""
-    return ["quality", "fast"] if "fast-lora" in options else ["quality"]
+def presets(options: Mapping[str, str], *, step_distilled: bool = False) -> list[str]:
+    """The presets a model with these options offers: Quality always, Fast with a few-step LoRA
+    or where the checkpoint itself is step-distilled."""
+    return ["quality", "fast"] if "fast-lora" in options or step_distilled else ["quality"]
 
 
-def preset_defaults(options: Mapping[str, str], preset: str) -> dict[str, int | float]:
-    """The steps and guidance a preset runs at, for the editor and the CLI to fill in; the
-    Quality preset keeps the request's own."""
+def preset_defaults(
+    options: Mapping[str, str], preset: str, distilled: Distilled | None = None
+) -> dict[str, int | float]:
+    """The steps and guidance a preset runs at, for the editor and the CLI to fill in: the
+    options' own, else a distilled checkpoint's published ones, else a few-step LoRA's usual
+    ones. The Quality preset keeps the request's own."""
     if preset != "fast":
         return {}
+    steps: int = distilled.steps if distilled and distilled.steps else FAST_STEPS
+    guidance = distilled.guidance if distilled else FAST_GUIDANCE
     return {
-        "steps": int(options.get("fast-steps", FAST_STEPS)),
-        "guidance": float(options.get("fast-guidance", FAST_GUIDANCE)),
+        "steps": int(options.get("fast-steps", steps)),
+        "guidance": float(options.get("fast-guidance", guidance)),
     }
 
 
@@ -221,11 +237,14 @@ def load_lora(pipe: Any, options: Mapping[str, str]) -> None:
     pipe.disable_lora()
 
 
-def use_preset(pipe: Any, options: Mapping[str, str], preset: str) -> None:
-    """Switch the few-step LoRA on for the Fast preset and off for Quality."""
+def use_preset(
+    pipe: Any, options: Mapping[str, str], preset: str, *, step_distilled: bool = False
+) -> None:
+    """Switch the few-step LoRA on for the Fast preset and off for Quality (a step-distilled
+    checkpoint has none to switch: its Fast preset is its own few steps)."""
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}: choose {' or '.join(PRESETS)}.")
-    if preset not in presets(options):
+    if preset not in presets(options, step_distilled=step_distilled):
         raise ValueError(
             "This model has no Fast preset: its operator has not installed a few-step LoRA."
         )

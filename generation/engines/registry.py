@@ -362,13 +362,17 @@ def _folder(name: str, settings: EngineSettings) -> families.ModelFolder:
     saying why when there is none it can run."""
     path = settings.model_paths.get(name, "")
     if name != WAN21_T2V:
-        return families.detect(path)
-    # The wan2.1-t2v engine took any diffusers folder, whether or not its model_index.json
-    # names the pipeline, and its requests were never held to the family's grid.
-    if not path:
-        raise families.UnknownModel(f"no model configured (set {WAN21_T2V_ENV})")
-    model = families.detect(path, default_class="WanPipeline")
-    return dataclasses.replace(model, strict=False)
+        model = families.detect(path)
+    else:
+        # The wan2.1-t2v engine took any diffusers folder, whether or not its model_index.json
+        # names the pipeline, and its requests were never held to the family's grid.
+        if not path:
+            raise families.UnknownModel(f"no model configured (set {WAN21_T2V_ENV})")
+        model = families.detect(path, default_class="WanPipeline")
+        model = dataclasses.replace(model, strict=False)
+    if "distilled" in settings.options.get(name, {}):
+        model = families.distilled_as_named(model)
+    return model
 
 
 def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
@@ -396,7 +400,7 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
             available=False,
             reason=refusal,
         )
-    fast = options.preset_defaults(settings.options.get(name, {}), "fast")
+    fast = options.preset_defaults(settings.options.get(name, {}), "fast", model.distilled)
     offered = _kind(name).presets(name, settings)
     return EngineInfo(
         name=name,
@@ -414,8 +418,17 @@ def _model_info(name: str, settings: EngineSettings) -> EngineInfo:
 
 
 def _model_presets(name: str, settings: EngineSettings) -> tuple[str, ...]:
-    """A model folder's presets follow its options (a few-step LoRA adds Fast)."""
-    return tuple(options.presets(settings.options.get(name, {})))
+    """A model folder's presets follow its options (a few-step LoRA adds Fast) and its
+    checkpoint (a step-distilled one is Fast itself)."""
+    try:
+        step_distilled = _step_distilled(_folder(name, settings))
+    except families.UnknownModel:
+        step_distilled = False
+    return tuple(options.presets(settings.options.get(name, {}), step_distilled=step_distilled))
+
+
+def _step_distilled(model: families.ModelFolder) -> bool:
+    return model.distilled is not None and model.distilled.steps is not None
 
 
 def _check_model(name: str, request: VideoRequest, settings: EngineSettings) -> None:
