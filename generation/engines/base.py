@@ -107,6 +107,8 @@ class EngineSettings:
     max_style_loras: int = 4  # users' style LoRAs a loaded model keeps loaded, per model
     # engine name -> memory and speed options: {"vae-tiling": "", "offload": "group", ...}
     options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # where cache=mag keeps the ratios it calibrates per model ("": magcache.default_file())
+    mag_ratios_file: str = ""
 
 
 class Engine(Protocol):

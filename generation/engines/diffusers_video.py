@@ -26,12 +26,13 @@ import types
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from generation.engines import families, options, style_loras
+from generation.engines import families, magcache, options, style_loras
 from generation.engines.base import (
     latent_preview,
     resize_frames,
@@ -86,6 +87,8 @@ def load(
     device: str,
     model_options: Mapping[str, str] | None = None,
     max_style_loras: int = 4,
+    *,
+    mag_ratios_file: str = "",
 ) -> DiffusersVideoEngine:
     """Load ``model``'s pipelines onto ``device`` (bf16 on a GPU, float32 on a CPU), with the
     operator's memory and speed options (see options.py); ``max_style_loras`` users' style
@@ -124,7 +127,13 @@ def load(
         each.set_progress_bar_config(disable=True)  # progress goes through on_progress instead
     preview = _preview_factors(model, pipe)
     return DiffusersVideoEngine(
-        model, pipes, device, preview, dict(model_options), max_style_loras=max_style_loras
+        model,
+        pipes,
+        device,
+        preview,
+        dict(model_options),
+        max_style_loras=max_style_loras,
+        mag_ratios_file=mag_ratios_file,
     )
 
 
@@ -140,6 +149,7 @@ class DiffusersVideoEngine:
         model_options: dict[str, str] | None = None,
         *,
         max_style_loras: int = 4,
+        mag_ratios_file: str = "",
     ) -> None:
         self.name = model.family.key
         self.model = model
@@ -150,6 +160,7 @@ class DiffusersVideoEngine:
         # Users' style LoRAs, loaded on first use; Wan 2.2 A14B gets each in both experts.
         two_experts = getattr(next(iter(pipes.values())), "transformer_2", None) is not None
         self.style_adapters = style_loras.StyleAdapters(max_style_loras, both_experts=two_experts)
+        self.mag_ratios_file = Path(mag_ratios_file) if mag_ratios_file else None
 
     def generate(self, request: VideoRequest, on_progress: ProgressCallback) -> np.ndarray:
         return self.generate_clip(request, on_progress).frames
@@ -204,16 +215,33 @@ class DiffusersVideoEngine:
                     output_type="np",
                 )
         else:
-            output = pipe(
-                **kwargs,
-                generator=seeded_generator(request.seed, self.device),
-                output_type="np",
-                callback_on_step_end=on_step_end,
-                callback_on_step_end_tensor_inputs=["latents"],
-            )
+            with self._mag_cache(pipe, request):
+                output = pipe(
+                    **kwargs,
+                    generator=seeded_generator(request.seed, self.device),
+                    output_type="np",
+                    callback_on_step_end=on_step_end,
+                    callback_on_step_end_tensor_inputs=["latents"],
+                )
         video = np.asarray(output.frames[0])  # (T, H, W, 3) floats in [0, 1]
         frames = resize_frames(to_uint8(video[: request.num_frames]), request.width, request.height)
         return Clip(frames, _sound(pipe, output))
+
+    @contextmanager
+    def _mag_cache(self, pipe: Any, request: VideoRequest) -> Iterator[None]:
+        """cache=mag for this run: calibrating on the model's first, skipping after."""
+        cache = self.options.get("cache", "")
+        if not cache.startswith("mag"):
+            yield
+            return
+        _, _, number = cache.partition(":")
+        mag = magcache.MagCache(
+            file=self.mag_ratios_file or magcache.default_file(),
+            key=f"{self.model.path.resolve()}::{self.model.pipelines[request.mode]}",
+            threshold=float(number) if number else options.CACHE_VALUES["mag"][1],
+        )
+        with mag.run(pipe.transformer, request.steps):
+            yield
 
 
 @dataclass(frozen=True)

@@ -78,15 +78,15 @@ CACHE_VALUES: dict[str, tuple[str, float]] = {
 WAN_KEYS = ("wan2.1", "wan2.2-ti2v-5b", "wan2.2-a14b")
 CACHE_FAMILIES: dict[str, tuple[str, ...]] = {
     "first-block": WAN_KEYS,
-    "mag": (),
+    "mag": ("wan2.1", "wan2.2-ti2v-5b"),  # calibrated on the first run: see magcache.py
     "taylorseer": ("ltx-2", "hunyuanvideo-1.5"),
     "faster": (),
     "pab": (*WAN_KEYS, "ltx-video", "hunyuanvideo-1.5"),
 }
 CACHE_REFUSALS = {
     "first-block": "its transformer blocks are not in diffusers' block registry",
-    "mag": "MagCache needs magnitude ratios calibrated for the model, and no calibration is "
-    "offered yet",
+    "mag": "MagCache's hooks need its transformer blocks in diffusers' block registry, and "
+    "one transformer to calibrate (Wan 2.2 A14B's two experts each run part of the steps)",
     "taylorseer": "TaylorSeer's layer patterns match none of its transformer's layers, so it "
     "would change nothing",
     "faster": "FasterCache fails inside this family's transformer in diffusers 0.42.1",
@@ -283,7 +283,8 @@ def apply(pipe: Any, options: Mapping[str, str]) -> None:
         if "first-block-cache" in options:
             threshold = float(options["first-block-cache"])
             transformer.enable_cache(FirstBlockCacheConfig(threshold=threshold))
-        if "cache" in options:
+        # MagCache is switched on per run, at the run's steps (DiffusersVideoEngine).
+        if "cache" in options and not options["cache"].startswith("mag"):
             transformer.enable_cache(cache_config(pipe, options["cache"]))
         if "compile" in options:
             transformer.compile_repeated_blocks(fullgraph=True)

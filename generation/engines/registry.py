@@ -90,6 +90,8 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
     wan2.1-t2v). ``REELSMITH_DEVICE``: auto, cuda, cuda:1, cpu, ...
     ``REELSMITH_MAX_LOADED_MODELS``: models a worker keeps loaded at once (default 2).
     ``REELSMITH_MAX_STYLE_LORAS``: users' style LoRAs each loaded model keeps (default 4).
+    ``REELSMITH_MAG_RATIOS``: the JSON file in which cache=mag keeps each model's calibrated
+    ratios (default ~/.cache/reelsmith/mag-ratios.json).
     """
     paths = {WAN21_T2V: environ.get(WAN21_T2V_ENV, "").strip()}
     queues: dict[str, str] = {}
@@ -109,6 +111,7 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> EngineSettings
         max_style_loras=(
             int(max_style_loras) if max_style_loras else EngineSettings.max_style_loras
         ),
+        mag_ratios_file=environ.get("REELSMITH_MAG_RATIOS", "").strip(),
     )
 
 
@@ -461,7 +464,11 @@ def _load_model(name: str, settings: EngineSettings) -> Engine:
     model = _folder(name, settings)
     device = resolve_device(settings.device)
     engine = diffusers_video.load(
-        model, device, settings.options.get(name, {}), settings.max_style_loras
+        model,
+        device,
+        settings.options.get(name, {}),
+        settings.max_style_loras,
+        mag_ratios_file=settings.mag_ratios_file,
     )
     engine.name = name
     return engine

@@ -54,7 +54,8 @@ def test_two_caches_at_once_are_refused():
     [
         ("ltx2", "first-block", "not in diffusers' block registry"),
         ("kandinsky5-t2v", "pab", "Pyramid Attention Broadcast fails"),
-        ("skyreels-df", "mag", "no calibration is offered yet"),
+        ("skyreels-df", "mag", "MagCache's hooks need its transformer blocks"),
+        ("wan22-a14b-t2v", "mag", "two experts each run part of the steps"),
     ],
 )
 def test_a_cache_the_family_does_not_support_is_refused_with_the_reason(
