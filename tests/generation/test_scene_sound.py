@@ -135,3 +135,13 @@ def test_a_scene_sound_outside_the_choices_is_refused():
     board = Storyboard(scenes=(Scene(on_screen_text="Hi", duration=2.0, sound="loud"),))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Scene 1: its own sound is one of keep, duck, mute"):
         check_storyboard(board)
+
+
+def test_the_scene_sound_leaves_the_footage_key_alone():
+    """Choosing keep, duck or mute remixes the sound but never makes the footage again."""
+    board = _board("duck")
+    keys = {
+        storyboard.footage_key(_board(mode).scenes[0], board=board, aspect="16:9", frames=100)
+        for mode in ("keep", "duck", "mute")
+    }
+    assert len(keys) == 1
