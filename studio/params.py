@@ -180,7 +180,7 @@ _JOB_FIELDS = (
 )
 # Done to the finished clip, not seen by the engine (and not kept by a template).
 _POST_FIELDS = ("interpolate", "upscale", *VOICEOVER_FIELDS)
-# A job's own, not a template's (templates carry no LoRA): read by of_job, kept by job_submit.
+# The job's style LoRA: read by of_job, kept by job_submit; a template keeps its own columns.
 _STYLE_FIELDS = ("style_lora_id", "style_lora_strength")
 
 
