@@ -122,7 +122,15 @@ class StyleLoraAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["family"]
     # What was checked against the model when it was uploaded: changing it here would let a
     # file run against layers it was never checked for.
-    readonly_fields = ["file", "family", "engine", "size_bytes", "sha256", "layers", "layers_summary"]
+    readonly_fields = [
+        "file",
+        "family",
+        "engine",
+        "size_bytes",
+        "sha256",
+        "layers",
+        "layers_summary",
+    ]
 
 
 @admin.register(WorkspaceStyle)

@@ -204,9 +204,7 @@ def _storyboard_settings_post(storyboard: Storyboard, **changes: Any) -> dict[st
     } | changes
 
 
-def test_the_storyboard_page_offers_saves_and_shows_a_style(
-    member_client, workspace, user, pastel
-):
+def test_the_storyboard_page_offers_saves_and_shows_a_style(member_client, workspace, user, pastel):
     """The settings list the styles (the workspace's too); the chosen one is kept and shown."""
     storyboard = services.storyboards.storyboard_create_from_text(
         workspace=workspace, user=user, title="Launch", text="A small bakery opens today."
@@ -243,7 +241,9 @@ def test_a_storyboard_keeps_its_copy_of_a_deleted_workspace_style(
     url = reverse("storyboard_detail", args=[workspace.pk, storyboard.pk])
     page = member_client.get(url).content.decode()
     assert '<option value="Pastel spring" selected>Pastel spring</option>' in page
-    response = member_client.post(save, _storyboard_settings_post(storyboard, style="Pastel spring"))
+    response = member_client.post(
+        save, _storyboard_settings_post(storyboard, style="Pastel spring")
+    )
     assert response.status_code == 302
     storyboard.refresh_from_db()
     assert storyboard.style["prompt"] == "pastel palette, soft light"
@@ -276,9 +276,7 @@ def test_a_storyboard_refuses_a_style_not_offered_here_next_to_the_field(
     assert Storyboard.objects.get(pk=storyboard.pk).style == {}
 
 
-def test_a_storyboard_style_that_takes_a_scene_prompt_over_the_limit_is_refused(
-    workspace, user
-):
+def test_a_storyboard_style_that_takes_a_scene_prompt_over_the_limit_is_refused(workspace, user):
     """A text-to-video scene's prompt plus the style's words must fit the prompt limit."""
     from django.core.exceptions import ValidationError
 
