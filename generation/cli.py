@@ -26,6 +26,7 @@ from PIL import Image
 from generation import limits, post, render
 from generation.engines import (
     EngineSettings,
+    check_style_lora,
     default_engine,
     families,
     get_engine_info,
@@ -35,6 +36,7 @@ from generation.engines import (
     settings_from_env,
 )
 from generation.engines.registry import WAN21_T2V
+from generation.engines.style_loras import read_layers
 from generation.styles import BUILTIN_STYLES
 from generation.types import Cancelled, EngineUnavailable, VideoRequest, VideoResult
 
@@ -116,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
             choices=list(BUILTIN_STYLES),
             help="a style preset: its words are added to the prompt and the negative prompt, "
             "its guidance and steps replace the defaults",
+        )
+        command.add_argument(
+            "--lora",
+            metavar="FILE[:STRENGTH]",
+            help="a style LoRA (a .safetensors file made for the model's family) and its "
+            "strength, 0 to 2 (default 1); checked against the model's layers before the run",
         )
         command.add_argument(
             "--model-option",
@@ -233,6 +241,7 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
             info = get_engine_info(engine or "", settings)
             if info.fast_steps is not None and info.fast_guidance is not None:
                 defaults.update(steps=info.fast_steps, guidance=info.fast_guidance)
+    lora, strength = _style_lora(args.lora, engine or "", settings) if args.lora else (None, 1.0)
     _use_torch_threads(settings)
 
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
@@ -253,6 +262,8 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         motion=getattr(args, "motion", "auto"),
         preset=args.preset,
         style=BUILTIN_STYLES[args.style] if args.style else None,
+        style_lora=lora,
+        style_lora_strength=strength,
         **{**defaults, **{name: value for name, value in given.items() if value is not None}},
     )
     steps = post.PostSteps(interpolate=args.interpolate, upscale=args.upscale)
@@ -295,6 +306,8 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         "upscale": args.upscale,
         "style": args.style,
         "style_added": result.details.get("style"),
+        "style_lora": str(lora) if lora else None,
+        "style_lora_strength": strength if lora else None,
         "seconds": round(result.seconds, 3),
         "output": str(result.output),
         "poster": str(result.poster),
@@ -311,6 +324,27 @@ def _generate(args: argparse.Namespace, settings: EngineSettings) -> int:
         }
     print(json.dumps(summary))
     return 0
+
+
+def _style_lora(given: str, engine: str, settings: EngineSettings) -> tuple[Path, float]:
+    """``FILE[:STRENGTH]`` as a path and a strength, once the file is checked, as an upload
+    is in the studio, to fit the engine's model (only its header is read); ValueError why not."""
+    path, strength = Path(given), 1.0
+    head, sep, tail = given.rpartition(":")
+    if sep and head:
+        try:
+            strength = float(tail)
+        except ValueError:
+            pass  # a colon in the file's name, not a strength
+        else:
+            path = Path(head)
+    low, high = limits.STYLE_LORA_STRENGTHS
+    if not low <= strength <= high:
+        raise ValueError(f"The LoRA's strength is {strength:g}; use {low:g} to {high:g}.")
+    if not path.is_file():
+        raise ValueError(f"The LoRA {path} does not exist.")
+    check_style_lora(engine, read_layers(path), settings)
+    return path, strength
 
 
 def _moved(result: VideoResult, output: Path) -> VideoResult:

@@ -64,10 +64,15 @@ class Platform:
         )
 
 
-# The platforms' published limits for an uploaded video (their upload and publishing APIs'
-# pages, late 2025). Where a platform states no bitrate ceiling (TikTok, LinkedIn) the ceiling
-# is the studio's own: more than it only makes a bigger file the platform re-encodes anyway.
+# The platforms' published limits for an uploaded video, checked against their pages (late
+# 2025); each platform's entry names its source. Where a platform states no bitrate ceiling
+# (TikTok, LinkedIn's is 30 Mbit/s, far above what a 1080p clip needs) the ceiling is the
+# studio's own: more than it only makes a bigger file the platform re-encodes anyway. Where a
+# platform's API and its app differ, the limit is the one that holds for both.
 PLATFORMS: dict[str, Platform] = {
+    # Meta's Instagram Graph API, "Reel specifications" (IG User Media): MP4, H.264 or HEVC,
+    # 23 to 60 fps, 3 s to 15 min, 300 MB, video bitrate 25 Mbit/s at most (VBR), AAC 128
+    # kbit/s at most 48 kHz; 9:16 recommended, 1080x1920.
     "instagram-reels": Platform(
         key="instagram-reels",
         label="Instagram Reels",
@@ -80,6 +85,10 @@ PLATFORMS: dict[str, Platform] = {
         max_bitrate=25 * MBIT,
         min_fps=23,
     ),
+    # TikTok for Developers, Content Posting API, "Media Transfer Guide: video restrictions":
+    # MP4 (recommended), H.264 (recommended), 23 to 60 fps, sides 360 to 4096 px, at most
+    # 10 minutes through the API (3 for most accounts in the app), at most 4 GB; no minimum
+    # length and no bitrate stated. 1080x1920 is TikTok's recommended upload size.
     "tiktok": Platform(
         key="tiktok",
         label="TikTok",
@@ -92,6 +101,10 @@ PLATFORMS: dict[str, Platform] = {
         max_bitrate=20 * MBIT,
         min_fps=23,
     ),
+    # YouTube Help, "Upload videos longer than 15 minutes": 256 GB or 12 hours, whichever is
+    # less (15 minutes until the account is verified), and "Recommended upload encoding
+    # settings": H.264 MP4, 1080p at 8 Mbit/s (24-30 fps) or 12 Mbit/s (48-60 fps). YouTube
+    # states no minimum frame rate; 24 is the lowest of the rates it lists.
     "youtube": Platform(
         key="youtube",
         label="YouTube",
@@ -104,6 +117,10 @@ PLATFORMS: dict[str, Platform] = {
         max_bitrate=12 * MBIT,  # YouTube's recommendation for 1080p up to 60 fps
         min_fps=24,
     ),
+    # LinkedIn's Videos API (Microsoft Learn, Community Management): MP4, 3 s to 30 min,
+    # 75 kB to 500 MB; LinkedIn Help, "Video upload specs" (a member's post): up to 5 GB but
+    # 15 minutes from a desktop (10 from the app), 10 to 60 fps, 192 kbit/s to 30 Mbit/s,
+    # aspect 1:2.4 to 2.4:1. So: 3 s to 15 min and 500 MB hold on every path.
     "linkedin": Platform(
         key="linkedin",
         label="LinkedIn",
@@ -111,8 +128,8 @@ PLATFORMS: dict[str, Platform] = {
         height=1080,
         aspect="1:1",
         min_seconds=3,
-        max_seconds=30 * 60,
-        max_bytes=5000 * MB,
+        max_seconds=15 * 60,
+        max_bytes=500 * MB,
         max_bitrate=10 * MBIT,
         min_fps=10,
     ),

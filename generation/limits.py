@@ -32,6 +32,8 @@ MAX_MUSIC_BYTES = 50 * 2**20  # 20 minutes of a 320 kbit/s MP3 is 48 MB
 
 # A user's style LoRA: a rank-64 LoRA of a 14B Wan model in bf16 is about 600 MB.
 MAX_STYLE_LORA_BYTES = 1 * 2**30
+# A style LoRA's strength: 0 adds nothing, 1 is the LoRA as trained, 2 doubles its effect.
+STYLE_LORA_STRENGTHS = (0.0, 2.0)
 MAX_SAFETENSORS_HEADER_BYTES = 100 * 2**20  # safetensors' own cap on a file's JSON header
 
 MAX_CSV_BYTES = 2 * 2**20  # a batch's CSV, uploaded or pasted: thousands of rows

@@ -6,18 +6,22 @@ from studio.models import (
     Asset,
     Batch,
     BatchRow,
+    Board,
     BrandKit,
+    Export,
     Generation,
     Job,
     Membership,
     Project,
     ReviewComment,
     ShareLink,
+    StyleLora,
     Template,
     Video,
     WebhookDelivery,
     WebhookEndpoint,
     Workspace,
+    WorkspaceStyle,
 )
 
 
@@ -102,3 +106,41 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["event", "endpoint", "status", "attempts", "last_status_code", "next_try_at"]
     list_filter = ["status", "event"]
     readonly_fields = ["endpoint", "event", "event_id", "payload"]
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["id", "video", "kind", "reframe", "status", "size_bytes", "created_at"]
+    list_filter = ["status", "kind"]
+    raw_id_fields = ["video"]
+    readonly_fields = ["file", "width", "height", "size_bytes", "notes", "error", "finished_at"]
+
+
+@admin.register(StyleLora)
+class StyleLoraAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "workspace", "family", "engine", "size_bytes", "created_at"]
+    list_filter = ["family"]
+    # What was checked against the model when it was uploaded: changing it here would let a
+    # file run against layers it was never checked for.
+    readonly_fields = [
+        "file",
+        "family",
+        "engine",
+        "size_bytes",
+        "sha256",
+        "layers",
+        "layers_summary",
+    ]
+
+
+@admin.register(WorkspaceStyle)
+class WorkspaceStyleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "workspace", "guidance", "steps", "created_at"]
+    search_fields = ["name", "prompt"]
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "workspace", "created_at"]
+    search_fields = ["name"]
+    raw_id_fields = ["videos"]

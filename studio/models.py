@@ -468,6 +468,12 @@ class Template(models.Model):
     seed = models.BigIntegerField(null=True, blank=True)  # None: a new seed per video
     preset = models.CharField(max_length=10, choices=Job.Preset.choices, default=Job.Preset.QUALITY)
     style = models.JSONField(default=dict, blank=True)  # a style preset, as its jobs keep it
+    # A style LoRA of the template's workspace and its strength, for every video made from it
+    # (batches included); deleting the LoRA leaves the template without one.
+    style_lora = models.ForeignKey(
+        "StyleLora", null=True, blank=True, on_delete=models.SET_NULL, related_name="templates"
+    )
+    style_lora_strength = models.FloatField(default=1.0)
     variants = models.PositiveSmallIntegerField(default=1)  # A/B: this many seeds per fill
     fields = models.JSONField(default=list, blank=True)
     # Which overlays to draw with the workspace's brand kit, their texts with placeholders:

@@ -43,8 +43,7 @@ MOTIONS = [
 # The post-steps the prompt editor offers (generation/post.py): "1" leaves the clip as it is.
 SMOOTH_MOTION = [("1", "Off"), *((str(f), f"{f}x the frames") for f in limits.INTERPOLATE_FACTORS)]
 UPSCALES = [("1", "Off"), *((str(f), f"{f}x each side") for f in limits.UPSCALE_FACTORS)]
-# A style LoRA's strength: 0 adds nothing, 1 is the LoRA as trained, 2 doubles its effect.
-STYLE_LORA_STRENGTHS = (0.0, 2.0)
+STYLE_LORA_STRENGTHS = limits.STYLE_LORA_STRENGTHS  # 0 adds nothing, 1 as trained, 2 doubles
 STYLE_LORA_STRENGTH_DEFAULT = 1.0
 
 AVATAR_SPEEDS = [("0.8", "Slower"), ("1.0", "Normal"), ("1.2", "Faster")]
@@ -180,7 +179,7 @@ _JOB_FIELDS = (
 )
 # Done to the finished clip, not seen by the engine (and not kept by a template).
 _POST_FIELDS = ("interpolate", "upscale", *VOICEOVER_FIELDS)
-# A job's own, not a template's (templates carry no LoRA): read by of_job, kept by job_submit.
+# The job's style LoRA: read by of_job, kept by job_submit; a template keeps its own columns.
 _STYLE_FIELDS = ("style_lora_id", "style_lora_strength")
 
 

@@ -182,9 +182,20 @@ def job_list_for_workspace(
     return jobs.order_by("-created_at", "-id")
 
 
-# What the gallery's search box reads: the prompt, the project's and the template's names, and
-# the video's review comments. PostgreSQL weighs the prompt first (full-text, English stems).
-SEARCH_FIELDS = ("prompt", "project__name", "template__name", "video__review_comments__text")
+# What the gallery's search box reads: the prompt, the project's and the template's names, the
+# video's review comments, and for a storyboard's video the storyboard's title (as it is now)
+# and its scenes' words. PostgreSQL weighs the prompt first (full-text, English stems).
+_STORYBOARD = "storyboard_output__render__storyboard"
+SEARCH_FIELDS = (
+    "prompt",
+    "project__name",
+    "template__name",
+    f"{_STORYBOARD}__title",
+    "video__review_comments__text",
+    f"{_STORYBOARD}__scenes__voiceover",
+    f"{_STORYBOARD}__scenes__on_screen_text",
+)
+SEARCH_WEIGHTS = ("A", "B", "B", "B", "C", "C", "C")
 MAX_SEARCH_CHARS = 200
 
 
@@ -198,9 +209,8 @@ def job_search_ids(*, workspace: Workspace, text: str) -> QuerySet[Job, int]:
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
-        weights = ("A", "B", "B", "C")
-        document: Any = SearchVector(SEARCH_FIELDS[0], weight=weights[0], config="english")
-        for name, weight in zip(SEARCH_FIELDS[1:], weights[1:], strict=True):
+        document: Any = SearchVector(SEARCH_FIELDS[0], weight=SEARCH_WEIGHTS[0], config="english")
+        for name, weight in zip(SEARCH_FIELDS[1:], SEARCH_WEIGHTS[1:], strict=True):
             document += SearchVector(name, weight=weight, config="english")
         query = SearchQuery(text, search_type="websearch", config="english")
         return jobs.annotate(document=document).filter(document=query).values_list("pk", flat=True)

@@ -22,7 +22,8 @@ from generation.limits import (
     MIN_SPEED,
 )
 from generation.overlays import Brand
-from generation.styles import Style, check_style
+from generation.styles import Style, check_style, check_styled
+from generation.types import VideoRequest
 
 Visual = Literal["text-card", "brand-card", "text-to-video", "image-to-video", "talking-head"]
 Transition = Literal["cut", "crossfade", "fade-black", "slide"]
@@ -164,6 +165,11 @@ def check_storyboard(board: Storyboard, *, settings: EngineSettings | None = Non
     installed = _installed_engines(board, settings)
     for number, scene in enumerate(board.scenes, start=1):
         _check_scene(number, scene, installed)
+        if board.style is not None and scene.visual in ENGINE_VISUALS:
+            try:  # the style's words follow the scene's prompt, within the prompt's limit
+                check_styled(VideoRequest(prompt=scene.prompt, style=board.style))
+            except ValueError as exc:
+                raise ValueError(f"Scene {number}: {exc}") from None
 
 
 def _check_scene(number: int, scene: Scene, installed: dict[str, tuple[str, ...]]) -> None:

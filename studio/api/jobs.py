@@ -122,6 +122,7 @@ def _submit_video(request: Request, membership: Membership, data: dict[str, Any]
         engines=engine_list(),
         assets=selectors.asset_list_for_workspace(workspace=workspace),
         styles=selectors.style_list_for_workspace(workspace=workspace),
+        style_loras=selectors.style_lora_list_for_workspace(workspace=workspace),
     )
     if not form.is_valid():
         raise form_invalid(form, names=API_NAMES)

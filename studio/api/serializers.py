@@ -13,6 +13,7 @@ from generation import limits
 from generation.styles import BUILTIN_STYLES
 from studio import selectors
 from studio.models import ApiToken, Asset, Batch, Job, Template
+from studio.params import STYLE_LORA_STRENGTHS
 
 # The API's name of each mode, and the Job row's.
 MODES: dict[str, str] = {
@@ -60,6 +61,18 @@ class JobCreateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=f"A style preset: {', '.join(BUILTIN_STYLES)}, or one of the workspace's own.",
     )
+    style_lora = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A style LoRA of the workspace (its id on the Style LoRAs page), for the "
+        "family of the chosen engine's model.",
+    )
+    style_lora_strength = serializers.FloatField(
+        required=False,
+        min_value=STYLE_LORA_STRENGTHS[0],
+        max_value=STYLE_LORA_STRENGTHS[1],
+        help_text="0 adds nothing, 1 is the look as trained (the default), 2 doubles it.",
+    )
     motion = serializers.CharField(
         required=False, help_text="Image to video: zoom-in, pan-left, ..."
     )
@@ -96,6 +109,10 @@ class JobParametersSerializer(serializers.Serializer):
     preset = serializers.CharField()
     motion = serializers.CharField()
     style = serializers.SerializerMethodField(help_text="The style preset's name, or null.")
+    style_lora = serializers.IntegerField(
+        source="style_lora_id", allow_null=True, help_text="The style LoRA's id, or null."
+    )
+    style_lora_strength = serializers.FloatField()
 
     def get_style(self, job: Job) -> str | None:
         return str(job.style["name"]) if job.style else None

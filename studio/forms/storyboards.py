@@ -4,6 +4,7 @@ what cannot be made, and the view shows each refusal next to the field it names.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,9 +13,12 @@ from django.core.exceptions import ValidationError
 from generation import limits
 from generation.engines import EngineInfo
 from generation.storyboard import board as engine_board
+from generation.styles import Style
 from studio.forms.avatars import voice_choices
+from studio.forms.jobs import style_choices
 from studio.forms.uploads import AudioUploadField, ImageUploadField
 from studio.models import Asset, Avatar, Storyboard, StoryboardScene
+from studio.params import style_of
 from studio.services.storyboards import SceneEdit, StoryboardSettings
 
 AUTO_VOICE = ("", "Automatic: the first that speaks")
@@ -43,7 +47,8 @@ class StoryboardNewForm(forms.Form):
 
 
 class StoryboardSettingsForm(forms.Form):
-    """Voice, speed, music and its level, captions, the transition for all, the aspects."""
+    """Voice, speed, music and its level, captions, the transition for all, the aspects, and
+    the style added to the prompts of the scenes an engine makes."""
 
     voice = forms.ChoiceField(
         required=False,
@@ -89,14 +94,36 @@ class StoryboardSettingsForm(forms.Form):
             )
         },
     )
+    # A style preset's name: a built-in one or the workspace's own ("" for none).
+    style = forms.ChoiceField(
+        required=False,
+        error_messages={
+            "invalid_choice": "There is no style called %(value)s here; choose one of the list."
+        },
+        help_text="Added to the prompt and the negative prompt of every text-to-video and "
+        "image-to-video scene, with the style's guidance and steps; cards are drawn as they are.",
+    )
 
-    def __init__(self, *args: Any, voices: list[Any], storyboard: Storyboard, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        voices: list[Any],
+        storyboard: Storyboard,
+        styles: Sequence[Style] = (),
+        **kwargs: Any,
+    ):
         kwargs.setdefault("initial", self.initial_for(storyboard))
         super().__init__(*args, **kwargs)
         self.storyboard = storyboard
         voice_field = self.fields["voice"]
         assert isinstance(voice_field, forms.ChoiceField)
         voice_field.choices = [AUTO_VOICE, *_voice_groups(voices)]
+        # The storyboard's own copy stays offered once its workspace style is deleted.
+        current = style_of(storyboard.style)
+        kept = [current] if current and current.name not in {s.name for s in styles} else []
+        style_field = self.fields["style"]
+        assert isinstance(style_field, forms.ChoiceField)
+        style_field.choices = style_choices([*styles, *kept])
 
     @staticmethod
     def initial_for(storyboard: Storyboard) -> dict[str, Any]:
@@ -108,6 +135,7 @@ class StoryboardSettingsForm(forms.Form):
             "captions": storyboard.captions,
             "transition": storyboard.transition,
             "aspects": storyboard.aspects,
+            "style": storyboard.style.get("name", ""),
         }
 
     def clean(self) -> dict[str, Any]:
@@ -130,6 +158,7 @@ class StoryboardSettingsForm(forms.Form):
             transition=data["transition"],
             aspects=list(data["aspects"]),
             music_asset=music_asset or self.storyboard.music_asset,
+            style=data["style"],
         )
 
 

@@ -11,11 +11,13 @@ from generation import limits
 from generation.styles import Style
 from studio import placeholders
 from studio.forms.avatars import speed_choice, voice_choices
-from studio.forms.jobs import style_choices
+from studio.forms.jobs import StyleLoraChoiceField, style_choices
 from studio.forms.uploads import ImageUploadField
-from studio.models import Avatar, Job, Template
+from studio.models import Avatar, Job, StyleLora, Template
 from studio.params import (
     AVATAR_SPEEDS,
+    STYLE_LORA_STRENGTH_DEFAULT,
+    STYLE_LORA_STRENGTHS,
 )
 
 
@@ -121,6 +123,23 @@ class TemplateEditForm(forms.Form):
         required=False,
         help_text="Every video made from this template, batches included, uses it as it is now.",
     )
+    # The workspace's style LoRAs; the service checks the one chosen against the engine.
+    style_lora = StyleLoraChoiceField(
+        queryset=StyleLora.objects.none(),
+        required=False,
+        label="Style LoRA",
+        empty_label="None",
+        error_messages={"invalid_choice": "No style LoRA of this workspace is that one."},
+        help_text="Every video made from this template, batches included, runs with it.",
+    )
+    style_lora_strength = forms.FloatField(
+        min_value=STYLE_LORA_STRENGTHS[0],
+        max_value=STYLE_LORA_STRENGTHS[1],
+        required=False,
+        label="Style strength",
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text="0 adds nothing, 1 is the look as trained, 2 doubles it.",
+    )
 
     def __init__(
         self,
@@ -131,9 +150,16 @@ class TemplateEditForm(forms.Form):
         voices: list[Any] | None = None,
         styles: Sequence[Style] = (),
         current_style: Style | None = None,
+        style_loras: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if voices is not None or style_loras is None:  # a talking head runs no LoRA
+            del self.fields["style_lora"], self.fields["style_lora_strength"]
+        else:
+            lora_field = self.fields["style_lora"]
+            assert isinstance(lora_field, forms.ModelChoiceField)
+            lora_field.queryset = style_loras
         if voices is not None:  # a talking head's picture is the portrait: no style applies
             del self.fields["style"]
         else:
@@ -218,6 +244,8 @@ class TemplateEditForm(forms.Form):
             "end_card_cta": overlays.get("end_card", {}).get("cta", ""),
             "preset": template.preset,
             "style": template.style.get("name", ""),
+            "style_lora": template.style_lora_id,
+            "style_lora_strength": template.style_lora_strength,
             "voice": template.voice,
             "speed": speed_choice(template.speed),
         }
@@ -233,6 +261,16 @@ class TemplateEditForm(forms.Form):
         if "style" not in self.fields:
             return None
         return str(self.cleaned_data.get("style") or "")
+
+    def style_lora_choice(self) -> tuple[StyleLora | None, float] | None:
+        """The LoRA chosen (None for none) and its strength, or None where none is offered."""
+        if "style_lora" not in self.fields:
+            return None
+        strength = self.cleaned_data.get("style_lora_strength")
+        return (
+            self.cleaned_data.get("style_lora"),
+            STYLE_LORA_STRENGTH_DEFAULT if strength is None else strength,
+        )
 
     def preset_choice(self) -> str | None:
         """The preset chosen, or None where the form does not offer one (keep the template's)."""

@@ -35,6 +35,7 @@ _FIELD_OF_MESSAGE = (
     ("voiceover", "voiceover"),
     ("nothing to say", "voiceover"),
     ("no prompt", "prompt"),
+    ("style", "style"),
     ("engine", "engine"),
     ("needs an image", "image"),
     ("the image", "image"),

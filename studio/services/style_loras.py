@@ -69,7 +69,8 @@ def style_lora_create(
 
 def style_lora_delete(*, lora: StyleLora) -> None:
     """Delete a LoRA, file and all; refused while a queued or running job still uses it.
-    Finished jobs keep their videos (and lose the link to the LoRA)."""
+    Finished jobs keep their videos (and lose the link to the LoRA); templates that name it
+    make their videos without one from then on."""
     with transaction.atomic():
         active = lora.jobs.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).count()
         if active:

@@ -22,13 +22,21 @@ from studio.models import (
     Avatar,
     Job,
     Project,
+    StyleLora,
     Template,
     Workspace,
 )
-from studio.params import AvatarParams, JobParams, random_seed, style_of
+from studio.params import (
+    STYLE_LORA_STRENGTH_DEFAULT,
+    AvatarParams,
+    JobParams,
+    random_seed,
+    style_of,
+)
 from studio.services.avatars import avatar_job_submit
 from studio.services.errors import refused_as
 from studio.services.jobs import job_submit
+from studio.services.style_loras import style_lora_check
 
 
 def _template_texts(template: Template) -> list[str]:
@@ -83,6 +91,8 @@ def template_create_from_job(*, job: Job, user: User, name: str) -> Template:
         source_job=job,
         aspect=_aspect_of(job.width, job.height),
         overlays=job.template.overlays if job.template else {},
+        style_lora_id=job.style_lora_id,
+        style_lora_strength=job.style_lora_strength,
     )
     if job.mode == Job.Mode.AVATAR:
         # A talking head's recipe is its script and voice; the presenter is picked per use.
@@ -114,6 +124,7 @@ def template_update(
     style: str | None = None,
     voice: str | None = None,
     speed: float | None = None,
+    style_lora: tuple[StyleLora | None, float] | None = None,
 ) -> Template:
     """Edit a workspace's template; its fields follow the placeholders its texts use, with
     the definitions given in ``fields`` (else the current ones) for those that have one.
@@ -121,7 +132,9 @@ def template_update(
     ``preset`` (None keeps the current one) must be one the template's engine offers here;
     ``voice`` ("" for the default voice) and ``speed`` are a talking head's (None keeps them).
     ``style`` is a style's name ("" for none, None keeps the current one); the template keeps
-    a copy of the style as it is now.
+    a copy of the style as it is now. ``style_lora`` is a LoRA of the template's workspace
+    (or None for none) and its strength, checked against the template's engine (None keeps
+    them).
     """
     if template.is_builtin:
         raise ValidationError(
@@ -137,6 +150,8 @@ def template_update(
             workspace=workspace, name=style, current=style_of(template.style)
         )
         template.style = chosen.as_dict() if chosen else {}
+    if style_lora is not None:
+        _template_set_lora(template, *style_lora)
     if voice is not None and voice != template.voice:
         if voice:
             from generation.avatar import tts
@@ -167,6 +182,18 @@ def template_update(
     _template_check(template)
     template.save()
     return template
+
+
+def _template_set_lora(template: Template, lora: StyleLora | None, strength: float) -> None:
+    if lora is not None:
+        if lora.workspace_id != template.workspace_id:
+            raise ValidationError(
+                "No style LoRA of this workspace has that id.", code="lora_unknown"
+            )
+        engine = template.engine or default_engine(template.mode, engine_settings())  # type: ignore[arg-type]
+        style_lora_check(lora=lora, engine=engine or "")
+    template.style_lora = lora
+    template.style_lora_strength = strength if lora is not None else STYLE_LORA_STRENGTH_DEFAULT
 
 
 def template_params(
@@ -215,6 +242,8 @@ def template_params(
         motion=template.motion,
         preset=template.preset,
         style=style_of(template.style),
+        style_lora_id=template.style_lora_id,
+        style_lora_strength=template.style_lora_strength,
     )
     return params, overlays
 

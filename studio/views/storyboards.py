@@ -94,7 +94,11 @@ def storyboard_settings(
     when they are saved."""
     membership, storyboard = _editable(request, workspace_id, storyboard_id)
     form = StoryboardSettingsForm(
-        request.POST, request.FILES, voices=voice_list(), storyboard=storyboard
+        request.POST,
+        request.FILES,
+        voices=voice_list(),
+        storyboard=storyboard,
+        styles=selectors.style_list_for_workspace(workspace=membership.workspace),
     )
     if form.is_valid():
         try:
@@ -348,7 +352,11 @@ def _page(
         for number, scene in enumerate(scenes, start=1)
     ]
     if settings_form is None:
-        settings_form = StoryboardSettingsForm(voices=voice_list(), storyboard=storyboard)
+        settings_form = StoryboardSettingsForm(
+            voices=voice_list(),
+            storyboard=storyboard,
+            styles=selectors.style_list_for_workspace(workspace=membership.workspace),
+        )
         if not membership.can_edit:
             for field in settings_form.fields.values():
                 field.disabled = True

@@ -115,7 +115,13 @@ def _submit_template(
 
 
 # The edit form's field each refusal of template_update is about.
-_FIELD_OF_CODE = {"voice_unavailable": "voice", "bad_speed": "speed", "unknown_style": "style"}
+_FIELD_OF_CODE = {
+    "voice_unavailable": "voice",
+    "bad_speed": "speed",
+    "unknown_style": "style",
+    "lora_unknown": "style_lora",
+    "lora_unfit": "style_lora",
+}
 
 
 @login_required
@@ -136,6 +142,7 @@ def template_edit(
         voices=voice_list() if template.mode == Template.Mode.AVATAR else None,
         styles=selectors.style_list_for_workspace(workspace=membership.workspace),
         current_style=style_of(template.style),
+        style_loras=selectors.style_lora_list_for_workspace(workspace=membership.workspace),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -154,14 +161,11 @@ def template_edit(
                 style=form.style_choice(),
                 voice=voice,
                 speed=speed,
+                style_lora=form.style_lora_choice(),
             )
         except ValidationError as exc:
             # The error goes next to its field where the form has one.
-            field = {
-                "voice_unavailable": "voice",
-                "bad_speed": "speed",
-                "unknown_style": "style",
-            }.get(exc.code or "")
+            field = _FIELD_OF_CODE.get(exc.code or "")
             form.add_error(field if field in form.fields else None, exc)
         else:
             messages.success(request, "Template saved.")

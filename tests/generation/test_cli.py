@@ -250,3 +250,73 @@ def test_a_run_without_settings_uses_the_engines_recommended_ones(capsys, tmp_pa
     )
     assert status == 0, err
     assert json.loads(out.strip().splitlines()[-1])["steps"] == 3
+
+
+@pytest.fixture(scope="module")
+def loras(tiny_wan: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A LoRA made for the tiny Wan folder, one for a deeper model, and one not in safetensors."""
+    from generation.testing import build_random_wan_lora, build_tiny_lora
+
+    out = tmp_path_factory.mktemp("cli-loras")
+    deeper = {"num_layers": 4, "num_attention_heads": 2, "attention_head_dim": 12}
+    pickled = out / "neon.pt"
+    pickled.write_bytes(b"not a safetensors file")
+    return {
+        "fits": build_tiny_lora(tiny_wan, out / "neon.safetensors", seed=1),
+        "deep": build_random_wan_lora(deeper, out / "deep.safetensors"),
+        "pickled": pickled,
+    }
+
+
+def _wan_run(tiny_wan: Path, output: Path, *extra: str) -> list[str]:
+    return [
+        *("text-to-video", "--prompt", "a red ball", "--output", str(output)),
+        *("--model", str(tiny_wan), "--seed", "42", "--steps", "2", "--frames", "5"),
+        *("--width", "64", "--height", "64", "--fps", "5", *extra),
+    ]
+
+
+def test_a_run_with_a_lora_that_fits_uses_it_at_its_strength(capsys, tmp_path, tiny_wan, loras):
+    """--lora FILE:STRENGTH runs the model with the LoRA; the summary names both."""
+    output = tmp_path / "neon.mp4"
+    argv = _wan_run(tiny_wan, output, "--lora", f"{loras['fits']}:0.5")
+    status, out, err = run_main(capsys, *argv)
+    assert status == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["style_lora"], summary["style_lora_strength"]) == (str(loras["fits"]), 0.5)
+    assert probe(output).frames == 5
+    plain = tmp_path / "plain.mp4"
+    status, out, _ = run_main(capsys, *_wan_run(tiny_wan, plain))
+    assert json.loads(out.strip().splitlines()[-1])["style_lora"] is None
+    assert plain.read_bytes() != output.read_bytes()  # the LoRA changed the picture
+
+
+@pytest.mark.parametrize(
+    ("which", "strength", "message"),
+    [
+        ("deep", "", "layer"),
+        ("pickled", "", "is not a .safetensors file"),
+        ("fits", ":2.5", "The LoRA's strength is 2.5; use 0 to 2."),
+        ("missing", "", "does not exist"),
+    ],
+)
+def test_a_lora_that_does_not_fit_is_refused_in_one_line(
+    capsys, tmp_path, tiny_wan, loras, which, strength, message
+):
+    """Other layers, another format, a strength out of range, no file: one 'error:' line,
+    no video."""
+    path = loras.get(which, tmp_path / "missing.safetensors")
+    output = tmp_path / "x.mp4"
+    status, out, err = run_main(capsys, *_wan_run(tiny_wan, output, "--lora", f"{path}{strength}"))
+    assert status == 1 and out == ""
+    assert err.strip().splitlines() == [err.strip()]
+    assert "error:" in err and message in err
+    assert not output.exists()
+
+
+def test_a_lora_on_an_engine_without_layers_is_refused_in_one_line(capsys, tmp_path, loras):
+    """The embedded model has no diffusers transformer: it takes no LoRA."""
+    argv = ["text-to-video", "--prompt", "a ball", "--output", str(tmp_path / "x.mp4")]
+    status, out, err = run_main(capsys, *argv, "--engine", "embedded", "--lora", str(loras["fits"]))
+    assert status == 1 and out == ""
+    assert err.strip().splitlines() == [err.strip()] and "takes no style LoRA" in err

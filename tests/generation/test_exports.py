@@ -204,6 +204,21 @@ def test_every_platform_states_its_limits() -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("instagram-reels", "9:16 1080x1920, 3 s to 15 min long, up to 300 MB, 25 Mbit/s"),
+        ("tiktok", "9:16 1080x1920, 10 min long, up to 4 GB, 20 Mbit/s, at least 23 fps"),
+        ("youtube", "16:9 1920x1080, 12 h long, up to 256 GB, 12 Mbit/s, at least 24 fps"),
+        ("linkedin", "1:1 1080x1080, 3 s to 15 min long, up to 500 MB, 10 Mbit/s"),
+    ],
+)
+def test_each_platform_holds_its_published_limits(key: str, text: str) -> None:
+    """The limits each platform's page states (see the sources by PLATFORMS), in the words the
+    export form shows: LinkedIn's 500 MB and 15 minutes hold for its API and its app alike."""
+    assert exports.PLATFORMS[key].limits_text().startswith(text)
+
+
+@pytest.mark.parametrize(
     ("kind", "reframe", "message"),
     [("mov", "blur", "Unknown export 'mov'"), ("tiktok", "stretch", "Unknown re-framing")],
 )

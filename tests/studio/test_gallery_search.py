@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 
 from studio import selectors, services
-from studio.models import Job, Template, Video
+from studio.models import Job, Storyboard, Template, Video
 from tests.conftest import make_png
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,29 @@ def test_a_non_member_cannot_search_the_gallery(client, workspace, made, other_u
     client.force_login(other_user)
     url = reverse("gallery", args=[workspace.pk])
     assert client.get(url, {"q": "bottles"}).status_code == 404
+
+
+HARBOUR = """# Harbour bakery launch
+
+Fresh sourdough leaves the oven at dawn.
+
+Visit the quay this weekend.
+"""
+
+
+def test_it_finds_a_storyboards_video_by_its_title_and_its_scenes_words(workspace, user, made):
+    """The storyboard's video (its assembly) is found by the title and by a scene's words; the
+    storyboard's scene jobs are never listed."""
+    from studio.services.storyboard_render import storyboard_render
+
+    storyboard = services.storyboards.storyboard_create_from_text(
+        workspace=workspace, user=user, text=HARBOUR
+    )
+    render = storyboard_render(storyboard=storyboard, user=user)  # cards only: assembled at once
+    (assembly,) = [output.job for output in render.outputs.all()]
+    assert _found(workspace, "harbour") == {assembly.pk}  # the title
+    assert _found(workspace, "sourdough") == {assembly.pk}  # a scene's voiceover
+    assert _found(workspace, "quay weekend") == {assembly.pk}  # every word, in any scene
+    assert _found(workspace, "sourdough bottles") == set()
+    Storyboard.objects.filter(pk=storyboard.pk).update(title="Quayside opening")
+    assert _found(workspace, "quayside") == {assembly.pk}  # the title as it is now

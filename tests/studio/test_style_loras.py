@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -16,9 +17,10 @@ from django.urls import reverse
 from generation.engines import EngineSettings
 from generation.testing import build_random_wan_lora, build_tiny_lora, build_tiny_wan
 from studio import services
-from studio.models import Job, Membership, StyleLora, Workspace
+from studio.models import Job, Membership, StyleLora, Template, Workspace
 from studio.params import JobParams
 from studio.worker import run as worker_run
+from tests.studio.api.conftest import TokenClient, field_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +310,158 @@ def test_a_job_with_a_lora_runs_it_on_the_worker(
     assert request.style_lora == tmp_path / "loras" / f"{lora.sha256}.safetensors"
     assert request.style_lora.read_bytes() == files["lora"].read_bytes()
     assert request.style_lora_strength == 0.5
+
+
+# Templates ------------------------------------------------------------------------------------
+
+
+def _wan_template(workspace: Workspace) -> Template:
+    return Template.objects.create(
+        workspace=workspace,
+        name="Neon ball",
+        mode="text-to-video",
+        engine="wan",
+        prompt="a ball",
+        width=32,
+        height=32,
+        num_frames=9,
+        fps=16,
+        steps=2,
+        guidance=1.0,
+    )
+
+
+def test_a_template_saved_from_a_job_keeps_its_lora_and_its_videos_use_it(
+    workspace, user, wan, files, no_queue
+):
+    """Save as template keeps the job's LoRA and strength; a video made from it runs with them."""
+    lora = _lora(workspace, user, files)
+    params = _params(style_lora_id=lora.pk, style_lora_strength=0.7)
+    job = services.jobs.job_submit(workspace=workspace, user=user, params=params)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    job.refresh_from_db()
+    template = services.templates.template_create_from_job(job=job, user=user, name="Neon ball")
+    assert (template.style_lora, template.style_lora_strength) == (lora, 0.7)
+    made = services.templates.template_submit(
+        template=template, workspace=workspace, user=user, values={}
+    )
+    assert (made.style_lora, made.style_lora_strength) == (lora, 0.7)
+
+
+def test_the_template_editor_sets_a_lora_and_its_strength(
+    member_client, workspace, user, wan, files, no_queue
+):
+    """The edit page offers the workspace's LoRAs; the choice is saved and shown on its use page."""
+    lora = _lora(workspace, user, files)
+    template = _wan_template(workspace)
+    edit = reverse("template_edit", args=[workspace.pk, template.pk])
+    assert (
+        f'<option value="{lora.pk}">Neon (Wan 2.1)</option>'
+        in member_client.get(edit).content.decode()
+    )
+    data = {"name": "Neon ball", "prompt": "a ball", "style_lora": lora.pk}
+    assert member_client.post(edit, data | {"style_lora_strength": "1.4"}).status_code == 302
+    template.refresh_from_db()
+    assert (template.style_lora, template.style_lora_strength) == (lora, 1.4)
+    params, _ = services.templates.template_params(template=template, values={})
+    assert (params.style_lora_id, params.style_lora_strength) == (lora.pk, 1.4)
+    use = member_client.get(reverse("template_use", args=[workspace.pk, template.pk]))
+    assert 'id="template-style-lora">Neon (Wan 2.1) at strength 1.4<' in use.content.decode()
+    assert member_client.post(edit, data | {"style_lora": ""}).status_code == 302
+    template.refresh_from_db()
+    assert template.style_lora is None
+
+
+def test_the_template_editor_refuses_a_lora_that_does_not_fit_next_to_the_field(
+    member_client, workspace, user, other_user, wan, files
+):
+    """Another family's LoRA, or another workspace's: 400 by the LoRA select, nothing saved."""
+    lora = _lora(workspace, user, files)
+    StyleLora.objects.filter(pk=lora.pk).update(family="ltx-video")
+    theirs = _lora(Workspace.objects.create(name="Another team"), other_user, files)
+    template = _wan_template(workspace)
+    edit = reverse("template_edit", args=[workspace.pk, template.pk])
+    data = {"name": "Renamed", "prompt": "a ball"}
+    response = member_client.post(edit, data | {"style_lora": lora.pk})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="error-style_lora"' in html
+    assert "This LoRA is for LTX-Video models; this model is Wan 2.1." in html
+    response = member_client.post(edit, data | {"style_lora": theirs.pk})
+    assert response.status_code == 400
+    assert "No style LoRA of this workspace is that one." in response.content.decode()
+    template.refresh_from_db()
+    assert (template.name, template.style_lora) == ("Neon ball", None)
+
+
+# The API --------------------------------------------------------------------------------------
+
+
+def _api(workspace: Workspace, user: Any) -> TokenClient:
+    _, raw = services.api_tokens.api_token_create(workspace=workspace, user=user, name="CRM")
+    return TokenClient(raw)
+
+
+API_JOB = {
+    "mode": "text-to-video",
+    "engine": "wan",
+    "prompt": "a ball",
+    "width": 64,
+    "height": 64,
+    "frames": 9,
+    "fps": 16,
+    "steps": 2,
+    "guidance": 1.0,
+}
+
+
+def _post(api: TokenClient, body: dict[str, Any]) -> Any:
+    return api.post("/api/v1/jobs/", json.dumps(body), content_type="application/json")
+
+
+def test_the_api_takes_a_lora_and_its_strength(workspace, user, wan, files, no_queue):
+    """POST /api/v1/jobs/ with style_lora and style_lora_strength: the job keeps them."""
+    lora = _lora(workspace, user, files)
+    response = _post(
+        _api(workspace, user), API_JOB | {"style_lora": lora.pk, "style_lora_strength": 0.6}
+    )
+    assert response.status_code == 201, response.content
+    job = Job.objects.get(pk=response.json()["id"])
+    assert (job.style_lora, job.style_lora_strength) == (lora, 0.6)
+    parameters = response.json()["parameters"]
+    assert (parameters["style_lora"], parameters["style_lora_strength"]) == (lora.pk, 0.6)
+
+
+def test_the_api_refuses_another_workspaces_lora_as_a_field_problem(
+    workspace, user, other_user, wan, files, no_queue
+):
+    """Another workspace's LoRA id is a problem on style_lora; no job is made."""
+    theirs = _lora(Workspace.objects.create(name="Another team"), other_user, files)
+    response = _post(_api(workspace, user), API_JOB | {"style_lora": theirs.pk})
+    assert response.status_code == 400
+    assert field_codes(response) == {"style_lora": "invalid_choice"}
+    assert not Job.objects.exists()
+
+
+def test_the_api_refuses_a_lora_of_another_family_as_a_field_problem(
+    workspace, user, wan, files, no_queue
+):
+    """A LoRA for LTX-Video asked of the Wan model: a problem on style_lora saying so."""
+    lora = _lora(workspace, user, files)
+    StyleLora.objects.filter(pk=lora.pk).update(family="ltx-video")
+    response = _post(_api(workspace, user), API_JOB | {"style_lora": lora.pk})
+    assert response.status_code == 400
+    assert field_codes(response) == {"style_lora": "lora_unfit"}
+    detail = response.json()["errors"][0]["detail"]
+    assert detail == "This LoRA is for LTX-Video models; this model is Wan 2.1."
+    assert not Job.objects.exists()
+
+
+def test_the_api_refuses_a_strength_outside_0_to_2(workspace, user, wan, files, no_queue):
+    """The strength is 0 to 2, as in the editor."""
+    lora = _lora(workspace, user, files)
+    response = _post(
+        _api(workspace, user), API_JOB | {"style_lora": lora.pk, "style_lora_strength": 3}
+    )
+    assert response.status_code == 400
+    assert field_codes(response) == {"style_lora_strength": "max_value"}

@@ -192,6 +192,127 @@ def test_a_storyboard_keeps_its_style_for_its_scenes(workspace, user):
     assert _engine_request(scene, board, "16:9", 16).style == BUILTIN_STYLES["cinematic"]
 
 
+def _storyboard_settings_post(storyboard: Storyboard, **changes: Any) -> dict[str, Any]:
+    return {
+        "voice": storyboard.voice,
+        "speed": storyboard.speed,
+        "music": storyboard.music,
+        "music_db": storyboard.music_db,
+        "captions": storyboard.captions,
+        "transition": storyboard.transition,
+        "aspects": storyboard.aspects,
+    } | changes
+
+
+def test_the_storyboard_page_offers_saves_and_shows_a_style(member_client, workspace, user, pastel):
+    """The settings list the styles (the workspace's too); the chosen one is kept and shown."""
+    storyboard = services.storyboards.storyboard_create_from_text(
+        workspace=workspace, user=user, title="Launch", text="A small bakery opens today."
+    )
+    url = reverse("storyboard_detail", args=[workspace.pk, storyboard.pk])
+    page = member_client.get(url).content.decode()
+    assert 'name="style"' in page and '<option value="anime">Anime</option>' in page
+    assert '<option value="Pastel spring">Pastel spring</option>' in page
+    assert 'id="storyboard-style"' not in page
+    save = reverse("storyboard_settings", args=[workspace.pk, storyboard.pk])
+    response = member_client.post(save, _storyboard_settings_post(storyboard, style="anime"))
+    assert response.status_code == 302
+    storyboard.refresh_from_db()
+    assert storyboard.style == BUILTIN_STYLES["anime"].as_dict()
+    page = member_client.get(url).content.decode()
+    assert '<option value="anime" selected>Anime</option>' in page
+    assert 'id="storyboard-style-name">Anime style<' in page
+    assert BUILTIN_STYLES["anime"].prompt in page and BUILTIN_STYLES["anime"].negative in page
+    member_client.post(save, _storyboard_settings_post(storyboard, style=""))
+    storyboard.refresh_from_db()
+    assert storyboard.style == {}
+
+
+def test_a_storyboard_keeps_its_copy_of_a_deleted_workspace_style(
+    member_client, workspace, user, pastel
+):
+    """Deleting the workspace's style leaves the storyboard's copy chosen and offered."""
+    storyboard = services.storyboards.storyboard_create_from_text(
+        workspace=workspace, user=user, title="Launch", text="A small bakery opens today."
+    )
+    save = reverse("storyboard_settings", args=[workspace.pk, storyboard.pk])
+    member_client.post(save, _storyboard_settings_post(storyboard, style="Pastel spring"))
+    services.styles.workspace_style_delete(style=pastel)
+    url = reverse("storyboard_detail", args=[workspace.pk, storyboard.pk])
+    page = member_client.get(url).content.decode()
+    assert '<option value="Pastel spring" selected>Pastel spring</option>' in page
+    response = member_client.post(
+        save, _storyboard_settings_post(storyboard, style="Pastel spring")
+    )
+    assert response.status_code == 302
+    storyboard.refresh_from_db()
+    assert storyboard.style["prompt"] == "pastel palette, soft light"
+
+
+@pytest.mark.parametrize(
+    ("style", "message"),
+    [
+        ("vaporwave", "There is no style called vaporwave here; choose one of the list."),
+        ("Secret look", "There is no style called Secret look here; choose one of the list."),
+    ],
+)
+def test_a_storyboard_refuses_a_style_not_offered_here_next_to_the_field(
+    member_client, workspace, user, other_user, style, message
+):
+    """An unknown style, or another workspace's: 400, the message by the Style select, no change."""
+    services.styles.workspace_style_create(
+        workspace=services.workspaces.workspace_ensure_personal(user=other_user),
+        user=other_user,
+        spec=StyleSpec(name="Secret look", prompt="neon"),
+    )
+    storyboard = services.storyboards.storyboard_create_from_text(
+        workspace=workspace, user=user, title="Launch", text="A small bakery opens today."
+    )
+    save = reverse("storyboard_settings", args=[workspace.pk, storyboard.pk])
+    response = member_client.post(save, _storyboard_settings_post(storyboard, style=style))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="error-style"' in page and message in page
+    assert Storyboard.objects.get(pk=storyboard.pk).style == {}
+
+
+def test_a_storyboard_style_that_takes_a_scene_prompt_over_the_limit_is_refused(workspace, user):
+    """A text-to-video scene's prompt plus the style's words must fit the prompt limit."""
+    from django.core.exceptions import ValidationError
+
+    from generation.limits import MAX_PROMPT_CHARS
+    from studio.services.storyboards import SceneEdit
+
+    storyboard = services.storyboards.storyboard_create_from_text(
+        workspace=workspace, user=user, title="Launch", text="A small bakery opens today."
+    )
+    scene = storyboard.scenes.get()
+    edit = SceneEdit(
+        visual="text-to-video",
+        voiceover=scene.voiceover,
+        on_screen_text=scene.on_screen_text,
+        prompt="a" * (MAX_PROMPT_CHARS - 10),
+        transition=scene.transition,
+        engine="",
+    )
+    services.storyboards.storyboard_scene_update(scene=scene, edit=edit)
+    settings = StoryboardSettings(
+        voice="",
+        speed=1.0,
+        music="none",
+        music_db=-16.0,
+        captions="file",
+        transition="crossfade",
+        aspects=["16:9"],
+        style="cinematic",
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.storyboards.storyboard_settings_update(storyboard=storyboard, settings=settings)
+    assert "style" in refused.value.message_dict
+    assert "Scene 1: With the Cinematic style's additions" in refused.value.message_dict["style"][0]
+    assert Storyboard.objects.get(pk=storyboard.pk).style == {}
+
+
 def test_the_api_accepts_a_style_and_answers_with_it(workspace, user, asset, no_queue):
     """POST /api/v1/jobs/ with "style": the job keeps it; an unknown one is a field problem."""
     _, raw = services.api_tokens.api_token_create(workspace=workspace, user=user, name="CRM")

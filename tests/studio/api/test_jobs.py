@@ -41,6 +41,7 @@ def test_it_makes_a_job_from_an_uploaded_images_id(
     assert body["parameters"] == {
         "width": 448, "height": 256, "frames": 8, "fps": 8, "steps": 20, "guidance": 5.0,
         "seed": 7, "preset": "quality", "motion": "auto", "style": None,
+        "style_lora": None, "style_lora_strength": 1.0,
     }  # fmt: skip
     assert job.image == asset and job.engine == "camera-motion"
     assert no_queue.call_count == 1
