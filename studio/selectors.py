@@ -461,7 +461,26 @@ def batch_get(*, workspace: Workspace, batch_id: int) -> Batch:
 
 
 def batch_rows(*, batch: Batch) -> QuerySet[BatchRow]:
-    return batch.rows.select_related("job", "job__video").order_by("number")
+    return batch.rows.select_related("job", "job__video", "render").order_by("number")
+
+
+# A storyboard row's render status as the batch counts it.
+_RENDER_ROW_STATUS = {"rendering": "running", "assembling": "running"}
+
+
+def batch_render_states(*, batch: Batch) -> dict[int, dict[str, Any]]:
+    """A storyboard batch's rows' progress, by row id: each row's render's status (as the
+    batch counts it), fraction done and stage."""
+    states = {}
+    for row in batch.rows.select_related("render").filter(render__isnull=False):
+        assert row.render is not None
+        progress = storyboard_render_progress(render=row.render)
+        states[row.pk] = {
+            **progress,
+            "status": _RENDER_ROW_STATUS.get(progress["status"], progress["status"]),
+            "percent": round(progress["fraction"] * 100),
+        }
+    return states
 
 
 def job_seconds_estimate(
@@ -502,6 +521,10 @@ def batch_generations(*, batch: Batch) -> int:
 def batch_estimate_seconds(*, template: Template, generations: int) -> float:
     """The GPU time of a batch: one job's time for each distinct generation. Overlays and
     encoding run per row too, but on the CPU, in a fraction of that."""
+    if template.mode == Template.Mode.STORYBOARD:
+        # A storyboard row: the last storyboard videos assembled here, else a rough guess.
+        recent = _recent_run_seconds(mode=Job.Mode.STORYBOARD)
+        return (recent if recent is not None else 30.0) * generations
     if template.mode == Template.Mode.AVATAR:
         return _avatar_seconds_estimate(template) * generations
     engine = template.engine or default_engine(template.mode, engine_settings()) or ""  # type: ignore[arg-type]
@@ -529,8 +552,14 @@ def batch_progress(*, batch: Batch) -> dict[str, Any]:
     counts = dict.fromkeys(BATCH_STATUSES, 0)
     counts["draft"] = 0
     rows = list(batch.rows.select_related("job"))
+    renders = (
+        batch_render_states(batch=batch) if batch.template.mode == Template.Mode.STORYBOARD else {}
+    )
     for row in rows:
-        counts[row.job.status if row.job else "draft"] += 1
+        if row.pk in renders:
+            counts[renders[row.pk]["status"]] += 1
+        else:
+            counts[row.job.status if row.job else "draft"] += 1
     total = len(rows)
     finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
     left = counts["queued"] + counts["running"]
@@ -628,7 +657,10 @@ def style_lora_get(*, workspace: Workspace, lora_id: int) -> StyleLora:
 
 
 def storyboard_list_for_workspace(*, workspace: Workspace) -> QuerySet[Storyboard]:
-    return Storyboard.objects.filter(workspace=workspace).annotate(scene_count=Count("scenes"))
+    # A storyboard batch's rows' storyboards are listed on their batch's page instead.
+    return Storyboard.objects.filter(workspace=workspace, batch__isnull=True).annotate(
+        scene_count=Count("scenes")
+    )
 
 
 def storyboard_get(*, workspace: Workspace, storyboard_id: int) -> Storyboard:

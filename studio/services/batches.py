@@ -23,6 +23,7 @@ from studio.models import (
 from studio.params import random_seed
 from studio.queueing import archive_send_on_commit, send_all
 from studio.selectors import batch_archive_latest, batch_ready_videos
+from studio.services import storyboard_batches
 from studio.services.jobs import job_cancel, job_rerun
 from studio.services.quotas import quota_check_batch, quota_lock
 from studio.services.templates import template_params, template_submit
@@ -81,6 +82,8 @@ def batch_create(
 def batch_launch(*, batch: Batch, user: User) -> Batch:
     """Queue one job per row of a draft batch. Every row is filled before any is queued, so a
     row that cannot be made stops the launch with nothing queued."""
+    if batch.template.mode == Template.Mode.STORYBOARD:
+        return storyboard_batches.storyboard_batch_launch(batch=batch, user=user)
     with transaction.atomic():
         # The workspace's row first: the quota checks and the fair-share release take it too.
         usage = quota_lock(workspace=batch.workspace)
@@ -135,6 +138,8 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
 
 def batch_retry_failed(*, batch: Batch, user: User) -> list[BatchRow]:
     """Make again the rows whose video failed, alone, with the same settings and seed."""
+    if batch.template.mode == Template.Mode.STORYBOARD:
+        return storyboard_batches.storyboard_batch_retry_failed(batch=batch, user=user)
     retried: list[BatchRow] = []
     with transaction.atomic():
         rows = batch.rows.select_for_update().filter(job__status=Job.Status.FAILED)
@@ -151,6 +156,8 @@ def batch_retry_failed(*, batch: Batch, user: User) -> list[BatchRow]:
 
 def batch_cancel(*, batch: Batch) -> int:
     """Cancel every row that is not finished; finished videos are kept."""
+    if batch.template.mode == Template.Mode.STORYBOARD:
+        return storyboard_batches.storyboard_batch_cancel(batch=batch)
     active = Job.objects.filter(
         batch_rows__batch=batch, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
     )
