@@ -134,6 +134,7 @@ def template_storyboard(
     """The template's storyboard with ``values`` filled in, not saved. ValidationError names
     the scene whose filled text is too long, or a placeholder with no value."""
     kept = template.board["settings"]
+    assert template.workspace_id is not None  # a storyboard template is a workspace's own
     storyboard = Storyboard(
         workspace_id=template.workspace_id,
         batch=batch,
@@ -285,8 +286,13 @@ def storyboard_batch_launch(*, batch: Batch, user: User) -> Batch:
         locked.launched_at = timezone.now()
         locked.save(update_fields=["status", "launched_at"])
         ids = [render.pk for render in renders]
-        transaction.on_commit(lambda: [render_announce(render_id) for render_id in ids])
+        transaction.on_commit(lambda: _announce(ids))
     return locked
+
+
+def _announce(render_ids: list[int]) -> None:
+    for render_id in render_ids:
+        render_announce(render_id)
 
 
 def storyboard_batch_retry_failed(*, batch: Batch, user: User) -> list[BatchRow]:

@@ -285,25 +285,27 @@ def _touch(storyboard: Storyboard) -> None:
 PLACEHOLDER_SAMPLE = "Sample"  # what a placeholder is checked as
 
 
+def _sampled(scene: engine_board.Scene) -> engine_board.Scene:
+    """The scene with each {placeholder} of its texts as a sample word."""
+
+    def sample(text: str) -> str:
+        return placeholders.PLACEHOLDER.sub(PLACEHOLDER_SAMPLE, text)
+
+    return dataclasses.replace(
+        scene,
+        voiceover=sample(scene.voiceover),
+        on_screen_text=sample(scene.on_screen_text),
+        prompt=sample(scene.prompt),
+    )
+
+
 def _check(storyboard: Storyboard, scenes: Sequence[StoryboardScene]) -> None:
     """The engine's check of the storyboard with these scenes: its refusal, keyed by the
     field it names (or the whole form's, when it names none)."""
     board = board_values(storyboard, scenes)
     # A {placeholder} is checked as the word a batch's row will put there: the storyboard may
     # be saved as a template (studio.services.storyboard_batches).
-    board = dataclasses.replace(
-        board,
-        scenes=tuple(
-            dataclasses.replace(
-                scene,
-                **{
-                    name: placeholders.PLACEHOLDER.sub(PLACEHOLDER_SAMPLE, getattr(scene, name))
-                    for name in ("voiceover", "on_screen_text", "prompt")
-                },
-            )
-            for scene in board.scenes
-        ),
-    )
+    board = dataclasses.replace(board, scenes=tuple(_sampled(s) for s in board.scenes))
     try:
         with refused_as("bad_storyboard"):
             engine_board.check_storyboard(board, settings=engine_settings())
