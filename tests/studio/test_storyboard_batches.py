@@ -242,6 +242,31 @@ def test_a_row_that_cannot_be_made_stops_the_launch_with_nothing_queued(
     assert batch.status == Batch.Status.DRAFT
 
 
+def test_retry_renders_a_failed_row_again_making_only_its_failed_scene(
+    template: Template, user: Any
+) -> None:
+    """Row 2's own scene failed: Retry makes that scene alone; the shared footage is reused."""
+    batch = _batch(template, user, _csv(2))
+    services.batches.batch_launch(batch=batch, user=user)
+    row = batch.rows.get(number=3)
+    failed = row.render.scenes.get(position=2).job
+    _make_footage([job for job in _scene_jobs(template.workspace) if job.pk != failed.pk])
+    Job.objects.filter(pk=failed.pk).update(status=Job.Status.FAILED, error="out of memory")
+    assert selectors.batch_progress(batch=batch)["failed"] == 1
+    retried = services.batches.batch_retry_failed(batch=batch, user=user)
+    assert [r.number for r in retried] == [3]
+    row.refresh_from_db()
+    again = [
+        job
+        for job in _scene_jobs(template.workspace)
+        if job.storyboard_scenes.filter(render=row.render).exists()
+    ]
+    assert [(job.generation_key, job.status) for job in again] == [
+        (failed.generation_key, Job.Status.QUEUED)
+    ]
+    assert row.attempts == 2
+
+
 def test_cancel_stops_every_rows_render(template: Template, user: Any) -> None:
     """Cancelling the batch cancels each row's render and its scene jobs."""
     batch = _batch(template, user, _csv(2))
