@@ -319,6 +319,8 @@ def test_the_batch_page_shows_the_scene_renders_needed_and_launches(
     assert len(_scene_jobs(workspace)) == 13
     page = member_client.get(reverse("batch_detail", args=[workspace.pk, batch.pk]))
     assert page.content.count(b"Making scenes: 0 of") == 10
+    results = member_client.get(reverse("batch_results", args=[workspace.pk, batch.pk]))
+    assert results.content.decode().splitlines()[1] == "2,rendering,,"
 
 
 def test_a_csv_missing_a_placeholders_column_is_refused_next_to_the_csv(
