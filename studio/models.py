@@ -560,6 +560,8 @@ class Batch(models.Model):
     columns = models.JSONField(default=list)  # the CSV's header, in order
     mapping = models.JSONField(default=dict)  # placeholder -> column
     filename_column = models.CharField(max_length=200, blank=True)  # names the ZIP's files
+    # A storyboard template's batch: the aspects each row is rendered in ([]: the template's).
+    aspects = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     launched_at = models.DateTimeField(null=True, blank=True)
 

@@ -39,10 +39,12 @@ def batch_create(
     filename_column: str = "",
     image: Asset | None = None,
     presenter: Avatar | None = None,
+    aspects: list[str] | None = None,
 ) -> Batch:
     """Store a checked CSV as a draft batch, one row per data row; nothing is queued yet.
     ``image``: the photo an image-to-video template animates; ``presenter``: the avatar who
-    speaks a talking-head template's rows."""
+    speaks a talking-head template's rows; ``aspects``: a storyboard template's videos per row
+    (none: the template's)."""
     if not parsed.ok:
         raise ValidationError(
             "Only a CSV whose every row is valid can become a batch.", code="bad_csv"
@@ -60,6 +62,14 @@ def batch_create(
         image = presenter.image
     else:
         presenter = None
+    unknown = sorted(set(aspects or []) - set(Template.Aspect.values))
+    if unknown:
+        raise ValidationError(
+            f"Unknown aspect {', '.join(unknown)}: use {', '.join(Template.Aspect.values)}.",
+            code="bad_aspect",
+        )
+    if template.mode != Template.Mode.STORYBOARD:
+        aspects = []
     with transaction.atomic():
         batch = Batch.objects.create(
             workspace=workspace,
@@ -71,6 +81,7 @@ def batch_create(
             columns=parsed.header,
             mapping=parsed.mapping,
             filename_column=filename_column if filename_column in parsed.header else "",
+            aspects=[a for a in Template.Aspect.values if a in (aspects or [])],
         )
         BatchRow.objects.bulk_create(
             BatchRow(batch=batch, number=number, values=values, cells=cells)

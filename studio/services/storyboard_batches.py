@@ -142,6 +142,8 @@ def template_storyboard(
         source_text="",
         **{key: kept[key] for key in SETTINGS_KEPT},
     )
+    if batch is not None and batch.aspects:
+        storyboard.aspects = list(batch.aspects)
     scenes = []
     for position, kept_scene in enumerate(template.board["scenes"]):
         scene = StoryboardScene(

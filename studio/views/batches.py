@@ -95,6 +95,7 @@ def batch_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
                 presenter=form.cleaned_data.get("avatar")
                 if template.mode == Template.Mode.AVATAR
                 else None,
+                aspects=form.cleaned_data.get("aspects") or [],
             )
             return redirect("batch_detail", workspace_id=workspace.pk, batch_id=batch.pk)
     return render(

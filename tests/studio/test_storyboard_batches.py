@@ -201,6 +201,33 @@ def test_a_placeholder_in_a_voiceover_only_shares_every_scenes_footage(
     assert len(_scene_jobs(workspace)) == 4
 
 
+def test_a_batch_may_render_its_rows_in_other_aspects(
+    template: Template, user: Any, no_queue: Any
+) -> None:
+    """Two aspects ticked: each row gets both, and the counts follow (3 + 2 per aspect)."""
+    parsed = batches.parse(_csv(2), fields=template.fields, max_rows=500)
+    batch = services.batches.batch_create(
+        workspace=template.workspace,
+        user=user,
+        template=template,
+        parsed=parsed,
+        aspects=["9:16", "1:1"],
+    )
+    plan = services.storyboard_batches.storyboard_batch_plan(batch=batch)
+    assert (plan.aspects, plan.renders, plan.naive) == (2, 10, 16)
+    services.batches.batch_launch(batch=batch, user=user)
+    render = batch.rows.first().render
+    assert sorted(set(render.scenes.values_list("aspect", flat=True))) == ["1:1", "9:16"]
+    with pytest.raises(ValidationError, match="Unknown aspect 4:3"):
+        services.batches.batch_create(
+            workspace=template.workspace,
+            user=user,
+            template=template,
+            parsed=parsed,
+            aspects=["4:3"],
+        )
+
+
 def test_a_second_batch_reuses_the_footage_the_first_made(template: Template, user: Any) -> None:
     """Footage already stored is not made again: only new rows' personal scenes are."""
     first = _batch(template, user, _csv(2))
