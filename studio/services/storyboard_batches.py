@@ -33,6 +33,7 @@ from studio.models import (
     Template,
 )
 from studio.queueing import send_on_commit
+from studio.services.quotas import quota_lock
 from studio.services.storyboard_render import (
     Footage,
     RenderPlan,
@@ -234,6 +235,8 @@ def storyboard_batch_launch(*, batch: Batch, user: User) -> Batch:
     needs (shared scenes once for every row), each row's assembly once its scenes are made.
     Every row is checked first: a row that cannot be made stops the launch, nothing queued."""
     with transaction.atomic():
+        # The workspace's row first, as every launch and submission takes it.
+        quota_lock(workspace=batch.workspace)
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != Batch.Status.DRAFT:
             return locked
@@ -245,7 +248,6 @@ def storyboard_batch_launch(*, batch: Batch, user: User) -> Batch:
         to_make = [made for key, made in footage.items() if key not in stored]
         if boards:
             assemblies = sum(len(plan.aspects) for plan in plans)
-            # Locks the workspace's row: the quota check and two launches run one by one.
             quota_check(boards[0][0], [made.queue for made in to_make] + ["cpu"] * assemblies)
 
         # 1. The rows' storyboards and scenes, as filled.

@@ -4,10 +4,12 @@ the count of scene renders on its page, bad input refused with nothing queued, m
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.urls import reverse
 
 from studio import batches, selectors, services
@@ -185,6 +187,36 @@ def test_every_rows_video_is_assembled_once_its_scenes_are_made(
     assert all(row.job and row.job.mode == Job.Mode.STORYBOARD for row in batch.rows.all())
     progress = selectors.batch_progress(batch=batch)
     assert (progress["running"], progress["total"]) == (3, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks: SQLite has one writer at a time anyway"
+)
+def test_two_launches_at_once_queue_the_batch_once(template: Template, user: Any) -> None:
+    """Launch pressed twice at the same moment: one set of 3 + 4 scene jobs, one render a row."""
+    batch = _batch(template, user, _csv(4))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def launch() -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.batches.batch_launch(batch=Batch.objects.get(pk=batch.pk), user=user)
+        except BaseException as exc:  # shown by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=launch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(_scene_jobs(template.workspace)) == 3 + 4
+    assert StoryboardRender.objects.filter(batch_rows__batch=batch).count() == 4
+    assert Storyboard.objects.filter(batch=batch).count() == 4
 
 
 def test_a_placeholder_in_a_voiceover_only_shares_every_scenes_footage(
