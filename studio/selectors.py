@@ -915,6 +915,22 @@ def storyboard_render_jobs(*, render: StoryboardRender) -> list[Job]:
     return [*scene_jobs, *Job.objects.filter(storyboard_output__render=render).order_by("pk")]
 
 
+def job_serves_other_renders(*, job: Job, render: StoryboardRender) -> bool:
+    """Whether a scene job's footage is awaited by a render other than ``render`` that is
+    still making its scenes or assembling."""
+    return (
+        StoryboardRenderScene.objects.filter(
+            job=job,
+            render__status__in=[
+                StoryboardRender.Status.RENDERING,
+                StoryboardRender.Status.ASSEMBLING,
+            ],
+        )
+        .exclude(render=render)
+        .exists()
+    )
+
+
 def storyboard_renders_of_job(*, job_id: int) -> list[StoryboardRender]:
     """The renders a scene or assembly job works for (one footage may serve two renders)."""
     return list(

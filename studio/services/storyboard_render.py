@@ -166,7 +166,8 @@ def storyboard_render(
 
 def storyboard_render_cancel(*, render: StoryboardRender) -> StoryboardRender:
     """Stop a render: its status is cancelled, and every job of it still active is cancelled
-    (queued ones at once, running ones at their next step)."""
+    (queued ones at once, running ones at their next step), but footage that another render
+    still going shares."""
     with transaction.atomic():
         updated = StoryboardRender.objects.filter(
             pk=render.pk,
@@ -177,7 +178,9 @@ def storyboard_render_cancel(*, render: StoryboardRender) -> StoryboardRender:
                 "This render has ended; there is nothing to cancel.", code="ended"
             )
         for job in selectors.storyboard_render_jobs(render=render):
-            if job.is_active:
+            # Footage another render still waits on (a storyboard batch's shared scene) is
+            # left to make; the last of its renders to be cancelled cancels it.
+            if job.is_active and not selectors.job_serves_other_renders(job=job, render=render):
                 job_cancel(job=job)
         transaction.on_commit(lambda: render_announce(render.pk))
     render.refresh_from_db()

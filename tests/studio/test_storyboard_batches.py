@@ -326,6 +326,21 @@ def test_retry_renders_a_failed_row_again_making_only_its_failed_scene(
     assert row.attempts == 2
 
 
+def test_cancelling_one_rows_render_leaves_the_shared_scenes_to_the_others(
+    template: Template, user: Any
+) -> None:
+    """Row 2's render cancelled on its storyboard's page: its own scene job is cancelled, the
+    three shared ones stay queued for row 3."""
+    batch = _batch(template, user, _csv(2))
+    services.batches.batch_launch(batch=batch, user=user)
+    row = batch.rows.get(number=2)
+    services.storyboard_render.storyboard_render_cancel(render=row.render)
+    jobs = {job.pk: job.status for job in _scene_jobs(template.workspace)}
+    own = row.render.scenes.get(position=2).job_id
+    assert jobs.pop(own) == Job.Status.CANCELLED
+    assert list(jobs.values()) == [Job.Status.QUEUED] * 4  # 3 shared + row 3's own
+
+
 def test_cancel_stops_every_rows_render(template: Template, user: Any) -> None:
     """Cancelling the batch cancels each row's render and its scene jobs."""
     batch = _batch(template, user, _csv(2))
