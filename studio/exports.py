@@ -10,7 +10,7 @@ from typing import IO
 
 from studio import batches
 from studio.models import Batch, Job
-from studio.selectors import batch_rows
+from studio.selectors import batch_rows, storyboard_render_progress
 
 
 def batch_results_csv(*, batch: Batch, link_for: Callable[[Job], str]) -> str:
@@ -19,6 +19,9 @@ def batch_results_csv(*, batch: Batch, link_for: Callable[[Job], str]) -> str:
     for row in batch_rows(batch=batch):
         job = row.job
         status = job.status if job else "not launched"
+        if row.render is not None and (job is None or job.status == Job.Status.SUCCEEDED):
+            # A storyboard row: its render says more (making scenes, failed, cancelled).
+            status = storyboard_render_progress(render=row.render)["status"]
         link = link_for(job) if job else ""
         lines.append([row.number, status, link, job.failure_reason if job else ""])
     return batches.write_csv(lines)

@@ -431,6 +431,7 @@ class Template(models.Model):
         TEXT_TO_VIDEO = "text-to-video", "Text to video"
         IMAGE_TO_VIDEO = "image-to-video", "Image to video"
         AVATAR = "avatar", "Talking head"
+        STORYBOARD = "storyboard", "Storyboard"
 
     class Aspect(models.TextChoices):
         LANDSCAPE = "16:9"
@@ -480,6 +481,13 @@ class Template(models.Model):
     # {"lower_third": {"name": "{first_name}", "company": "{company}"},
     #  "end_card": {"cta": "{cta}", "seconds": 1.5}}
     overlays = models.JSONField(default=dict, blank=True)
+    # A storyboard template's storyboard, as saved (studio.services.storyboard_batches):
+    # {"settings": {"voice", "speed", "music", ...}, "scenes": [{"visual", "voiceover",
+    #  "on_screen_text", "prompt", ...}]}; placeholders may stand in the scenes' three texts.
+    board = models.JSONField(default=dict, blank=True)
+    source_storyboard = models.ForeignKey(
+        "Storyboard", null=True, blank=True, on_delete=models.SET_NULL, related_name="templates"
+    )
     # A short clip of the template filled with sample values, made by the engines
     # (manage.py template_previews); the library plays it on hover.
     preview = models.FileField(upload_to=_template_path, max_length=300, blank=True, db_index=True)
@@ -558,6 +566,8 @@ class Batch(models.Model):
     columns = models.JSONField(default=list)  # the CSV's header, in order
     mapping = models.JSONField(default=dict)  # placeholder -> column
     filename_column = models.CharField(max_length=200, blank=True)  # names the ZIP's files
+    # A storyboard template's batch: the aspects each row is rendered in ([]: the template's).
+    aspects = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     launched_at = models.DateTimeField(null=True, blank=True)
 
@@ -608,6 +618,15 @@ class BatchRow(models.Model):
     cells = models.JSONField(default=dict)  # column -> cell, for file names and the results
     job = models.ForeignKey(
         Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_rows"
+    )
+    # A storyboard template's row: the render of its filled storyboard (its job, once the
+    # render assembles, is the first aspect's assembly).
+    render = models.ForeignKey(
+        "StoryboardRender",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batch_rows",
     )
     attempts = models.PositiveIntegerField(default=0)
 
@@ -856,6 +875,11 @@ class Storyboard(models.Model):
     transition = models.CharField(max_length=12, default="crossfade")  # new scenes' transition
     aspects = models.JSONField(default=list)  # of "16:9", "9:16", "1:1", in render order
     style = models.JSONField(default=dict, blank=True)  # a style preset for its scenes' prompts
+    # A row's storyboard, filled from a storyboard template: the batch lists it, the
+    # storyboards page does not.
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.CASCADE, related_name="storyboards"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -471,7 +471,26 @@ def batch_get(*, workspace: Workspace, batch_id: int) -> Batch:
 
 
 def batch_rows(*, batch: Batch) -> QuerySet[BatchRow]:
-    return batch.rows.select_related("job", "job__video").order_by("number")
+    return batch.rows.select_related("job", "job__video", "render").order_by("number")
+
+
+# A storyboard row's render status as the batch counts it.
+_RENDER_ROW_STATUS = {"rendering": "running", "assembling": "running"}
+
+
+def batch_render_states(*, batch: Batch) -> dict[int, dict[str, Any]]:
+    """A storyboard batch's rows' progress, by row id: each row's render's status (as the
+    batch counts it), fraction done and stage."""
+    states = {}
+    for row in batch.rows.select_related("render").filter(render__isnull=False):
+        assert row.render is not None
+        progress = storyboard_render_progress(render=row.render)
+        states[row.pk] = {
+            **progress,
+            "status": _RENDER_ROW_STATUS.get(progress["status"], progress["status"]),
+            "percent": round(progress["fraction"] * 100),
+        }
+    return states
 
 
 def job_seconds_estimate(
@@ -512,6 +531,10 @@ def batch_generations(*, batch: Batch) -> int:
 def batch_estimate_seconds(*, template: Template, generations: int) -> float:
     """The GPU time of a batch: one job's time for each distinct generation. Overlays and
     encoding run per row too, but on the CPU, in a fraction of that."""
+    if template.mode == Template.Mode.STORYBOARD:
+        # A storyboard row: the last storyboard videos assembled here, else a rough guess.
+        recent = _recent_run_seconds(mode=Job.Mode.STORYBOARD)
+        return (recent if recent is not None else 30.0) * generations
     if template.mode == Template.Mode.AVATAR:
         return _avatar_seconds_estimate(template) * generations
     engine = template.engine or default_engine(template.mode, engine_settings()) or ""  # type: ignore[arg-type]
@@ -539,8 +562,14 @@ def batch_progress(*, batch: Batch) -> dict[str, Any]:
     counts = dict.fromkeys(BATCH_STATUSES, 0)
     counts["draft"] = 0
     rows = list(batch.rows.select_related("job"))
+    renders = (
+        batch_render_states(batch=batch) if batch.template.mode == Template.Mode.STORYBOARD else {}
+    )
     for row in rows:
-        counts[row.job.status if row.job else "draft"] += 1
+        if row.pk in renders:
+            counts[renders[row.pk]["status"]] += 1
+        else:
+            counts[row.job.status if row.job else "draft"] += 1
     total = len(rows)
     finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
     left = counts["queued"] + counts["running"]
@@ -638,7 +667,10 @@ def style_lora_get(*, workspace: Workspace, lora_id: int) -> StyleLora:
 
 
 def storyboard_list_for_workspace(*, workspace: Workspace) -> QuerySet[Storyboard]:
-    return Storyboard.objects.filter(workspace=workspace).annotate(scene_count=Count("scenes"))
+    # A storyboard batch's rows' storyboards are listed on their batch's page instead.
+    return Storyboard.objects.filter(workspace=workspace, batch__isnull=True).annotate(
+        scene_count=Count("scenes")
+    )
 
 
 def storyboard_get(*, workspace: Workspace, storyboard_id: int) -> Storyboard:
@@ -891,6 +923,22 @@ def storyboard_render_jobs(*, render: StoryboardRender) -> list[Job]:
     """Every job of the render: its scenes' (each once), then its assemblies'."""
     scene_jobs = Job.objects.filter(storyboard_scenes__render=render).distinct().order_by("pk")
     return [*scene_jobs, *Job.objects.filter(storyboard_output__render=render).order_by("pk")]
+
+
+def job_serves_other_renders(*, job: Job, render: StoryboardRender) -> bool:
+    """Whether a scene job's footage is awaited by a render other than ``render`` that is
+    still making its scenes or assembling."""
+    return (
+        StoryboardRenderScene.objects.filter(
+            job=job,
+            render__status__in=[
+                StoryboardRender.Status.RENDERING,
+                StoryboardRender.Status.ASSEMBLING,
+            ],
+        )
+        .exclude(render=render)
+        .exists()
+    )
 
 
 def storyboard_renders_of_job(*, job_id: int) -> list[StoryboardRender]:

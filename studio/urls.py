@@ -180,6 +180,11 @@ urlpatterns = [
         name="storyboard_settings",
     ),
     path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/save-template/",
+        views.storyboards.storyboard_save_template,
+        name="storyboard_save_template",
+    ),
+    path(
         "w/<int:workspace_id>/storyboards/<int:storyboard_id>/delete/",
         views.storyboards.storyboard_delete,
         name="storyboard_delete",

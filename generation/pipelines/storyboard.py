@@ -17,10 +17,12 @@ engine sees, so an unchanged scene is reused) and then one assembly job (``assem
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,9 @@ from generation.types import ProgressCallback, VideoRequest, no_progress
 
 ENGINE_FRAMES = 49  # frames asked of an engine for one scene: about 2 s, fitted to the scene
 ENGINE_FPS = 24
+# Voice lines kept per process, so a batch's rows that say the same line speak it once (a
+# few seconds of audio each: a megabyte at most).
+VOICE_CACHE_SIZE = 32
 
 
 @dataclass(frozen=True)
@@ -207,11 +212,23 @@ def make_voices(
             voices.append(None)
             continue
         text = check_voiceover(scene.voiceover, where=f"Scene {index + 1}")
-        speech = _from_first_sound(tts.speak(text, voice=board.voice, speed=board.speed))
+        speech = _spoken(tts.speak, text, board.voice, board.speed)
         wav = tts.write_wav(speech, work / "voices" / f"{index:03d}.wav")
         voices.append(Voice(wav=wav, seconds=speech.duration, words=speech.words))
     on_progress(len(scenes), len(scenes), stage="voices")
     return voices
+
+
+@functools.lru_cache(maxsize=VOICE_CACHE_SIZE)
+def _spoken(speak: Callable[..., Speech], text: str, voice: str | None, speed: float) -> Speech:
+    """A voice line, spoken once per process for each text, voice and speed. ``speak`` is part
+    of the key, so a replaced speaker (a test's) is never answered from another's lines."""
+    return _from_first_sound(speak(text, voice=voice, speed=speed))
+
+
+def voice_lines_spoken() -> int:
+    """How many voice lines this process has spoken (lines said again are not counted)."""
+    return _spoken.cache_info().misses
 
 
 def _from_first_sound(speech: Speech) -> Speech:

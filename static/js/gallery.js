@@ -66,6 +66,11 @@ if (live) {
       // At most one fetch a second however many jobs change.
       clearTimeout(reloadTimer);
       reloadTimer = setTimeout(refresh, 1000);
+    } else if (message.type === "storyboard.status") {
+      // A storyboard batch's row ("render-N" in data-job: its stage, not a job's status).
+      if (!document.querySelector(`[data-render="${message.render}"]`)) return;
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(refresh, 1000);
     }
   });
 }

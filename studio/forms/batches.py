@@ -39,6 +39,14 @@ class BatchForm(forms.Form):
         label="Presenter",
         help_text="For talking-head templates: the avatar who speaks every row's script.",
     )
+    aspects = forms.MultipleChoiceField(
+        choices=[(aspect, aspect) for aspect in Template.Aspect.values],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Aspects",
+        help_text="For storyboard templates: the videos each row gets (none ticked: the "
+        "template's own).",
+    )
     filename_column = forms.CharField(
         required=False,
         max_length=200,

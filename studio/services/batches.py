@@ -23,6 +23,7 @@ from studio.models import (
 from studio.params import random_seed
 from studio.queueing import archive_send_on_commit, send_all
 from studio.selectors import batch_archive_latest, batch_ready_videos
+from studio.services import storyboard_batches
 from studio.services.jobs import job_cancel, job_rerun
 from studio.services.quotas import quota_check_batch, quota_lock
 from studio.services.templates import template_params, template_submit
@@ -38,10 +39,12 @@ def batch_create(
     filename_column: str = "",
     image: Asset | None = None,
     presenter: Avatar | None = None,
+    aspects: list[str] | None = None,
 ) -> Batch:
     """Store a checked CSV as a draft batch, one row per data row; nothing is queued yet.
     ``image``: the photo an image-to-video template animates; ``presenter``: the avatar who
-    speaks a talking-head template's rows."""
+    speaks a talking-head template's rows; ``aspects``: a storyboard template's videos per row
+    (none: the template's)."""
     if not parsed.ok:
         raise ValidationError(
             "Only a CSV whose every row is valid can become a batch.", code="bad_csv"
@@ -59,6 +62,14 @@ def batch_create(
         image = presenter.image
     else:
         presenter = None
+    unknown = sorted(set(aspects or []) - set(Template.Aspect.values))
+    if unknown:
+        raise ValidationError(
+            f"Unknown aspect {', '.join(unknown)}: use {', '.join(Template.Aspect.values)}.",
+            code="bad_aspect",
+        )
+    if template.mode != Template.Mode.STORYBOARD:
+        aspects = []
     with transaction.atomic():
         batch = Batch.objects.create(
             workspace=workspace,
@@ -70,6 +81,7 @@ def batch_create(
             columns=parsed.header,
             mapping=parsed.mapping,
             filename_column=filename_column if filename_column in parsed.header else "",
+            aspects=[a for a in Template.Aspect.values if a in (aspects or [])],
         )
         BatchRow.objects.bulk_create(
             BatchRow(batch=batch, number=number, values=values, cells=cells)
@@ -81,6 +93,8 @@ def batch_create(
 def batch_launch(*, batch: Batch, user: User) -> Batch:
     """Queue one job per row of a draft batch. Every row is filled before any is queued, so a
     row that cannot be made stops the launch with nothing queued."""
+    if batch.template.mode == Template.Mode.STORYBOARD:
+        return storyboard_batches.storyboard_batch_launch(batch=batch, user=user)
     with transaction.atomic():
         # The workspace's row first: the quota checks and the fair-share release take it too.
         usage = quota_lock(workspace=batch.workspace)
@@ -135,6 +149,8 @@ def batch_launch(*, batch: Batch, user: User) -> Batch:
 
 def batch_retry_failed(*, batch: Batch, user: User) -> list[BatchRow]:
     """Make again the rows whose video failed, alone, with the same settings and seed."""
+    if batch.template.mode == Template.Mode.STORYBOARD:
+        return storyboard_batches.storyboard_batch_retry_failed(batch=batch, user=user)
     retried: list[BatchRow] = []
     with transaction.atomic():
         rows = batch.rows.select_for_update().filter(job__status=Job.Status.FAILED)
@@ -151,6 +167,8 @@ def batch_retry_failed(*, batch: Batch, user: User) -> list[BatchRow]:
 
 def batch_cancel(*, batch: Batch) -> int:
     """Cancel every row that is not finished; finished videos are kept."""
+    if batch.template.mode == Template.Mode.STORYBOARD:
+        return storyboard_batches.storyboard_batch_cancel(batch=batch)
     active = Job.objects.filter(
         batch_rows__batch=batch, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
     )

@@ -51,7 +51,7 @@ AVATAR_ENGINE = "avatar"  # generation.pipelines.avatar.ENGINE: talking heads ru
 
 
 @dataclass(frozen=True)
-class _Footage:
+class Footage:
     """One footage key of the render: the scenes that play it, and what its job makes."""
 
     key: str
@@ -63,14 +63,21 @@ class _Footage:
     seed: int
 
 
-def storyboard_render(
-    *, storyboard: Storyboard, user: User, short_side: int | None = None
-) -> StoryboardRender:
-    """Check the storyboard, then queue a job for each footage not stored yet and, once they
-    are made, the assembly of every aspect. ValidationError says what to change (naming the
-    scene and its engine), and nothing is queued."""
-    short_side = short_side or settings.STORYBOARD_SHORT_SIDE
-    scenes = selectors.storyboard_scenes(storyboard=storyboard)
+@dataclass
+class RenderPlan:
+    """What a render of a storyboard needs: a row per scene and aspect, and the footage those
+    rows play, by key (each key once, whichever scenes and aspects share it)."""
+
+    rows: list[StoryboardRenderScene]
+    footage: dict[str, Footage]
+    aspects: tuple[str, ...]
+
+
+def render_plan(
+    *, storyboard: Storyboard, scenes: list[StoryboardScene], short_side: int
+) -> RenderPlan:
+    """Check the storyboard with ``scenes`` (saved or not) and key its footage; nothing is
+    stored. ValidationError says what to change, naming the scene and its engine."""
     board = board_values(storyboard, scenes, short_side=short_side)
     # 1. The engine's checks: every scene, voice, music, aspect; an engine for every scene.
     with refused_as("bad_storyboard"):
@@ -80,7 +87,7 @@ def storyboard_render(
 
     # 2. Footage per scene and aspect, by key: the same key is made once for the render.
     rows: list[StoryboardRenderScene] = []
-    footage: dict[str, _Footage] = {}
+    footage: dict[str, Footage] = {}
     for aspect in board.aspects:
         for position, (saved, scene) in enumerate(zip(scenes, board.scenes, strict=True)):
             key = ""
@@ -91,7 +98,7 @@ def storyboard_render(
                 engine = engines[position]
                 footage.setdefault(
                     key,
-                    _Footage(
+                    Footage(
                         key=key,
                         engine=engine,
                         queue=_engine_queue(engine),
@@ -103,7 +110,7 @@ def storyboard_render(
                 )
             rows.append(
                 StoryboardRenderScene(
-                    scene=saved,
+                    scene=saved if saved.pk else None,
                     position=position,
                     aspect=aspect,
                     visual=scene.visual,
@@ -111,6 +118,19 @@ def storyboard_render(
                     frames=frames[position],
                 )
             )
+    return RenderPlan(rows=rows, footage=footage, aspects=board.aspects)
+
+
+def storyboard_render(
+    *, storyboard: Storyboard, user: User, short_side: int | None = None
+) -> StoryboardRender:
+    """Check the storyboard, then queue a job for each footage not stored yet and, once they
+    are made, the assembly of every aspect. ValidationError says what to change (naming the
+    scene and its engine), and nothing is queued."""
+    short_side = short_side or settings.STORYBOARD_SHORT_SIDE
+    scenes = selectors.storyboard_scenes(storyboard=storyboard)
+    plan = render_plan(storyboard=storyboard, scenes=scenes, short_side=short_side)
+    rows, footage = plan.rows, plan.footage
     stored = set(
         selectors.generation_keys_stored(workspace=storyboard.workspace, keys=list(footage))
     )
@@ -119,7 +139,7 @@ def storyboard_render(
     # 3. Store and queue, under the workspace's quota lock (as job submission does).
     with transaction.atomic():
         # The quota check locks the workspace's row: two presses of Render run one by one.
-        _quota_check(storyboard, [f.queue for f in to_make] + ["cpu"] * len(board.aspects))
+        quota_check(storyboard, [f.queue for f in to_make] + ["cpu"] * len(plan.aspects))
         active = selectors.storyboard_render_active(storyboard=storyboard)
         if active is not None:
             if selectors.storyboard_render_progress(render=active)["status"] != "failed":
@@ -131,7 +151,7 @@ def storyboard_render(
         render = StoryboardRender.objects.create(
             storyboard=storyboard, created_by=user, short_side=short_side
         )
-        jobs = {f.key: _scene_job(storyboard, user, f) for f in to_make}
+        jobs = {f.key: scene_job_create(storyboard, user, f) for f in to_make}
         for part in rows:
             part.render = render
             part.job = jobs.get(part.footage_key)
@@ -146,7 +166,8 @@ def storyboard_render(
 
 def storyboard_render_cancel(*, render: StoryboardRender) -> StoryboardRender:
     """Stop a render: its status is cancelled, and every job of it still active is cancelled
-    (queued ones at once, running ones at their next step)."""
+    (queued ones at once, running ones at their next step), but footage that another render
+    still going shares."""
     with transaction.atomic():
         updated = StoryboardRender.objects.filter(
             pk=render.pk,
@@ -157,7 +178,9 @@ def storyboard_render_cancel(*, render: StoryboardRender) -> StoryboardRender:
                 "This render has ended; there is nothing to cancel.", code="ended"
             )
         for job in selectors.storyboard_render_jobs(render=render):
-            if job.is_active:
+            # Footage another render still waits on (a storyboard batch's shared scene) is
+            # left to make; the last of its renders to be cancelled cancels it.
+            if job.is_active and not selectors.job_serves_other_renders(job=job, render=render):
                 job_cancel(job=job)
         transaction.on_commit(lambda: render_announce(render.pk))
     render.refresh_from_db()
@@ -191,7 +214,7 @@ def storyboard_scene_retry(
             raise ValidationError(
                 "This scene has not failed; there is nothing to retry.", code="not_failed"
             )
-        _quota_check(locked.storyboard, [job.queue for job in failed.values()])
+        quota_check(locked.storyboard, [job.queue for job in failed.values()])
         again: dict[int, Job] = {}
         for old in failed.values():
             assert old is not None
@@ -249,7 +272,7 @@ def _follows_length(scene: engine_board.Scene, board: engine_board.Storyboard) -
     )
 
 
-def _scene_job(storyboard: Storyboard, user: User, footage: _Footage) -> Job:
+def scene_job_create(storyboard: Storyboard, user: User, footage: Footage) -> Job:
     """A scene's footage job, not yet sent. Its row records the frame it is made for; the
     worker reads what to make from its render's scene rows (see studio.worker.storyboard)."""
     scene = footage.scene
@@ -301,7 +324,7 @@ def _job_copy(old: Job, user: User) -> Job:
     return Job.objects.create(**fields, created_by=user, rerun_of=old, held=holding())
 
 
-def _quota_check(storyboard: Storyboard, queues: list[str]) -> None:
+def quota_check(storyboard: Storyboard, queues: list[str]) -> None:
     """Refuse the render when its jobs would pass the workspace's cap of active jobs, or a kind
     of worker it needs has no time left this month (the lock lasts until the commit)."""
     usage = quota_lock(workspace=storyboard.workspace)

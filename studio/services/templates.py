@@ -204,6 +204,12 @@ def template_params(
     Raises ValidationError naming missing, too long or unknown placeholders, or saying that
     nothing here can make the template's kind of video.
     """
+    if template.mode == Template.Mode.STORYBOARD:
+        raise ValidationError(
+            f"{template.name} is a storyboard template: it makes its videos in a batch, "
+            "one per row of a CSV.",
+            code="storyboard_template",
+        )
     values = placeholders.check_values(placeholders.check_fields(template.fields), values)
     prompt = placeholders.fill(template.prompt, values)
     if len(prompt) > limits.MAX_PROMPT_CHARS:

@@ -95,6 +95,7 @@ def batch_new(request: AuthenticatedRequest, workspace_id: int) -> HttpResponse:
                 presenter=form.cleaned_data.get("avatar")
                 if template.mode == Template.Mode.AVATAR
                 else None,
+                aspects=form.cleaned_data.get("aspects") or [],
             )
             return redirect("batch_detail", workspace_id=workspace.pk, batch_id=batch.pk)
     return render(
@@ -130,7 +131,10 @@ def _batch_page(
     generations = selectors.batch_generations(batch=batch)
     column = _zip_column(request, batch)
     preview: dict[str, Any] | None = None
-    if rows:
+    storyboard: dict[str, Any] = {}
+    if batch.template.mode == Template.Mode.STORYBOARD:
+        storyboard = _storyboard_batch(batch, rows)
+    elif rows:
         try:
             params, overlays = services.templates.template_params(
                 template=batch.template, values=rows[0].values
@@ -170,8 +174,28 @@ def _batch_page(
             "archive": selectors.batch_archive_latest(batch=batch, filename_column=column),
             "archive_ready": selectors.batch_archive_ready(batch=batch, filename_column=column),
             "throttled": throttled,
+            "storyboard": storyboard,
         },
     )
+
+
+def _storyboard_batch(batch: Batch, rows: list[Any]) -> dict[str, Any]:
+    """A storyboard batch's page: a draft's first row filled and the scene renders it needs
+    against one per row and scene; a launched one's progress per row."""
+    if batch.status != Batch.Status.DRAFT:
+        return {"states": selectors.batch_render_states(batch=batch)}
+    context: dict[str, Any] = {}
+    try:
+        context["plan"] = services.storyboard_batches.storyboard_batch_plan(batch=batch)
+        if rows:
+            _, scenes = services.storyboard_batches.template_storyboard(
+                template=batch.template, values=rows[0].values
+            )
+            context["row"] = rows[0].number
+            context["scenes"] = scenes
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+    return context
 
 
 def _batch_for_edit(

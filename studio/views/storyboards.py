@@ -236,6 +236,27 @@ def storyboard_scene_move(
 
 @require_POST
 @login_required
+def storyboard_save_template(
+    request: AuthenticatedRequest, workspace_id: int, storyboard_id: int
+) -> HttpResponse:
+    """Save as template: the storyboard's scenes and settings, its placeholders as fields."""
+    membership = member_of(request, workspace_id, editing="Viewers cannot save templates.")
+    storyboard = selectors.storyboard_get(
+        workspace=membership.workspace, storyboard_id=storyboard_id
+    )
+    try:
+        template = services.storyboard_batches.storyboard_template_create(
+            storyboard=storyboard, user=request.user, name=request.POST.get("name", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(storyboard_url(storyboard))
+    messages.success(request, f"Saved as the template {template.name}.")
+    return redirect("template_use", workspace_id=workspace_id, template_id=template.pk)
+
+
+@require_POST
+@login_required
 def storyboard_delete(
     request: AuthenticatedRequest, workspace_id: int, storyboard_id: int
 ) -> HttpResponse:

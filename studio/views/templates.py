@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import (
     Http404,
     HttpResponse,
+    HttpResponseNotAllowed,
 )
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -57,6 +58,8 @@ def template_use(
     )
     workspace = membership.workspace
     template = selectors.template_get(workspace=workspace, template_id=template_id)
+    if template.mode == Template.Mode.STORYBOARD:
+        return _storyboard_template_page(request, membership, template)
     form = TemplateFillForm(
         request.POST or None,
         request.FILES or None,
@@ -87,6 +90,25 @@ def template_use(
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
     return ratelimits.refused(response, wait) if wait else response
+
+
+def _storyboard_template_page(
+    request: AuthenticatedRequest, membership: Membership, template: Template
+) -> HttpResponse:
+    """A storyboard template: its scenes and the placeholders each uses; it is made in
+    batches (a CSV's rows fill it), so the page leads to the batch form."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return render(
+        request,
+        "studio/storyboard_template.html",
+        {
+            "workspace": membership.workspace,
+            "membership": membership,
+            "template": template,
+            "scenes": services.storyboard_batches.template_scene_summary(template=template),
+        },
+    )
 
 
 def _submit_template(
@@ -133,6 +155,9 @@ def template_edit(
     template = selectors.template_get(workspace=membership.workspace, template_id=template_id)
     if template.is_builtin:
         raise Http404
+    if template.mode == Template.Mode.STORYBOARD:
+        messages.info(request, "Edit its storyboard and save it as a template again.")
+        return redirect("template_use", workspace_id=workspace_id, template_id=template.pk)
     form = TemplateEditForm(
         request.POST or None,
         initial=TemplateEditForm.initial_for(template),

@@ -30,6 +30,7 @@ from studio.brand import brand_values
 from studio.engines import engine_settings
 from studio.live import broadcast_state, storyboard_send
 from studio.models import (
+    BatchRow,
     Generation,
     Job,
     StoryboardRender,
@@ -171,6 +172,8 @@ def assembly_start(*, render_id: int) -> list[Job]:
             StoryboardRenderOutput.objects.create(render=render_row, aspect=aspect, job=job)
             send_on_commit(job)
             jobs.append(job)
+        # A batch row's video is its first aspect's (the batch's ZIP and results list it).
+        BatchRow.objects.filter(render_id=render_id).update(job=jobs[0])
     return jobs
 
 
