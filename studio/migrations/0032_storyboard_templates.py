@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studio', '0029_video_sound'),
+        ('studio', '0031_template_style_lora'),
     ]
 
     operations = [
