@@ -850,6 +850,12 @@ class Storyboard(models.Model):
     transition = models.CharField(max_length=12, default="crossfade")  # new scenes' transition
     aspects = models.JSONField(default=list)  # of "16:9", "9:16", "1:1", in render order
     style = models.JSONField(default=dict, blank=True)  # a style preset for its scenes' prompts
+    # The brand kit's open and close: a brand card (logo, colours) before the first scene and
+    # after the last, with a line of its own (the intro: the workspace's name where blank).
+    brand_intro = models.BooleanField(default=False)
+    brand_intro_text = models.CharField(max_length=80, blank=True)
+    brand_outro = models.BooleanField(default=False)
+    brand_outro_text = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

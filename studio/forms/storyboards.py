@@ -15,7 +15,7 @@ from generation.storyboard import board as engine_board
 from studio.forms.avatars import voice_choices
 from studio.forms.uploads import AudioUploadField, ImageUploadField
 from studio.models import Asset, Avatar, Storyboard, StoryboardScene
-from studio.services.storyboards import SceneEdit, StoryboardSettings
+from studio.services.storyboards import BrandOpenClose, SceneEdit, StoryboardSettings
 
 AUTO_VOICE = ("", "Automatic: the first that speaks")
 AUTO_ENGINE = ("", "The first installed engine")
@@ -90,6 +90,29 @@ class StoryboardSettingsForm(forms.Form):
         },
     )
 
+    brand_intro = forms.BooleanField(
+        label="Open with the brand",
+        required=False,
+        help_text="A brand card (the brand kit's logo and colours) before the first scene.",
+    )
+    brand_intro_text = forms.CharField(
+        label="Opening line",
+        max_length=80,
+        required=False,
+        help_text="Blank: the workspace's name.",
+    )
+    brand_outro = forms.BooleanField(
+        label="Close with the brand",
+        required=False,
+        help_text="A brand card after the last scene.",
+    )
+    brand_outro_text = forms.CharField(
+        label="Closing line",
+        max_length=80,
+        required=False,
+        help_text="A call to action, say; blank: the logo alone.",
+    )
+
     def __init__(self, *args: Any, voices: list[Any], storyboard: Storyboard, **kwargs: Any):
         kwargs.setdefault("initial", self.initial_for(storyboard))
         super().__init__(*args, **kwargs)
@@ -108,6 +131,10 @@ class StoryboardSettingsForm(forms.Form):
             "captions": storyboard.captions,
             "transition": storyboard.transition,
             "aspects": storyboard.aspects,
+            "brand_intro": storyboard.brand_intro,
+            "brand_intro_text": storyboard.brand_intro_text,
+            "brand_outro": storyboard.brand_outro,
+            "brand_outro_text": storyboard.brand_outro_text,
         }
 
     def clean(self) -> dict[str, Any]:
@@ -130,6 +157,12 @@ class StoryboardSettingsForm(forms.Form):
             transition=data["transition"],
             aspects=list(data["aspects"]),
             music_asset=music_asset or self.storyboard.music_asset,
+            brand=BrandOpenClose(
+                intro=data["brand_intro"],
+                intro_text=data["brand_intro_text"],
+                outro=data["brand_outro"],
+                outro_text=data["brand_outro_text"],
+            ),
         )
 
 

@@ -237,7 +237,10 @@ def _scene_frames(board: engine_board.Storyboard) -> list[int]:
         refused_as("bad_voiceover"),
     ):
         plan = pipeline.plan_timeline(board, pipeline.make_voices(board, Path(tmp)))
-    return [t.frames if need else 0 for t, need in zip(plan.scenes, needs, strict=True)]
+    # The brand's open and close are cards of the plan, not scenes of the storyboard.
+    first = 1 if board.intro is not None else 0
+    own = plan.scenes[first : first + len(board.scenes)]
+    return [t.frames if need else 0 for t, need in zip(own, needs, strict=True)]
 
 
 def _follows_length(scene: engine_board.Scene, board: engine_board.Storyboard) -> bool:
