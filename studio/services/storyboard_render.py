@@ -64,12 +64,19 @@ class _Footage:
 
 
 def storyboard_render(
-    *, storyboard: Storyboard, user: User, short_side: int | None = None
+    *,
+    storyboard: Storyboard,
+    user: User,
+    short_side: int | None = None,
+    aspects: list[str] | None = None,
 ) -> StoryboardRender:
     """Check the storyboard, then queue a job for each footage not stored yet and, once they
-    are made, the assembly of every aspect. ValidationError says what to change (naming the
-    scene and its engine), and nothing is queued."""
+    are made, the assembly of every aspect (``aspects``, where given, become the storyboard's
+    once the render is queued). ValidationError says what to change (naming the scene and its
+    engine), and nothing is queued or saved."""
     short_side = short_side or settings.STORYBOARD_SHORT_SIDE
+    if aspects is not None:
+        storyboard.aspects = list(dict.fromkeys(aspects))
     scenes = selectors.storyboard_scenes(storyboard=storyboard)
     board = board_values(storyboard, scenes, short_side=short_side)
     # 1. The engine's checks: every scene, voice, music, aspect; an engine for every scene.
@@ -128,6 +135,8 @@ def storyboard_render(
                     code="render_active",
                 )
             storyboard_render_cancel(render=active)  # a failed scene or assembly: start over
+        if aspects is not None:
+            storyboard.save(update_fields=["aspects", "updated_at"])
         render = StoryboardRender.objects.create(
             storyboard=storyboard, created_by=user, short_side=short_side
         )
