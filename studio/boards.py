@@ -62,9 +62,7 @@ def intro_card(storyboard: Storyboard) -> engine_board.BrandCard | None:
     """The brand's open, when chosen: its own line, else the workspace's name."""
     if not storyboard.brand_intro:
         return None
-    return engine_board.BrandCard(
-        text=storyboard.brand_intro_text or storyboard.workspace.name
-    )
+    return engine_board.BrandCard(text=storyboard.brand_intro_text or storyboard.workspace.name)
 
 
 def outro_card(storyboard: Storyboard) -> engine_board.BrandCard | None:

@@ -304,6 +304,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choices named alike elsewhere (a job's captions, a batch's transition) get names of
+    # their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "StoryboardCaptionsEnum": "studio.models.Storyboard.Captions",
+        "SceneTransitionEnum": "studio.models.StoryboardScene.Transition",
+        "JobCaptionsEnum": ["file", "burn", "none"],
+    },
 }
 
 # Celery: one worker process per GPU (-P solo), one message at a time, acknowledged only when

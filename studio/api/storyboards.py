@@ -78,16 +78,14 @@ class SceneSerializer(serializers.ModelSerializer):
 class SceneUpdateSerializer(serializers.Serializer):
     """Any of a scene's fields; those not sent stay as they are."""
 
-    visual = serializers.ChoiceField(choices=StoryboardScene.Visual.values, required=False)
+    visual = serializers.ChoiceField(choices=StoryboardScene.Visual.choices, required=False)
     voiceover = serializers.CharField(required=False, allow_blank=True)
     on_screen_text = serializers.CharField(required=False, allow_blank=True)
     prompt = serializers.CharField(required=False, allow_blank=True)
     engine = serializers.CharField(required=False, allow_blank=True)
     image = serializers.IntegerField(required=False, allow_null=True)
     avatar = serializers.IntegerField(required=False, allow_null=True)
-    transition = serializers.ChoiceField(
-        choices=StoryboardScene.Transition.values, required=False
-    )
+    transition = serializers.ChoiceField(choices=StoryboardScene.Transition.choices, required=False)
     duration = serializers.FloatField(
         required=False, allow_null=True, help_text="Seconds; null: the voice plus a little air."
     )
@@ -126,7 +124,8 @@ class StoryboardSerializer(serializers.ModelSerializer):
 
     def get_web_url(self, storyboard: Storyboard) -> str:
         return absolute(
-            self.context, reverse("storyboard_detail", args=[storyboard.workspace_id, storyboard.pk])
+            self.context,
+            reverse("storyboard_detail", args=[storyboard.workspace_id, storyboard.pk]),
         )
 
 
@@ -149,15 +148,13 @@ class StoryboardUpdateSerializer(serializers.Serializer):
 
     voice = serializers.CharField(required=False, allow_blank=True)
     speed = serializers.FloatField(required=False)
-    music = serializers.ChoiceField(choices=Storyboard.Music.values, required=False)
+    music = serializers.ChoiceField(choices=Storyboard.Music.choices, required=False)
     music_file = serializers.FileField(
         required=False, help_text="With music `upload`: MP3, WAV, M4A or OGG (multipart)."
     )
     music_db = serializers.FloatField(required=False)
-    captions = serializers.ChoiceField(choices=Storyboard.Captions.values, required=False)
-    transition = serializers.ChoiceField(
-        choices=StoryboardScene.Transition.values, required=False
-    )
+    captions = serializers.ChoiceField(choices=Storyboard.Captions.choices, required=False)
+    transition = serializers.ChoiceField(choices=StoryboardScene.Transition.choices, required=False)
     aspects = serializers.ListField(child=serializers.CharField(), required=False)
     brand_intro = serializers.BooleanField(required=False)
     brand_intro_text = serializers.CharField(required=False, allow_blank=True)
@@ -221,9 +218,7 @@ def _storyboard(request: Request, storyboard_id: int, *, editing: str | None = N
 
 def _answer(request: Request, storyboard: Storyboard, *, status: int = 200) -> Response:
     fresh = selectors.storyboard_get(workspace=storyboard.workspace, storyboard_id=storyboard.pk)
-    return Response(
-        StoryboardSerializer(fresh, context={"request": request}).data, status=status
-    )
+    return Response(StoryboardSerializer(fresh, context={"request": request}).data, status=status)
 
 
 def _fields(request: Request, serializer: type[serializers.Serializer]) -> dict[str, Any]:
@@ -425,10 +420,12 @@ class StoryboardRenderView(APIView):
 
 
 def _render_data(request: Request, storyboard: Storyboard, render: StoryboardRender) -> Any:
-    context = selectors.storyboard_render_context(storyboard=storyboard)
-    if context["render"] is None or context["render"].pk != render.pk:  # type: ignore[union-attr]
+    # The render panel's context, read as the page reads it: one fact, one place.
+    context: dict[str, Any] = selectors.storyboard_render_context(storyboard=storyboard)
+    latest: StoryboardRender | None = context["render"]
+    if latest is None or latest.pk != render.pk:
         raise Http404
-    progress: dict[str, Any] = context["render_progress"]  # type: ignore[assignment]
+    progress: dict[str, Any] = context["render_progress"]
     scenes = [
         {
             "number": entry["number"],
@@ -442,10 +439,10 @@ def _render_data(request: Request, storyboard: Storyboard, render: StoryboardRen
             if entry["thumbnail"] and not entry["thumbnail"].startswith("data:")
             else entry["thumbnail"],
         }
-        for entry in context["render_scenes"]  # type: ignore[attr-defined]
+        for entry in context["render_scenes"]
     ]
     videos = []
-    for output in context["render_outputs"]:  # type: ignore[attr-defined]
+    for output in context["render_outputs"]:
         video: Video | None = output["video"]
         slug = output["aspect"].replace(":", "x")
 
@@ -492,7 +489,9 @@ class StoryboardFileView(APIView):
     @extend_schema(
         summary="Download an aspect's video (mp4) or captions (vtt, srt)",
         parameters=[
-            OpenApiParameter("aspect", OpenApiTypes.STR, OpenApiParameter.PATH, enum=ASPECT_SLUGS),
+            OpenApiParameter(
+                "aspect", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(ASPECT_SLUGS)
+            ),
             OpenApiParameter(
                 "kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["mp4", "vtt", "srt"]
             ),

@@ -17,7 +17,7 @@ from PIL import Image
 
 from generation.storyboard.board import FPS, BrandCard
 from generation.storyboard.timeline import END_SECONDS, TRANSITION_SECONDS
-from studio import selectors, services
+from studio import services
 from studio.models import BrandKit, Job, Storyboard, StoryboardRender, Video
 from studio.services.storyboard_render import storyboard_render
 from studio.worker import run as worker_run
@@ -81,9 +81,7 @@ def test_the_page_saves_the_brand_open_and_close(
 ) -> None:
     """Both toggles ticked with a closing line: the storyboard keeps them and shows them."""
     url = reverse("storyboard_settings", args=[workspace.pk, board.pk])
-    post = _settings_post(
-        board, brand_intro="on", brand_outro="on", brand_outro_text="Order today"
-    )
+    post = _settings_post(board, brand_intro="on", brand_outro="on", brand_outro_text="Order today")
     response = member_client.post(url, post)
     assert response.status_code == 302
     board.refresh_from_db()

@@ -116,7 +116,7 @@ def test_another_workspace_gets_404_and_a_read_token_cannot_change_anything(
     assert read_api.post("/api/v1/storyboards/", {"text": ARTICLE}).status_code == 403
 
 
-# Changing ------------------------------------------------------------------------------------------
+# Changing ----------------------------------------------------------------------------------
 
 
 def test_a_scene_is_changed_by_the_fields_sent_only(api: Any, storyboard: Storyboard) -> None:
@@ -185,7 +185,13 @@ def test_the_settings_are_changed_with_uploaded_music(api: Any, storyboard: Stor
     ],
 )
 def test_music_that_is_not_audio_too_long_or_too_big_is_refused_and_nothing_is_stored(
-    api: Any, storyboard: Storyboard, settings: Any, name: str, content: bytes, field: str, words: str
+    api: Any,
+    storyboard: Storyboard,
+    settings: Any,
+    name: str,
+    content: bytes,
+    field: str,
+    words: str,
 ) -> None:
     """Judged by its content and limits; no asset is kept and the music is as it was."""
     if name == "big.wav":
@@ -200,7 +206,7 @@ def test_music_that_is_not_audio_too_long_or_too_big_is_refused_and_nothing_is_s
     assert Storyboard.objects.get(pk=storyboard.pk).music == "none"
 
 
-# Rendering -----------------------------------------------------------------------------------------
+# Rendering ----------------------------------------------------------------------------------
 
 
 def test_an_aspect_not_offered_is_refused_and_nothing_is_queued(
