@@ -137,6 +137,14 @@ class StoryboardSettingsForm(forms.Form):
             "brand_outro_text": storyboard.brand_outro_text,
         }
 
+    @property
+    def brand_choices(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """The brand's open and close, each toggle beside its line (the page shows them so)."""
+        return [
+            (self["brand_intro"], self["brand_intro_text"]),
+            (self["brand_outro"], self["brand_outro_text"]),
+        ]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("music_file") and data.get("music") != Storyboard.Music.UPLOAD:

@@ -254,6 +254,20 @@ def test_it_names_a_missing_engine_and_queues_nothing(storyboard: Storyboard, us
     assert not StoryboardRender.objects.exists() and not Job.objects.exists()
 
 
+def test_render_on_the_page_names_a_missing_engine_and_queues_nothing(
+    client: Any, storyboard: Storyboard, user: Any, no_queue: Any
+) -> None:
+    """Render pressed with scene 4 set to an engine this install lacks: the page says which
+    scene and engine, and no render or job is stored or sent."""
+    storyboard.scenes.filter(position=3).update(engine="wan2.1-t2v")
+    client.force_login(user)
+    args = [storyboard.workspace_id, storyboard.pk]
+    page = client.post(reverse("storyboard_render", args=args), follow=True).content.decode()
+    assert "Scene 4: the engine &#x27;wan2.1-t2v&#x27; is not installed here." in page
+    assert not StoryboardRender.objects.exists() and not Job.objects.exists()
+    assert not no_queue.called
+
+
 def test_it_refuses_a_second_render_while_one_is_going(storyboard: Storyboard, user: Any) -> None:
     """One render of a storyboard at a time; the second press changes nothing."""
     storyboard_render(storyboard=storyboard, user=user)

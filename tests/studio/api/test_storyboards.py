@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from generation.limits import MAX_MUSIC_SECONDS
@@ -282,6 +283,17 @@ def test_a_render_is_followed_scene_by_scene_and_each_aspect_downloads(
     assert srt.status_code == 200 and srt_text.startswith("1\n")
     assert "," in srt_text.splitlines()[1] and "bakery" in srt_text
     assert api.get(f"/api/v1/storyboards/{storyboard.pk}/videos/4x3.mp4").status_code == 404
+
+    # A finished storyboard video is a video like any other: listed, downloaded, shared.
+    listed = api.get("/api/v1/jobs/?mode=storyboard").json()["results"]
+    assert sorted(job["id"] for job in listed) == sorted(v["job"] for v in status["videos"])
+    assert {job["mode"] for job in listed} == {"storyboard"}
+    job = api.get(f"/api/v1/jobs/{square['job']}/").json()
+    assert job["video"]["width"] == 144 and api.get(job["video"]["mp4"]).status_code == 200
+    shared = api.post(f"/api/v1/jobs/{square['job']}/share/", {}, content_type="application/json")
+    assert shared.status_code == 201, shared.content
+    public = Client().get(shared.json()["url"].removeprefix("http://testserver"))
+    assert public.status_code == 200
 
 
 def test_the_schema_documents_the_storyboard_finished_webhook(api: Any) -> None:
