@@ -188,14 +188,17 @@ def test_editing_one_scene_and_rendering_again_makes_that_scene_only(
 def test_changing_only_the_music_makes_no_scene_and_assembles_each_aspect(
     storyboard: Storyboard, user: Any
 ) -> None:
-    """Music, captions and a transition changed: zero scene jobs, one assembly per aspect."""
+    """Music, voice, captions and a transition changed: zero scene jobs, one assembly per
+    aspect."""
     services.storyboards.storyboard_settings_update(
         storyboard=storyboard, settings=_settings(storyboard, aspects=["16:9", "1:1"])
     )
     _finish(storyboard_render(storyboard=storyboard, user=user))
     services.storyboards.storyboard_settings_update(
         storyboard=storyboard,
-        settings=_settings(storyboard, music="calm", captions="burn", transition="cut"),
+        settings=_settings(
+            storyboard, music="calm", voice="espeak-en-gb", captions="burn", transition="cut"
+        ),
     )
     again = storyboard_render(storyboard=storyboard, user=user)
     assert _scene_jobs(again) == []
