@@ -45,6 +45,8 @@ def board_values(
         music = storyboard.music
     return engine_board.Storyboard(
         scenes=tuple(scene_values(scene) for scene in scenes),
+        intro=intro_card(storyboard),
+        outro=outro_card(storyboard),
         voice=storyboard.voice or None,
         speed=storyboard.speed,
         music=music,
@@ -55,3 +57,17 @@ def board_values(
         brand=brand or Brand(),
         short_side=short_side,
     )
+
+
+def intro_card(storyboard: Storyboard) -> engine_board.BrandCard | None:
+    """The brand's open, when chosen: its own line, else the workspace's name."""
+    if not storyboard.brand_intro:
+        return None
+    return engine_board.BrandCard(text=storyboard.brand_intro_text or storyboard.workspace.name)
+
+
+def outro_card(storyboard: Storyboard) -> engine_board.BrandCard | None:
+    """The brand's close, when chosen: its own line (a call to action), or the logo alone."""
+    if not storyboard.brand_outro:
+        return None
+    return engine_board.BrandCard(text=storyboard.brand_outro_text)

@@ -880,6 +880,12 @@ class Storyboard(models.Model):
     batch = models.ForeignKey(
         Batch, null=True, blank=True, on_delete=models.CASCADE, related_name="storyboards"
     )
+    # The brand kit's open and close: a brand card (logo, colours) before the first scene and
+    # after the last, with a line of its own (the intro: the workspace's name where blank).
+    brand_intro = models.BooleanField(default=False)
+    brand_intro_text = models.CharField(max_length=80, blank=True)
+    brand_outro = models.BooleanField(default=False)
+    brand_outro_text = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

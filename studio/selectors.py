@@ -919,6 +919,19 @@ def storyboard_render_get(*, storyboard: Storyboard, render_id: int) -> Storyboa
     return render
 
 
+def storyboard_video(*, storyboard: Storyboard, aspect: str) -> Video | None:
+    """The storyboard's latest finished video in ``aspect`` (of any render that made one)."""
+    return (
+        Video.objects.filter(
+            job__storyboard_output__render__storyboard=storyboard,
+            job__storyboard_output__aspect=aspect,
+            job__status=Job.Status.SUCCEEDED,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def storyboard_render_jobs(*, render: StoryboardRender) -> list[Job]:
     """Every job of the render: its scenes' (each once), then its assemblies'."""
     scene_jobs = Job.objects.filter(storyboard_scenes__render=render).distinct().order_by("pk")

@@ -294,9 +294,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Reelsmith API",
     "DESCRIPTION": (
-        "Make videos from other systems: jobs, templates, batches, uploads and usage of one "
-        "workspace. Send `Authorization: Bearer <token>` (an owner makes tokens on the "
-        "workspace's API tokens page). Errors are problem details (RFC 9457)."
+        "Make videos from other systems: jobs, templates, batches, storyboards, uploads and "
+        "usage of one workspace. Send `Authorization: Bearer <token>` (an owner makes tokens "
+        "on the workspace's API tokens page). Errors are problem details (RFC 9457). Webhook "
+        "endpoints receive the events they subscribe to, signed; `storyboard.finished` comes "
+        "once every aspect of a storyboard's render is assembled."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -304,6 +306,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choices named alike elsewhere (a job's captions, a batch's transition) get names of
+    # their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "StoryboardCaptionsEnum": "studio.models.Storyboard.Captions",
+        "SceneTransitionEnum": "studio.models.StoryboardScene.Transition",
+        "JobCaptionsEnum": ["file", "burn", "none"],
+    },
 }
 
 # Celery: one worker process per GPU (-P solo), one message at a time, acknowledged only when

@@ -78,11 +78,36 @@ def write_vtt(items: list[Cue], path: Path) -> Path:
 
 
 def write_srt(items: list[Cue], path: Path) -> Path:
+    path.write_text(srt_text(items), encoding="utf-8")
+    return path
+
+
+def srt_text(items: list[Cue]) -> str:
+    """The cues as an SRT file's text."""
     lines: list[str] = []
     for number, cue in enumerate(items, start=1):
         lines += [str(number), f"{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}", cue.text, ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return "\n".join(lines)
+
+
+def read_vtt(text: str) -> list[Cue]:
+    """The cues of a WebVTT file as write_vtt writes it (timings, then the cue's lines)."""
+    items: list[Cue] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line for line in block.split("\n") if line.strip()]
+        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if timing is None:
+            continue  # the header, or a note
+        start, end = (part.strip().split(" ")[0] for part in lines[timing].split("-->"))
+        items.append(Cue(" ".join(lines[timing + 1 :]), _seconds(start), _seconds(end)))
+    return items
+
+
+def _seconds(clock: str) -> float:
+    parts = clock.replace(",", ".").split(":")
+    if len(parts) not in (2, 3):
+        raise ValueError(f"'{clock}' is not a WebVTT time.")
+    return sum(float(part) * 60**power for power, part in enumerate(reversed(parts)))
 
 
 def _clock(seconds: float, separator: str) -> str:

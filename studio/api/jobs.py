@@ -30,6 +30,9 @@ from studio.models import Job, Membership
 from studio.views.access import MAKING_REFUSED
 from studio.views.files import serve_stored
 
+# What the list filters by: every mode the API makes, and a storyboard's finished videos (made
+# by rendering a storyboard, not by posting a job).
+LIST_MODES = MODES | {"storyboard": Job.Mode.STORYBOARD}
 # The forms' field names that the API (like the command line) calls otherwise.
 API_NAMES = {"num_frames": "frames"}
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -61,7 +64,7 @@ class JobListView(GenericAPIView[Job]):
         responses=JobSerializer(many=True),
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Job.Status.values),
-            OpenApiParameter("mode", OpenApiTypes.STR, enum=list(MODES)),
+            OpenApiParameter("mode", OpenApiTypes.STR, enum=list(LIST_MODES)),
             OpenApiParameter("batch", OpenApiTypes.INT, description="The jobs of one batch."),
         ],
     )
@@ -73,10 +76,10 @@ class JobListView(GenericAPIView[Job]):
         jobs = selectors.job_list_for_workspace(
             workspace=membership.workspace,
             status=status if status in Job.Status.values else "",
-            mode=MODES.get(mode, ""),
+            mode=LIST_MODES.get(mode, ""),
             batch_id=int(batch) if batch.isdigit() else None,
         )
-        if (status and status not in Job.Status.values) or (mode and mode not in MODES):
+        if (status and status not in Job.Status.values) or (mode and mode not in LIST_MODES):
             jobs = jobs.none()
         page = self.paginate_queryset(jobs)
         serializer = JobSerializer(page, many=True, context={"request": request})

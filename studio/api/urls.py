@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from studio.api import batches, jobs, resources, sharing, templates, webhooks
+from studio.api import batches, jobs, resources, sharing, storyboards, templates, webhooks
 from studio.api.problems import not_found
 
 app_name = "api"
@@ -46,6 +46,27 @@ urlpatterns = [
         name="batch-results",
     ),
     path("batches/<int:batch_id>/videos.zip", batches.BatchZipView.as_view(), name="batch-zip"),
+    path("storyboards/", storyboards.StoryboardListView.as_view(), name="storyboards"),
+    path(
+        "storyboards/<int:storyboard_id>/",
+        storyboards.StoryboardDetailView.as_view(),
+        name="storyboard-detail",
+    ),
+    path(
+        "storyboards/<int:storyboard_id>/scenes/<int:scene_id>/",
+        storyboards.StoryboardSceneView.as_view(),
+        name="storyboard-scene",
+    ),
+    path(
+        "storyboards/<int:storyboard_id>/render/",
+        storyboards.StoryboardRenderView.as_view(),
+        name="storyboard-render",
+    ),
+    path(
+        "storyboards/<int:storyboard_id>/videos/<str:aspect>.<str:kind>",
+        storyboards.StoryboardFileView.as_view(),
+        name="storyboard-file",
+    ),
     path("webhooks/", webhooks.WebhookListView.as_view(), name="webhooks"),
     path(
         "webhooks/<int:endpoint_id>/",

@@ -19,7 +19,7 @@ from studio.forms.jobs import style_choices
 from studio.forms.uploads import AudioUploadField, ImageUploadField
 from studio.models import Asset, Avatar, Storyboard, StoryboardScene
 from studio.params import style_of
-from studio.services.storyboards import SceneEdit, StoryboardSettings
+from studio.services.storyboards import BrandOpenClose, SceneEdit, StoryboardSettings
 
 AUTO_VOICE = ("", "Automatic: the first that speaks")
 AUTO_ENGINE = ("", "The first installed engine")
@@ -104,6 +104,29 @@ class StoryboardSettingsForm(forms.Form):
         "image-to-video scene, with the style's guidance and steps; cards are drawn as they are.",
     )
 
+    brand_intro = forms.BooleanField(
+        label="Open with the brand",
+        required=False,
+        help_text="A brand card (the brand kit's logo and colours) before the first scene.",
+    )
+    brand_intro_text = forms.CharField(
+        label="Opening line",
+        max_length=80,
+        required=False,
+        help_text="Blank: the workspace's name.",
+    )
+    brand_outro = forms.BooleanField(
+        label="Close with the brand",
+        required=False,
+        help_text="A brand card after the last scene.",
+    )
+    brand_outro_text = forms.CharField(
+        label="Closing line",
+        max_length=80,
+        required=False,
+        help_text="A call to action, say; blank: the logo alone.",
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -136,7 +159,19 @@ class StoryboardSettingsForm(forms.Form):
             "transition": storyboard.transition,
             "aspects": storyboard.aspects,
             "style": storyboard.style.get("name", ""),
+            "brand_intro": storyboard.brand_intro,
+            "brand_intro_text": storyboard.brand_intro_text,
+            "brand_outro": storyboard.brand_outro,
+            "brand_outro_text": storyboard.brand_outro_text,
         }
+
+    @property
+    def brand_choices(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """The brand's open and close, each toggle beside its line (the page shows them so)."""
+        return [
+            (self["brand_intro"], self["brand_intro_text"]),
+            (self["brand_outro"], self["brand_outro_text"]),
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -159,6 +194,12 @@ class StoryboardSettingsForm(forms.Form):
             aspects=list(data["aspects"]),
             music_asset=music_asset or self.storyboard.music_asset,
             style=data["style"],
+            brand=BrandOpenClose(
+                intro=data["brand_intro"],
+                intro_text=data["brand_intro_text"],
+                outro=data["brand_outro"],
+                outro_text=data["brand_outro_text"],
+            ),
         )
 
 

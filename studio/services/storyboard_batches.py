@@ -59,6 +59,10 @@ SETTINGS_KEPT = (
     "transition",
     "aspects",
     "style",
+    "brand_intro",
+    "brand_intro_text",
+    "brand_outro",
+    "brand_outro_text",
 )
 SCENE_KEPT = (
     "visual",
@@ -72,6 +76,7 @@ SCENE_KEPT = (
     "transition",
     "duration",
     "analysis",
+    "sound",
 )
 PLACEHOLDER_TEXTS = ("voiceover", "on_screen_text", "prompt")
 ON_SCREEN_TEXT_MAX = StoryboardScene._meta.get_field("on_screen_text").max_length or 200
@@ -141,14 +146,17 @@ def template_storyboard(
         batch=batch,
         created_by_id=batch.created_by_id if batch else None,
         source_text="",
-        **{key: kept[key] for key in SETTINGS_KEPT},
+        # A template saved before a setting existed leaves it at its default.
+        **{key: kept[key] for key in SETTINGS_KEPT if key in kept},
     )
     if batch is not None and batch.aspects:
         storyboard.aspects = list(batch.aspects)
     scenes = []
     for position, kept_scene in enumerate(template.board["scenes"]):
         scene = StoryboardScene(
-            storyboard=storyboard, position=position, **{k: kept_scene[k] for k in SCENE_KEPT}
+            storyboard=storyboard,
+            position=position,
+            **{k: kept_scene[k] for k in SCENE_KEPT if k in kept_scene},
         )
         for name in PLACEHOLDER_TEXTS:
             setattr(scene, name, placeholders.fill(getattr(scene, name), values))

@@ -122,12 +122,19 @@ def render_plan(
 
 
 def storyboard_render(
-    *, storyboard: Storyboard, user: User, short_side: int | None = None
+    *,
+    storyboard: Storyboard,
+    user: User,
+    short_side: int | None = None,
+    aspects: list[str] | None = None,
 ) -> StoryboardRender:
     """Check the storyboard, then queue a job for each footage not stored yet and, once they
-    are made, the assembly of every aspect. ValidationError says what to change (naming the
-    scene and its engine), and nothing is queued."""
+    are made, the assembly of every aspect (``aspects``, where given, become the storyboard's
+    once the render is queued). ValidationError says what to change (naming the scene and its
+    engine), and nothing is queued or saved."""
     short_side = short_side or settings.STORYBOARD_SHORT_SIDE
+    if aspects is not None:
+        storyboard.aspects = list(dict.fromkeys(aspects))
     scenes = selectors.storyboard_scenes(storyboard=storyboard)
     plan = render_plan(storyboard=storyboard, scenes=scenes, short_side=short_side)
     rows, footage = plan.rows, plan.footage
@@ -148,6 +155,8 @@ def storyboard_render(
                     code="render_active",
                 )
             storyboard_render_cancel(render=active)  # a failed scene or assembly: start over
+        if aspects is not None:
+            storyboard.save(update_fields=["aspects", "updated_at"])
         render = StoryboardRender.objects.create(
             storyboard=storyboard, created_by=user, short_side=short_side
         )
@@ -260,7 +269,10 @@ def _scene_frames(board: engine_board.Storyboard) -> list[int]:
         refused_as("bad_voiceover"),
     ):
         plan = pipeline.plan_timeline(board, pipeline.make_voices(board, Path(tmp)))
-    return [t.frames if need else 0 for t, need in zip(plan.scenes, needs, strict=True)]
+    # The brand's open and close are cards of the plan, not scenes of the storyboard.
+    first = 1 if board.intro is not None else 0
+    own = plan.scenes[first : first + len(board.scenes)]
+    return [t.frames if need else 0 for t, need in zip(own, needs, strict=True)]
 
 
 def _follows_length(scene: engine_board.Scene, board: engine_board.Storyboard) -> bool:

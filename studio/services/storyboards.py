@@ -48,6 +48,7 @@ _FIELD_OF_MESSAGE = (
     ("music level", "music_db"),
     ("music", "music"),
     ("aspect", "aspects"),
+    ("brand card", "brand_intro"),
     ("captions", "captions"),
 )
 
@@ -69,6 +70,16 @@ class SceneEdit:
 
 
 @dataclass(frozen=True)
+class BrandOpenClose:
+    """Whether the video opens and closes with a brand card, and each card's line."""
+
+    intro: bool = False
+    intro_text: str = ""
+    outro: bool = False
+    outro_text: str = ""
+
+
+@dataclass(frozen=True)
 class StoryboardSettings:
     """What the whole storyboard shares."""
 
@@ -81,6 +92,7 @@ class StoryboardSettings:
     aspects: list[str]
     music_asset: Asset | None = None
     style: str | None = None  # a style's name for the scenes' prompts; "" none, None: keep
+    brand: BrandOpenClose | None = None  # None: keep the storyboard's
 
 
 def storyboard_create_from_text(
@@ -132,7 +144,8 @@ def storyboard_create_from_text(
 def storyboard_settings_update(
     *, storyboard: Storyboard, settings: StoryboardSettings
 ) -> Storyboard:
-    """Change the voice, speed, music, captions, default transition and aspects."""
+    """Change the voice, speed, music, captions, default transition, aspects and the brand's
+    open and close."""
     if settings.music == Storyboard.Music.UPLOAD and settings.music_asset is None:
         raise ValidationError({"music": ValidationError("Upload the music.", code="no_music")})
     storyboard.voice = settings.voice
@@ -142,6 +155,11 @@ def storyboard_settings_update(
     storyboard.music_db = settings.music_db
     storyboard.captions = settings.captions
     storyboard.aspects = list(settings.aspects)
+    if settings.brand is not None:
+        storyboard.brand_intro = settings.brand.intro
+        storyboard.brand_intro_text = settings.brand.intro_text.strip()
+        storyboard.brand_outro = settings.brand.outro
+        storyboard.brand_outro_text = settings.brand.outro_text.strip()
     if settings.style is not None:
         chosen = selectors.style_named(
             workspace=storyboard.workspace,

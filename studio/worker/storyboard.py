@@ -194,27 +194,33 @@ def _assembly_make(job: Job, *, reporter: RenderProgress, workdir: Path) -> Vide
     voices = pipeline.make_voices(board, workdir, on_progress=reporter)
     plan = pipeline.plan_timeline(board, voices)
 
-    # 2. Every scene's footage: stored by its scene job, or a card drawn now.
+    # 2. Every scene's footage: stored by its scene job, or a card drawn now (the brand's
+    # open and close, which have no row of their own, among them).
+    played: list[StoryboardRenderScene | None] = [
+        *([None] if board.intro is not None else []),
+        *rows,
+        *([None] if board.outro is not None else []),
+    ]
     footage: list[Path] = []
     for number, (row, scene, timing) in enumerate(
-        zip(rows, board.scenes, plan.scenes, strict=True), start=1
+        zip(played, engine_board.all_scenes(board), plan.scenes, strict=True), start=1
     ):
-        reporter(number - 1, len(rows), stage="footage")
-        if row.footage_key:
+        reporter(number - 1, len(played), stage="footage")
+        if row is not None and row.footage_key:
             footage.append(_fetch_footage(job.workspace_id, row, workdir))
         elif scene.visual in CARD_VISUALS:
             footage.append(
                 pipeline.scene_footage(
                     scene,
                     board=board,
-                    aspect=row.aspect,
+                    aspect=output_row.aspect,
                     frames=timing.frames,
                     out_dir=workdir / "cards",
                 )
             )
         else:
             raise ValueError(f"Scene {number} changed while it rendered; render it again.")
-    reporter(len(rows), len(rows), stage="footage")
+    reporter(len(played), len(played), stage="footage")
 
     # 3. Fit, join, mix and render the aspect (captions beside it).
     assembly = pipeline.assemble(

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from generation.limits import MAX_MUSIC_SECONDS
 from studio import selectors, services
 from studio.models import Asset, Storyboard, StoryboardScene
 from tests.conftest import make_png, make_wav
@@ -433,6 +434,30 @@ def test_a_music_file_that_is_not_audio_is_refused_and_nothing_is_stored(
     response = member_client.post(
         _url("storyboard_settings", storyboard),
         data | {"music_file": SimpleUploadedFile(name, content, content_type="audio/mpeg")},
+    )
+    assert response.status_code == 400
+    assert message in _error(response.content, "music_file")
+    assert not Asset.objects.exists()
+    assert Storyboard.objects.get(pk=storyboard.pk).music == "none"
+
+
+@pytest.mark.parametrize(
+    ("name", "seconds", "rate", "message"),
+    [
+        ("long.wav", MAX_MUSIC_SECONDS + 1, 100, f"{MAX_MUSIC_SECONDS // 60} minutes"),
+        ("big.wav", 2.0, 8000, "the limit is"),
+    ],
+)
+def test_music_too_long_or_too_big_is_refused_and_nothing_is_stored(
+    member_client, storyboard, settings, name, seconds, rate, message
+):
+    """Past the length or the upload limit: the message is by the file field, nothing kept."""
+    if name == "big.wav":
+        settings.UPLOAD_MAX_BYTES = 1000
+    data = _settings_post(storyboard, music="upload")
+    response = member_client.post(
+        _url("storyboard_settings", storyboard),
+        data | {"music_file": SimpleUploadedFile(name, make_wav(seconds, rate=rate))},
     )
     assert response.status_code == 400
     assert message in _error(response.content, "music_file")

@@ -188,14 +188,17 @@ def test_editing_one_scene_and_rendering_again_makes_that_scene_only(
 def test_changing_only_the_music_makes_no_scene_and_assembles_each_aspect(
     storyboard: Storyboard, user: Any
 ) -> None:
-    """Music, captions and a transition changed: zero scene jobs, one assembly per aspect."""
+    """Music, voice, captions and a transition changed: zero scene jobs, one assembly per
+    aspect."""
     services.storyboards.storyboard_settings_update(
         storyboard=storyboard, settings=_settings(storyboard, aspects=["16:9", "1:1"])
     )
     _finish(storyboard_render(storyboard=storyboard, user=user))
     services.storyboards.storyboard_settings_update(
         storyboard=storyboard,
-        settings=_settings(storyboard, music="calm", captions="burn", transition="cut"),
+        settings=_settings(
+            storyboard, music="calm", voice="espeak-en-gb", captions="burn", transition="cut"
+        ),
     )
     again = storyboard_render(storyboard=storyboard, user=user)
     assert _scene_jobs(again) == []
@@ -252,6 +255,20 @@ def test_it_names_a_missing_engine_and_queues_nothing(storyboard: Storyboard, us
     assert "Scene 4" in refused.value.messages[0]
     assert "wan2.1-t2v" in refused.value.messages[0]
     assert not StoryboardRender.objects.exists() and not Job.objects.exists()
+
+
+def test_render_on_the_page_names_a_missing_engine_and_queues_nothing(
+    client: Any, storyboard: Storyboard, user: Any, no_queue: Any
+) -> None:
+    """Render pressed with scene 4 set to an engine this install lacks: the page says which
+    scene and engine, and no render or job is stored or sent."""
+    storyboard.scenes.filter(position=3).update(engine="wan2.1-t2v")
+    client.force_login(user)
+    args = [storyboard.workspace_id, storyboard.pk]
+    page = client.post(reverse("storyboard_render", args=args), follow=True).content.decode()
+    assert "Scene 4: the engine &#x27;wan2.1-t2v&#x27; is not installed here." in page
+    assert not StoryboardRender.objects.exists() and not Job.objects.exists()
+    assert not no_queue.called
 
 
 def test_it_refuses_a_second_render_while_one_is_going(storyboard: Storyboard, user: Any) -> None:

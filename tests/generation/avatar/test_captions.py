@@ -39,6 +39,20 @@ def test_it_writes_webvtt_and_srt(tmp_path):
     assert srt.startswith("1\n00:00:00,000 --> 00:00:00,600\nHello there.\n\n2\n00:00:00,600 -->")
 
 
+def test_a_webvtt_file_reads_back_as_its_cues_and_becomes_the_same_srt(tmp_path):
+    """read_vtt undoes write_vtt, so SRT made from a stored WebVTT matches write_srt's."""
+    cues = [
+        captions.Cue("Fresh bread.", 0.25, 1.5),
+        captions.Cue("Every hour, all day.", 1.5, 3.04),
+    ]
+    vtt = captions.write_vtt(cues, tmp_path / "a.vtt").read_text()
+    assert captions.read_vtt(vtt) == cues
+    assert captions.srt_text(captions.read_vtt(vtt)) == (
+        captions.write_srt(cues, tmp_path / "a.srt").read_text()
+    )
+    assert captions.srt_text(cues).splitlines()[:2] == ["1", "00:00:00,250 --> 00:00:01,500"]
+
+
 def test_burned_captions_show_only_during_their_cue():
     """White text on a dark band near the bottom while the cue is on, nothing after it."""
     cues = captions.cues(_words("Hello there."))
