@@ -15,6 +15,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from studio import bodylimit  # noqa: E402
 from studio.engines import engine_list, voice_list  # noqa: E402
+from studio.middleware import PoolTimeoutSocketMiddleware  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
 
 bodylimit.install()  # bodies over REQUEST_MAX_BYTES are refused before they are stored
@@ -28,8 +29,9 @@ voice_list()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # Outermost: a busy database pool during the user lookup closes with 1013 too.
+        "websocket": PoolTimeoutSocketMiddleware(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -7,10 +7,13 @@ and send a snapshot first, so a page that reloads or joins late shows the true s
 A refusal is a close with code 4403 right after the handshake, with nothing sent: a handshake
 refused outright reaches the browser as code 1006, which it cannot tell from a network fault,
 so it would keep reconnecting. A member removed from the workspace is closed the same way.
+A membership check that found no free database connection in time closes with 1013, Try
+Again Later, and the page reconnects with back-off (studio.overload).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -19,6 +22,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from studio import live, selectors
 from studio.models import Job, Workspace
+from studio.overload import TRY_AGAIN_LATER, is_pool_timeout
+
+logger = logging.getLogger(__name__)
 
 REFUSED = 4403  # the client stops reconnecting on this code
 # Group messages only passed on to the page: they touch no database.
@@ -32,7 +38,15 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
-        snapshot = await self._authorise(kwargs["workspace_id"], kwargs.get("job_id"))
+        try:
+            snapshot = await self._authorise(kwargs["workspace_id"], kwargs.get("job_id"))
+        except Exception as exc:
+            if not is_pool_timeout(exc):
+                raise
+            logger.warning("No free database connection for the socket %s", self.scope["path"])
+            await self.accept()
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         await self.accept()
         if snapshot is None:
             await self.close(code=REFUSED)
