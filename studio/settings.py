@@ -426,6 +426,8 @@ ENGINE_SETTINGS = settings_from_env(os.environ)
 STYLE_LORA_CACHE_DIR = env.str(
     "REELSMITH_STYLE_LORA_CACHE", default=os.path.join(tempfile.gettempdir(), "style-lora-cache")
 )
+# How many copies that folder keeps: the most recently used; older ones are deleted.
+STYLE_LORA_CACHE_MAX_COPIES = env.int("REELSMITH_STYLE_LORA_CACHE_COPIES", default=20)
 
 LOGGING = {
     "version": 1,

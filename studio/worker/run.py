@@ -4,6 +4,7 @@ overlays, store the video, report. Celery tasks call job_run and jobs_run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -273,12 +274,30 @@ def _style_lora_copy(job: Job) -> Path | None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{lora.sha256}.safetensors"
     if path.is_file() and path.stat().st_size == lora.size_bytes:
-        return path
-    partial = folder / f"{lora.sha256}.{os.getpid()}.part"  # two workers may copy at once
-    with lora.file.open("rb") as src, partial.open("wb") as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
-    partial.replace(path)
+        path.touch()  # its modification time is when it was last used: see the pruning
+    else:
+        partial = folder / f"{lora.sha256}.{os.getpid()}.part"  # two workers may copy at once
+        with lora.file.open("rb") as src, partial.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        partial.replace(path)
+    _prune_style_lora_copies(folder, keep=path)
     return path
+
+
+def _prune_style_lora_copies(folder: Path, *, keep: Path) -> None:
+    """Delete all but the STYLE_LORA_CACHE_MAX_COPIES most recently used copies, so the
+    folder does not grow with every LoRA a workspace ever ran here. ``keep``, the one this
+    job runs with, is never deleted. A copy another worker process is still loading stays
+    readable until it closes it (POSIX), and one deleted too soon is copied again."""
+    others = []
+    for copy in folder.glob("*.safetensors"):
+        if copy != keep:
+            with contextlib.suppress(FileNotFoundError):  # another worker pruned it meanwhile
+                others.append((copy.stat().st_mtime, copy.name, copy))
+    others.sort(reverse=True)  # the most recently used first
+    for _, _, copy in others[max(settings.STYLE_LORA_CACHE_MAX_COPIES - 1, 0) :]:
+        copy.unlink(missing_ok=True)
+        logger.info("Deleted the style LoRA copy %s, not used lately", copy.name)
 
 
 def _apply_overlays(
