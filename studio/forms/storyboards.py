@@ -16,7 +16,12 @@ from generation.storyboard import board as engine_board
 from generation.styles import Style
 from studio.forms.avatars import voice_choices
 from studio.forms.jobs import style_choices
-from studio.forms.uploads import AudioUploadField, ImageUploadField
+from studio.forms.uploads import (
+    AudioUploadField,
+    ImageUploadField,
+    megabytes,
+    music_max_bytes,
+)
 from studio.models import Asset, Avatar, Storyboard, StoryboardScene
 from studio.params import style_of
 from studio.services.storyboards import BrandOpenClose, SceneEdit, StoryboardSettings
@@ -64,10 +69,6 @@ class StoryboardSettingsForm(forms.Form):
     music_file = AudioUploadField(
         label="Music file",
         required=False,
-        help_text=(
-            f"MP3, WAV, M4A or OGG, up to {limits.MAX_MUSIC_SECONDS // 60} minutes; "
-            "checked by its content."
-        ),
     )
     music_db = forms.FloatField(
         label="Music level (dB)",
@@ -147,6 +148,11 @@ class StoryboardSettingsForm(forms.Form):
         style_field = self.fields["style"]
         assert isinstance(style_field, forms.ChoiceField)
         style_field.choices = style_choices([*styles, *kept])
+        # Here, not on the field: the cap follows the settings (forms.uploads.music_max_bytes).
+        self.fields["music_file"].help_text = (
+            f"MP3, WAV, M4A or OGG, up to {megabytes(music_max_bytes())} MB "
+            f"and {limits.MAX_MUSIC_SECONDS // 60} minutes; checked by its content."
+        )
 
     @staticmethod
     def initial_for(storyboard: Storyboard) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
+from generation import limits
+
 # Only these parsers ever see an upload: Image.open tries no other plugin.
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
 MIN_IMAGE_SIDE = 64
@@ -118,12 +120,12 @@ def check_audio(upload: UploadedFile) -> UploadedAudio:
     length limits."""
     from generation.storyboard import music
 
-    limit = settings.UPLOAD_MAX_BYTES
+    limit = music_max_bytes()
     if (upload.size or 0) > limit:
         raise ValidationError(
-            "The file is %(size).1f MB; the limit is %(limit).0f MB.",
+            "The file is %(size)s MB; music files can be up to %(limit)s MB.",
             code="file_too_large",
-            params={"size": (upload.size or 0) / 2**20, "limit": limit / 2**20},
+            params={"size": megabytes(upload.size or 0), "limit": megabytes(limit)},
         )
     # The probe reads a path: the upload is copied to a file of its own, whatever its name.
     with tempfile.TemporaryDirectory(prefix="reelsmith-audio-") as folder:
@@ -139,6 +141,28 @@ def check_audio(upload: UploadedFile) -> UploadedAudio:
             raise ValidationError(str(exc), code="bad_music") from None
     upload.seek(0)
     return UploadedAudio(upload=upload, format=kind, duration=duration)
+
+
+# What a storyboard's settings form sends beside its music file (its fields, the multipart
+# boundaries): room kept under the request body limit so a file at the cap gets through it.
+FORM_ROOM_BYTES = 1024 * 1024
+
+
+def music_max_bytes() -> int:
+    """The largest music file the studio takes: the least of the upload limit
+    (UPLOAD_MAX_BYTES), the engine's own (generation.limits.MAX_MUSIC_BYTES) and what the
+    request body limit (REQUEST_MAX_BYTES, studio/bodylimit.py) lets through beside the rest
+    of the form, so a file under the cap is never refused with a bare 413 first."""
+    return min(
+        settings.UPLOAD_MAX_BYTES,
+        limits.MAX_MUSIC_BYTES,
+        settings.REQUEST_MAX_BYTES - FORM_ROOM_BYTES,
+    )
+
+
+def megabytes(size: int) -> str:
+    """A size in MB (MiB, as the limits are set) to one decimal: "20", "0.5", "22.3"."""
+    return f"{size / 2**20:.1f}".removesuffix(".0")
 
 
 class AssetUploadForm(forms.Form):

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from generation.limits import MAX_MUSIC_SECONDS
 from studio import selectors, services
+from studio.forms.uploads import FORM_ROOM_BYTES
 from studio.models import Asset, Storyboard, StoryboardScene
 from tests.conftest import make_png, make_wav
 
@@ -481,6 +482,32 @@ def test_uploaded_music_is_stored_as_audio_and_chosen(member_client, storyboard)
     assert not selectors.image_assets_for_workspace(workspace=storyboard.workspace).exists()
     page = member_client.get(_url("storyboard_detail", storyboard)).content.decode()
     assert "Now: bed.wav" in page
+
+
+def test_music_the_body_limit_would_refuse_is_refused_next_to_the_field_with_the_cap(
+    member_client, storyboard, settings
+):
+    """The music cap stays under the request body limit (less room for the form), and the
+    error next to the file says what the cap is; nothing is stored."""
+    settings.REQUEST_MAX_BYTES = FORM_ROOM_BYTES + 2**19  # room for 0.5 MB of music
+    wav = make_wav(40.0)  # 640 kB: 8 kHz, 16-bit samples
+    data = _settings_post(storyboard, music="upload")
+    response = member_client.post(
+        _url("storyboard_settings", storyboard),
+        data | {"music_file": SimpleUploadedFile("bed.wav", wav, content_type="audio/wav")},
+    )
+    assert response.status_code == 400
+    assert _error(response.content, "music_file") == (
+        "The file is 0.6 MB; music files can be up to 0.5 MB."
+    )
+    assert not Asset.objects.exists()
+    assert Storyboard.objects.get(pk=storyboard.pk).music == "none"
+
+
+def test_the_music_field_says_its_cap(member_client, storyboard):
+    """The file field's help names the cap in MB beside the length limit."""
+    page = member_client.get(_url("storyboard_detail", storyboard)).content.decode()
+    assert "MP3, WAV, M4A or OGG, up to 20 MB and 20 minutes; checked by its content." in page
 
 
 def test_a_music_file_with_another_music_choice_is_refused(member_client, storyboard):

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, TiffImagePlugin
 
+from generation import limits
 from studio import services
-from studio.forms.uploads import check_audio, check_image
+from studio.forms.uploads import FORM_ROOM_BYTES, check_audio, check_image, music_max_bytes
 from studio.models import Asset
 from tests.conftest import make_wav
 
@@ -100,6 +101,17 @@ def test_music_over_the_upload_limit_is_refused_before_it_is_probed(settings: An
     with pytest.raises(ValidationError) as caught:
         check_audio(upload)
     assert caught.value.code == "file_too_large"
+
+
+def test_the_music_cap_is_the_least_of_the_upload_engine_and_body_limits(settings: Any):
+    """Raising the upload and body limits past the engine's music limit leaves that one."""
+    settings.UPLOAD_MAX_BYTES = 100 * 2**20
+    settings.REQUEST_MAX_BYTES = 200 * 2**20
+    assert music_max_bytes() == limits.MAX_MUSIC_BYTES
+    settings.REQUEST_MAX_BYTES = 10 * 2**20  # the body limit: the file and the form's room
+    assert music_max_bytes() == 10 * 2**20 - FORM_ROOM_BYTES
+    settings.UPLOAD_MAX_BYTES = 2**20
+    assert music_max_bytes() == 2**20
 
 
 def test_an_image_is_not_music():
