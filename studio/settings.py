@@ -29,7 +29,9 @@ environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else Non
 # Docker image does), and then the settings below are secure unless the environment says not.
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105  # refused below
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# Read as it is, not through django-environ, which takes a value starting with "$" for the name
+# of another variable: one key in 50 that Django's get_random_secret_key makes.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     # Sessions, password-reset links and CSRF tokens signed with a published key are forgeable.
     raise ImproperlyConfigured(

@@ -62,6 +62,13 @@ def test_debug_on_runs_on_the_development_key():
     assert done.returncode == 0, done.stderr
 
 
+def test_a_secret_key_starting_with_a_dollar_is_taken_as_it_is():
+    """A key that starts with "$" (Django makes one in 50 so) is the key, not a reference."""
+    key = "$" + get_random_secret_key()[1:]
+    values = _settings({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": key}, "SECRET_KEY")
+    assert values == {"SECRET_KEY": key}
+
+
 def test_production_is_secure_by_default():
     """Secure cookies, the SSL redirect, a year of HSTS and the proxy header, all by default."""
     values = _settings(
