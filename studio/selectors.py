@@ -780,8 +780,12 @@ def job_state(job: Job) -> dict[str, Any]:
 def job_states(jobs: Sequence[Job]) -> list[dict[str, Any]]:
     """job_state of many jobs, with a query per queue and one for their videos (a batch's
     launch announces hundreds of rows)."""
-    finished = [job.pk for job in jobs if job.status == Job.Status.SUCCEEDED]
-    videos = {video.job_id: video for video in Video.objects.filter(job_id__in=finished)}
+    finished = [job for job in jobs if job.status == Job.Status.SUCCEEDED]
+    # A video already loaded with its job (select_related) is not asked for again.
+    videos = {j.pk: j.video for j in finished if "video" in j._state.fields_cache}
+    missing = [j.pk for j in finished if j.pk not in videos]
+    if missing:
+        videos |= {video.job_id: video for video in Video.objects.filter(job_id__in=missing)}
     stages = _stage_texts(jobs)
     states = []
     for job in jobs:

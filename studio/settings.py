@@ -43,6 +43,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # HTTPS. Production defaults: secure cookies, redirect to HTTPS, a year of HSTS, and the TLS
 # proxy's X-Forwarded-Proto trusted (the proxy must set it, overwriting the client's).
+# Sessions are read from the cache (Redis) and written through to the database: a page no longer
+# costs a database query for the session, and a Redis restart loses no one's sign-in.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
@@ -234,7 +237,14 @@ CACHES = {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "reelsmith-cache",
-    }
+    },
+    # Rendered job cards, in each process's own memory (studio/templatetags/cards.py): their
+    # keys hold every value a card shows, so a process never serves a card that changed.
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "reelsmith-cards",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 # Abuse controls. Sign-ins (the login page, the admin's and anything calling authenticate)

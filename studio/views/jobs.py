@@ -235,10 +235,13 @@ def _boards(
     membership: Membership, video: Video, board_form: BoardAddForm | None
 ) -> dict[str, Any]:
     boards = selectors.board_list_for_workspace(workspace=membership.workspace)
-    on = set(selectors.board_ids_for_video(video=video))
+    listed = list(boards)
+    # Most workspaces have no boards yet: then nothing more is asked of the database.
+    on = set(selectors.board_ids_for_video(video=video)) if listed else set()
+    addable = boards.exclude(pk__in=on) if listed else boards.none()
     return {
-        "video_boards": [b for b in boards if b.pk in on],
-        "board_add_form": board_form or BoardAddForm(boards=boards.exclude(pk__in=on)),
+        "video_boards": [b for b in listed if b.pk in on],
+        "board_add_form": board_form or BoardAddForm(boards=addable),
     }
 
 
@@ -257,7 +260,8 @@ def _sharing_and_review(
     return {
         "share_form": ShareLinkForm(),
         "share_links": links,
-        "share_stats": selectors.share_stats(video=video),
+        # Plays are counted through links only: a video never shared has none to count.
+        "share_stats": selectors.share_stats(video=video) if links else selectors.ShareStats([]),
         "variant_plays": selectors.share_plays_by_variant(variants=variants) if variants else [],
         "comments": comments,
         "comment_form": comment_form or ReviewCommentForm(video=video, initial={"at_seconds": 0}),
