@@ -204,7 +204,7 @@ def test_a_batch_needing_more_time_than_is_left_says_how_many_rows_fit(
     _ran(workspace, queue="cpu", seconds=900, ago=timedelta(seconds=1))
     batch = _draft(workspace, user, per_row_template, asset, rows=10)
     with (
-        mock.patch.object(selectors, "job_seconds_estimate", return_value=40.0),
+        mock.patch.object(selectors.batches, "job_seconds_estimate", return_value=40.0),
         pytest.raises(ValidationError) as refused,
     ):
         services.batches.batch_launch(batch=batch, user=user)
