@@ -211,6 +211,10 @@ CONTENT_SECURITY_POLICY = {
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNELS_SOCKET_TIMEOUT = 15  # seconds; above channels-redis's 5 s blocking pop
+# redis-py 8 caps an asyncio pool at 100 connections and fails the 101st at once: a burst of
+# handshakes (group_add) and closes (group_discard) on a busy server ran past it (bench/load.py
+# logged hundreds of "Too many connections"), leaving sockets without their group.
+CHANNELS_REDIS_MAX_CONNECTIONS = env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=2000)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -222,6 +226,7 @@ CHANNEL_LAYERS = {
                     # out after 5 s by default, which raced it and closed idle sockets with
                     # 1011 (bench/load.py saw it); wait longer than the pop, still not forever.
                     "socket_timeout": CHANNELS_SOCKET_TIMEOUT,
+                    "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
                 }
             ],
             "prefix": env.str("CHANNELS_PREFIX", default="reelsmith"),
