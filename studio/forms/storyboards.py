@@ -150,7 +150,7 @@ class StoryboardSettingsForm(forms.Form):
         style_field.choices = style_choices([*styles, *kept])
         # Here, not on the field: the cap follows the settings (forms.uploads.music_max_bytes).
         self.fields["music_file"].help_text = (
-            f"MP3, WAV, M4A or OGG, up to {megabytes(music_max_bytes())} MB "
+            f"MP3, WAV, M4A or OGG, up to {megabytes(music_max_bytes())} "
             f"and {limits.MAX_MUSIC_SECONDS // 60} minutes; checked by its content."
         )
 

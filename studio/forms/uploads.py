@@ -123,7 +123,7 @@ def check_audio(upload: UploadedFile) -> UploadedAudio:
     limit = music_max_bytes()
     if (upload.size or 0) > limit:
         raise ValidationError(
-            "The file is %(size)s MB; music files can be up to %(limit)s MB.",
+            "The file is %(size)s; the limit is %(limit)s for music.",
             code="file_too_large",
             params={"size": megabytes(upload.size or 0), "limit": megabytes(limit)},
         )
@@ -161,8 +161,10 @@ def music_max_bytes() -> int:
 
 
 def megabytes(size: int) -> str:
-    """A size in MB (MiB, as the limits are set) to one decimal: "20", "0.5", "22.3"."""
-    return f"{size / 2**20:.1f}".removesuffix(".0")
+    """A size with its unit, as the limits are set (MiB, KiB): "20 MB", "0.5 MB", "977 KB"."""
+    if size < 2**20 / 10:
+        return f"{max(1, round(size / 2**10))} KB"
+    return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
 
 
 class AssetUploadForm(forms.Form):

@@ -167,8 +167,9 @@ def job_states(jobs: Sequence[Job]) -> list[dict[str, Any]]:
     launch announces hundreds of rows)."""
     finished = [job for job in jobs if job.status == Job.Status.SUCCEEDED]
     # A video already loaded with its job (select_related) is not asked for again.
-    videos = {j.pk: j.video for j in finished if "video" in j._state.fields_cache}
-    missing = [j.pk for j in finished if j.pk not in videos]
+    loaded = {j.pk: j._state.fields_cache.get("video") for j in finished}
+    videos = {pk: video for pk, video in loaded.items() if video is not None}
+    missing = [j.pk for j in finished if "video" not in j._state.fields_cache]
     if missing:
         videos |= {video.job_id: video for video in Video.objects.filter(job_id__in=missing)}
     stages = _stage_texts(jobs)

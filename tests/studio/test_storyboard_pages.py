@@ -498,7 +498,7 @@ def test_music_the_body_limit_would_refuse_is_refused_next_to_the_field_with_the
     )
     assert response.status_code == 400
     assert _error(response.content, "music_file") == (
-        "The file is 0.6 MB; music files can be up to 0.5 MB."
+        "The file is 0.6 MB; the limit is 0.5 MB for music."
     )
     assert not Asset.objects.exists()
     assert Storyboard.objects.get(pk=storyboard.pk).music == "none"
