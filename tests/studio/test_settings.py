@@ -143,10 +143,12 @@ def test_a_burst_of_sockets_joining_their_groups_at_once_finds_redis_connections
     for want of a Redis connection (redis-py's default asyncio pool fails past 100)."""
     import asyncio
 
-    from channels.layers import get_channel_layer
+    from channels import DEFAULT_CHANNEL_LAYER
+    from channels.layers import channel_layers
 
-    layer = get_channel_layer()
-    assert layer is not None
+    # A layer of its own, as configured: the process's shared one holds pools of other tests'
+    # event loops, which this loop must not close.
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
 
     async def burst() -> None:
         names = [await layer.new_channel() for _ in range(400)]
