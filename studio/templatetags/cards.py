@@ -49,7 +49,7 @@ def card_key(job: Any) -> str:
 def job_card(job: Any) -> str:
     """The card of ``job`` (studio/_job_card.html), from this process's cache when it can be."""
     card = get_template(CARD_TEMPLATE)
-    if job.status in ("queued", "running"):
+    if job.is_active:
         return card.render({"job": job})
     cache = caches["cards"]
     key = card_key(job)
