@@ -115,6 +115,24 @@ def shape_polygon(
     ]
 
 
+def inside(shape: str, points: np.ndarray) -> np.ndarray:
+    """Whether each point (..., 2) in the object's own frame is inside ``shape`` (float 0/1).
+
+    The object's frame is the one the layout field draws in: centred on the object, in units
+    of its bounding radius, unrotated (``shape_polygon`` at radius 1, no turn). Even-odd rule,
+    so the star's concave outline is exact.
+    """
+    polygon = np.asarray(shape_polygon(shape, 0.0, 0.0, 1.0, 0.0))
+    x, y = points[..., 0], points[..., 1]
+    result = np.zeros(points.shape[:-1], dtype=bool)
+    for (x1, y1), (x2, y2) in zip(polygon, np.roll(polygon, -1, axis=0), strict=True):
+        crosses = (y1 > y) != (y2 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+        result ^= crosses & (x < at)
+    return result.astype(np.float32)
+
+
 def coverage(
     shape: str, cx: float, cy: float, radius: float, degrees: float, res: int = RESOLUTION
 ) -> np.ndarray:

@@ -20,7 +20,13 @@ from PIL import Image
 from safetensors.torch import load_file
 from scipy import ndimage
 
-from generation.engines.embedded.model import DenoiserConfig, TinyVideoUNet, clips_to_uint8, sample
+from generation.engines.embedded.model import (
+    DenoiserConfig,
+    LayoutField,
+    TinyVideoUNet,
+    clips_to_uint8,
+    sample_planned,
+)
 from generation.engines.embedded.vocabulary import attribute_indices, understand
 from generation.types import EngineUnavailable, ProgressCallback, VideoRequest
 
@@ -119,7 +125,7 @@ class EmbeddedEngine:
             on_progress(i + 1, total, _preview(x0), "denoising")
 
         generator = torch.Generator().manual_seed(request.seed)
-        clips = sample(
+        clips, layout = sample_planned(
             self.model,
             attributes,
             steps=request.steps,
@@ -128,8 +134,22 @@ class EmbeddedEngine:
             callback_on_step_end=on_step_end,
             noise_correlation=NOISE_CORRELATION,
         )
-        # 4. Decode: native frames -> requested frame count and size.
+        # 4. Decode: native frames -> requested frame count and size. The outline comes from
+        # the layout field at the output size; without a field (or where the denoiser drew
+        # something else) the clip's own coverage is upscaled.
         native = clips_to_uint8(clips)[0].numpy()  # (16, 32, 32, 3)
+        if layout is not None and self.model.layout_field is not None:
+            decoded = field_decode(
+                self.model.layout_field,
+                native,
+                layout[0],
+                attributes,
+                request.num_frames,
+                request.width,
+                request.height,
+            )
+            if decoded is not None:
+                return decoded
         frames = resample_time(native, request.num_frames)
         return crisp_upscale(frames, request.width, request.height)
 
@@ -241,3 +261,136 @@ def upscale(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     big = Image.fromarray(frame).resize((side, side), Image.Resampling.LANCZOS)
     left, top = (side - width) // 2, (side - height) // 2
     return np.asarray(big.crop((left, top, left + width, top + height)))
+
+
+# The field's outline must agree this well (IoU at the native size) with what the denoiser drew
+# for the field to draw it at the output size; below it the clip's own coverage is used.
+MIN_AGREEMENT = 0.5
+# Output pixels between the field's samples before it is evaluated exactly near the outline.
+COARSE_STRIDE = 4
+# The box around the planned centre, in planned radii, that holds the whole shape (the star's
+# points reach 1.15 radii).
+REACH = 1.35
+
+
+def field_decode(
+    field: LayoutField,
+    native: np.ndarray,
+    layout: torch.Tensor,
+    attributes: torch.Tensor,
+    count: int,
+    width: int,
+    height: int,
+) -> np.ndarray | None:
+    """Frames (count, height, width, 3) drawn from the layout field at the output size.
+
+    The field is a function of position in the object's own frame, so it can be evaluated at
+    any resolution: its first channel (trained as the object's coverage on exact points) gives
+    the outline, sharp at any size, and the planned layout, interpolated in time, places it in
+    each output frame (in-between frames are drawn, not blended). The two colours come from
+    the denoised clip ``native`` (T, S, S, 3). Returns None when the clip has no clear object
+    or the denoiser's object does not match the field's (the caller then upscales the clip).
+    """
+    with torch.no_grad():
+        native_cover = field(layout[None], attributes)[:, 0].numpy()  # (T, S, S)
+    clip = native.astype(np.float32)
+    border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
+    background = np.median(border.reshape(-1, 3), axis=0)
+    core = native_cover > 0.8
+    if core.sum() < 4:
+        return None
+    colour = np.median(clip[core], axis=0)
+    direction = colour - background
+    if float(np.linalg.norm(direction)) < MIN_CONTRAST:
+        return None
+    drawn = ((clip - background) @ direction) / float(direction @ direction) > 0.5
+    planned = native_cover > 0.5
+    if (drawn & planned).sum() < MIN_AGREEMENT * max((drawn | planned).sum(), 1):
+        return None
+    rows = _resample_layout(layout.numpy(), count)
+    side = max(width, height)
+    left, top = (side - width) // 2, (side - height) // 2
+    out = np.empty((count, height, width, 3), dtype=np.uint8)
+    for i, row in enumerate(rows):
+        cover = _outline_cover(field, attributes, row, side, left, top, width, height)
+        out[i] = np.rint(background + cover[..., None] * direction).astype(np.uint8)
+    return out
+
+
+def _resample_layout(layout: np.ndarray, count: int) -> np.ndarray:
+    """The layout (T, 4) linearly interpolated to ``count`` frames over the same motion."""
+    if count == len(layout):
+        return layout
+    positions = np.linspace(0, len(layout) - 1, count)
+    return np.stack([np.interp(positions, np.arange(len(layout)), c) for c in layout.T], axis=1)
+
+
+def _outline_cover(
+    field: LayoutField,
+    attributes: torch.Tensor,
+    row: np.ndarray,
+    side: int,
+    left: int,
+    top: int,
+    width: int,
+    height: int,
+) -> np.ndarray:
+    """Coverage (height, width) in 0..1 of the object at one layout ``row`` (x, y, r, turn).
+
+    Coarse to fine: the field is sampled every ``COARSE_STRIDE`` pixels over the box that can
+    hold the shape and interpolated; where that is neither clearly inside nor outside, it is
+    evaluated exactly at each pixel. The edge is antialiased over ``EDGE_PIXELS`` by the
+    field's own slope there (its value over the 0.5 level divided by its gradient is the
+    distance to the outline in pixels).
+    """
+    cover = np.zeros((height, width), dtype=np.float32)
+    scale = side / 2
+    cx, cy = (row[0] + 1) * scale - left, (row[1] + 1) * scale - top
+    reach = REACH * max(float(row[2]), 0.05) * scale
+    x0, x1 = max(int(cx - reach), 0), min(int(np.ceil(cx + reach)) + 1, width)
+    y0, y1 = max(int(cy - reach), 0), min(int(np.ceil(cy + reach)) + 1, height)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return cover
+    nw, nh = x1 - x0, y1 - y0
+    cw, ch = -(-(nw - 1) // COARSE_STRIDE) + 1, -(-(nh - 1) // COARSE_STRIDE) + 1
+    xs = x0 + np.linspace(0, nw - 1, cw)
+    ys = y0 + np.linspace(0, nh - 1, ch)
+    gx, gy = np.meshgrid(xs, ys)
+    coarse = _field_at(field, attributes, row, gx, gy, side, left, top).reshape(ch, cw)
+    fine = torch.nn.functional.interpolate(
+        torch.from_numpy(coarse)[None, None], size=(nh, nw), mode="bilinear", align_corners=True
+    )[0, 0].numpy()
+    dy, dx = np.gradient(fine)
+    band = (fine > 0.02) & (fine < 0.98)
+    values = fine.copy()
+    if band.any():
+        by, bx = np.nonzero(band)
+        values[by, bx] = _field_at(field, attributes, row, x0 + bx, y0 + by, side, left, top)
+    slope = np.maximum(np.hypot(dx, dy), 1e-3)
+    ramp = EDGE_PIXELS / 0.8  # a linear ramp rises from 10% to 90% over 0.8 of its width
+    cover[y0:y1, x0:x1] = np.clip(0.5 + (values - 0.5) / (slope * ramp), 0.0, 1.0)
+    return cover
+
+
+def _field_at(
+    field: LayoutField,
+    attributes: torch.Tensor,
+    row: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    side: int,
+    left: int,
+    top: int,
+) -> np.ndarray:
+    """The field's coverage at output pixels (px, py) of a ``side`` square cropped at
+    (left, top), for one layout row."""
+    scale = side / 2
+    x = (np.asarray(px, dtype=np.float32).ravel() + left + 0.5) / scale - 1 - row[0]
+    y = (np.asarray(py, dtype=np.float32).ravel() + top + 0.5) / scale - 1 - row[1]
+    radius = max(float(row[2]), 0.05)
+    turn = float(row[3]) * np.pi / 2
+    cos, sin = np.cos(turn), np.sin(turn)
+    u = np.stack([x * cos + y * sin, y * cos - x * sin], axis=-1) / radius
+    with torch.no_grad():
+        values = field.at(torch.from_numpy(u.astype(np.float32))[None], attributes)
+    return values[0, :, 0].numpy()

@@ -267,3 +267,55 @@ def evaluate_clips(clips: list[np.ndarray], specs: list[ClipSpec]) -> dict[str, 
     result["flicker"] = float(np.mean(flicker))
     result["path_jerk"] = float(np.mean(jerk)) if jerk else 0.0
     return result
+
+
+@dataclass(frozen=True)
+class OutlineFit:
+    """How closely a frame's largest object follows a shape's true outline, at its own size."""
+
+    shape: str  # the shape whose outline fits best
+    iou: float  # IoU with the best-fitting true outline (area-matched, centred, rotated)
+    error: float  # 95th percentile distance of the drawn outline from it, in object radii
+
+
+# The outline is searched for at this size (the search draws each rotation), then measured once
+# at the frame's own size.
+_FIT_SEARCH = 128
+
+
+def outline_fit(alpha: np.ndarray) -> OutlineFit:
+    """The best-fitting shape's outline for one frame's coverage (H, W), and how far off it is.
+
+    What a person sees at 512 px: a square whose corners are rounded or notched fits a square's
+    outline worse, and its outline strays from the true one by more at the corners; the error
+    is the 95th percentile of that distance, so corners and points count.
+    """
+    side = alpha.shape[0]
+    k = max(side // _FIT_SEARCH, 1)
+    small = alpha[: side - side % k, : side - side % k]
+    small = small.reshape(side // k, k, side // k, k).mean(axis=(1, 3))
+    area, cx, cy = _centroid(small)
+    best: tuple[str, float, float] = ("circle", 0.0, 0.0)
+    for shape in SHAPES:
+        radius = math.sqrt(max(area, 1.0) / _UNIT_AREA[shape])
+        step = 3.0 if shape != "circle" else 360.0
+        symmetry = {"circle": 360.0, "square": 90.0, "triangle": 120.0, "star": 72.0}[shape]
+        for start in np.arange(0.0, symmetry, step):
+            fit = _soft_iou(small, coverage(shape, cx, cy, radius, float(start), small.shape[0]))
+            if fit > best[1]:
+                best = (shape, fit, float(start))
+    shape, _, angle = best
+    turns = np.arange(angle - 2.0, angle + 2.01, 0.5) if shape != "circle" else np.zeros(1)
+    area, cx, cy = _centroid(alpha)
+    radius = math.sqrt(max(area, 1.0) / _UNIT_AREA[shape])
+    drawn = alpha > 0.5
+    iou, truth = 0.0, drawn
+    for turn in turns:
+        candidate = coverage(shape, cx, cy, radius, float(turn), side) > 0.5
+        score = float((candidate & drawn).sum() / max((candidate | drawn).sum(), 1))
+        if score > iou:
+            iou, truth = score, candidate
+    outline = drawn & ~ndimage.binary_erosion(drawn)
+    to_truth = ndimage.distance_transform_edt(~(truth & ~ndimage.binary_erosion(truth)))
+    error = float(np.percentile(to_truth[outline], 95)) / radius if outline.any() else 1.0
+    return OutlineFit(shape=shape, iou=iou, error=error)

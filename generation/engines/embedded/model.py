@@ -56,6 +56,9 @@ class DenoiserConfig:
     # is a short Fourier series in that angle, which Cartesian features alone make an MLP
     # assemble slowly (0: none).
     layout_angles: int = 0
+    # Octaves of the layout field's Fourier features of each pixel's object-frame position
+    # (frequencies pi/2 * 2^k, k < n). More octaves let the field draw sharper corners.
+    layout_octaves: int = 3
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -223,18 +226,19 @@ class LayoutField(nn.Module):
     appearance from the field, and the denoiser refines the picture they make together.
     """
 
-    def __init__(self, hidden: int, c_out: int, resolution: int, angles: int = 0) -> None:
+    def __init__(
+        self, hidden: int, c_out: int, resolution: int, angles: int = 0, octaves: int = 3
+    ) -> None:
         super().__init__()
         self.angles = angles
-        # Pixel centres, with the frame spanning -1..1 (as in ``data.clip_layout``).
-        grid = (torch.arange(resolution, dtype=torch.float32) + 0.5) / (resolution / 2) - 1
-        xy = torch.stack(torch.meshgrid(grid, grid, indexing="xy"))  # (2, S, S)
-        self.register_buffer("xy", xy, persistent=False)
-        self.register_buffer("freqs", (2.0 ** torch.arange(3)) * math.pi / 2, persistent=False)
+        self.register_buffer("xy", pixel_grid(resolution), persistent=False)
+        self.register_buffer(
+            "freqs", (2.0 ** torch.arange(octaves)) * math.pi / 2, persistent=False
+        )
         self.words = nn.ModuleList(
             [nn.Embedding(len(values) + 1, hidden) for values in ATTRIBUTES.values()]
         )
-        self.from_position = nn.Linear(3 + 2 * 2 * 3 + 2 * angles, hidden)
+        self.from_position = nn.Linear(3 + 2 * 2 * octaves + 2 * angles, hidden)
         self.mlp = nn.Sequential(
             nn.SiLU(),
             nn.Linear(hidden, hidden),
@@ -244,21 +248,37 @@ class LayoutField(nn.Module):
             nn.Linear(hidden, c_out),
         )
 
-    def object_coordinates(self, layout: torch.Tensor) -> torch.Tensor:
-        """(B, T, S, S, 2): every pixel in the object's frame for a layout (B, T, 4)."""
-        xy = self.get_buffer("xy")
+    def object_coordinates(
+        self, layout: torch.Tensor, xy: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """(B, T, H, W, 2): every pixel in the object's frame for a layout (B, T, 4).
+
+        ``xy`` (2, H, W) holds the pixel positions with the frame spanning -1..1 (default:
+        the native grid); any grid works, since the field is a function of position.
+        """
+        xy = self.get_buffer("xy") if xy is None else xy
         centre = layout[..., :2, None, None]  # (B, T, 2, 1, 1)
         radius = layout[..., 2, None, None].clamp(min=0.05)  # (B, T, 1, 1)
         turn = layout[..., 3, None, None] * (math.pi / 2)
-        d = (xy - centre) / radius[:, :, None]  # (B, T, 2, S, S)
+        d = (xy - centre) / radius[:, :, None]  # (B, T, 2, H, W)
         cos, sin = turn.cos(), turn.sin()
         u = torch.stack([d[:, :, 0] * cos + d[:, :, 1] * sin, d[:, :, 1] * cos - d[:, :, 0] * sin])
         return u.permute(1, 2, 3, 4, 0)
 
     def forward(self, layout: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
         """(B*T, c_out, S, S) for a layout (B, T, 4) and attribute indices (B, 5)."""
-        u = self.object_coordinates(layout).clamp(-3, 3)  # (B, T, S, S, 2)
-        angles = u[..., None] * self.get_buffer("freqs")  # (B, T, S, S, 2, 3)
+        out = self.at(self.object_coordinates(layout), attributes)  # (B, T, S, S, c_out)
+        return out.flatten(0, 1).permute(0, 3, 1, 2).contiguous()
+
+    def at(self, u: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
+        """The field (B, ..., c_out) at object-frame points ``u`` (B, ..., 2).
+
+        Its first channel is the object's coverage (trained so): 1 inside the shape, 0 outside,
+        its 0.5 level the outline. Points in the object's frame are in units of the planned
+        radius, so the outline is the same at any output size.
+        """
+        u = u.clamp(-3, 3)
+        angles = u[..., None] * self.get_buffer("freqs")  # (B, ..., 2, octaves)
         parts = [
             u,
             u.norm(dim=-1, keepdim=True),
@@ -271,9 +291,21 @@ class LayoutField(nn.Module):
             parts += [turns.sin(), turns.cos()]
         position = torch.cat(parts, dim=-1)
         words = sum(emb(attributes[:, i]) for i, emb in enumerate(self.words))  # (B, hidden)
-        h = self.from_position(position) + words[:, None, None, None, :]
-        out = self.mlp(h)  # (B, T, S, S, c_out)
-        return out.flatten(0, 1).permute(0, 3, 1, 2).contiguous()
+        words = words.view(words.shape[0], *([1] * (u.dim() - 2)), words.shape[-1])
+        return self.mlp(self.from_position(position) + words)
+
+
+def pixel_grid(height: int, width: int | None = None) -> torch.Tensor:
+    """(2, H, W): pixel centres of a square frame spanning -1..1 (as ``data.clip_layout``),
+    or of the middle ``height`` x ``width`` of a square of the larger side (a centre crop)."""
+    width = height if width is None else width
+    side = max(height, width)
+
+    def centres(count: int) -> torch.Tensor:
+        first = (side - count) // 2
+        return (torch.arange(first, first + count, dtype=torch.float32) + 0.5) / (side / 2) - 1
+
+    return torch.stack(torch.meshgrid(centres(width), centres(height), indexing="xy"))
 
 
 def _noise_embedding(t: torch.Tensor, dim: int = 64) -> torch.Tensor:
@@ -307,7 +339,9 @@ class TinyVideoUNet(nn.Module):
         if config.layout_channels:
             lc, lo = config.layout_channels, config.layout_out
             self.planner = LayoutPlanner(e, lc, frames, config.layout_hypotheses)
-            self.layout_field = LayoutField(lc, lo, config.resolution, config.layout_angles)
+            self.layout_field = LayoutField(
+                lc, lo, config.resolution, config.layout_angles, config.layout_octaves
+            )
             self.layout_in = nn.Conv2d(4 * lo, c0, 1)  # the field, unshuffled 2x2, into the stem
             head_extra = lo
         self.enc0 = ResBlock(c0, c0, d)
@@ -431,7 +465,34 @@ def sample(
     shift: float = 1.0,
     noise_correlation: float | None = None,
 ) -> torch.Tensor:
-    """Clips (B, 3, T, H, W) in [-1, 1] for attribute indices (B, 5).
+    """Clips (B, 3, T, H, W) in [-1, 1] for attribute indices (B, 5) (see ``sample_planned``)."""
+    clips, _ = sample_planned(
+        model,
+        attributes,
+        steps=steps,
+        guidance=guidance,
+        generator=generator,
+        callback_on_step_end=callback_on_step_end,
+        shift=shift,
+        noise_correlation=noise_correlation,
+    )
+    return clips
+
+
+@torch.no_grad()
+def sample_planned(
+    model: TinyVideoUNet,
+    attributes: torch.Tensor,
+    *,
+    steps: int,
+    guidance: float,
+    generator: torch.Generator,
+    callback_on_step_end: StepCallback | None = None,
+    shift: float = 1.0,
+    noise_correlation: float | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Clips (B, 3, T, H, W) in [-1, 1] for attribute indices (B, 5), and the layout
+    (B, T, 4) they were drawn with (None for a model without a planner).
 
     Classifier-free guidance runs the conditional and unconditional (all attributes 0) halves
     in one batched forward pass. ``callback_on_step_end(i, steps, x0_estimate)`` is called after
@@ -449,7 +510,7 @@ def sample(
     scheduler.set_timesteps(steps)
     guided = guidance != 1.0
     both = torch.cat([attributes, torch.zeros_like(attributes)]) if guided else attributes
-    features = None
+    features = layout = None
     if model.planner is not None:
         # The layout is planned once from the prompt; both halves of guidance draw it, so
         # guidance sharpens what the object looks like, not where it is.
@@ -467,7 +528,7 @@ def sample(
         x = scheduler.step(velocity, timestep, x).prev_sample
         if callback_on_step_end is not None:
             callback_on_step_end(i, steps, x0)
-    return x.clamp(-1, 1)
+    return x.clamp(-1, 1), layout
 
 
 def clips_to_uint8(clips: torch.Tensor) -> torch.Tensor:
