@@ -10,6 +10,7 @@ from studio.selectors.assets import (
     avatar_get,
     avatar_list_for_workspace,
     image_assets_for_workspace,
+    uploads_present,
 )
 from studio.selectors.batches import (
     _RENDER_ROW_STATUS,
@@ -205,6 +206,7 @@ __all__ = [
     "style_named",
     "template_get",
     "template_list_for_workspace",
+    "uploads_present",
     "webhook_delivery_get",
     "webhook_delivery_list",
     "webhook_endpoint_get",

@@ -26,3 +26,28 @@ def avatar_get(*, workspace: Workspace, avatar_id: int) -> Avatar:
 
 def image_assets_for_workspace(*, workspace: Workspace) -> QuerySet[Asset]:
     return Asset.objects.filter(workspace=workspace, kind=Asset.Kind.IMAGE).order_by("-created_at")
+
+
+def uploads_present(
+    *, workspace_id: int, asset_ids: set[int], avatar_ids: set[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these uploads (images, music) and avatars the workspace still has."""
+    assets = (
+        set(
+            Asset.objects.filter(workspace_id=workspace_id, pk__in=asset_ids).values_list(
+                "pk", flat=True
+            )
+        )
+        if asset_ids
+        else set()
+    )
+    avatars = (
+        set(
+            Avatar.objects.filter(workspace_id=workspace_id, pk__in=avatar_ids).values_list(
+                "pk", flat=True
+            )
+        )
+        if avatar_ids
+        else set()
+    )
+    return assets, avatars

@@ -141,6 +141,7 @@ def template_storyboard(
     the scene whose filled text is too long, or a placeholder with no value."""
     kept = template.board["settings"]
     assert template.workspace_id is not None  # a storyboard template is a workspace's own
+    _check_uploads_present(template)
     storyboard = Storyboard(
         workspace_id=template.workspace_id,
         batch=batch,
@@ -168,6 +169,37 @@ def template_storyboard(
             )
         scenes.append(scene)
     return storyboard, scenes
+
+
+def _check_uploads_present(template: Template) -> None:
+    """ValidationError naming the scene whose image or avatar (or the music) the workspace no
+    longer has: deleted since the template was saved."""
+    assert template.workspace_id is not None
+    kept, scenes = template.board["settings"], template.board["scenes"]
+    images = {s["image_id"] for s in scenes if s.get("image_id")}
+    music = kept.get("music_asset_id") if kept.get("music") == Storyboard.Music.UPLOAD else None
+    avatars = {s["avatar_id"] for s in scenes if s.get("avatar_id")}
+    assets_here, avatars_here = selectors.uploads_present(
+        workspace_id=template.workspace_id,
+        asset_ids=images | ({music} if music else set()),
+        avatar_ids=avatars,
+    )
+    again = "pick another in the storyboard and save it as a template again."
+    for number, scene in enumerate(scenes, start=1):
+        if scene.get("image_id") and scene["image_id"] not in assets_here:
+            raise ValidationError(
+                f"Scene {number}'s image was deleted from the workspace; {again}",
+                code="upload_deleted",
+            )
+        if scene.get("avatar_id") and scene["avatar_id"] not in avatars_here:
+            raise ValidationError(
+                f"Scene {number}'s avatar was deleted from the workspace; {again}",
+                code="upload_deleted",
+            )
+    if music and music not in assets_here:
+        raise ValidationError(
+            f"The music file was deleted from the workspace; {again}", code="upload_deleted"
+        )
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,15 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.urls import reverse
 
 from studio import batches, selectors, services
+from studio.forms.uploads import check_image
 from studio.models import (
+    Asset,
+    Avatar,
     Batch,
     Generation,
     Job,
@@ -25,6 +29,7 @@ from studio.models import (
 )
 from studio.services.storyboards import SceneEdit
 from studio.worker.storyboard import assembly_start
+from tests.conftest import make_png
 
 pytestmark = pytest.mark.django_db
 
@@ -268,6 +273,52 @@ def test_a_second_batch_reuses_the_footage_the_first_made(template: Template, us
     second = _batch(template, user, "first_name,company\nNew,Newco\nName0,Company 0\n")
     plan = services.storyboard_batches.storyboard_batch_plan(batch=second)
     assert (plan.renders, plan.naive) == (1, 8)
+
+
+def test_a_template_whose_avatar_or_image_was_deleted_says_which_scene_and_queues_nothing(
+    workspace: Any, user: Any, asset: Asset, client: Any, no_queue: Any
+) -> None:
+    """The template keeps the scenes' avatar and image by id; once one is deleted, the batch
+    page and the launch name the scene, and nothing is stored or queued."""
+    avatar = Avatar.objects.create(workspace=workspace, name="Ana", image=asset, created_by=user)
+    board = _storyboard(workspace, user, {0: {"voiceover": "Hi {first_name}."}})
+    scenes = selectors.storyboard_scenes(storyboard=board)
+    services.storyboards.storyboard_scene_update(
+        scene=scenes[1], edit=_edit(scenes[1], visual="talking-head", avatar=avatar)
+    )
+    template = services.storyboard_batches.storyboard_template_create(
+        storyboard=board, user=user, name="With a presenter"
+    )
+    batch = _batch(template, user, "first_name\nAna\n")
+    services.storyboard_batches.storyboard_batch_plan(batch=batch)  # makeable as it was saved
+    services.avatars.avatar_delete(avatar=avatar)
+    storyboards = Storyboard.objects.count()
+    with pytest.raises(ValidationError, match="Scene 2's avatar was deleted from the workspace"):
+        services.batches.batch_launch(batch=batch, user=user)
+    assert (_scene_jobs(workspace), Storyboard.objects.count()) == ([], storyboards)
+    assert no_queue.call_count == 0
+    client.force_login(user)
+    page = client.get(reverse("batch_detail", args=[workspace.pk, batch.pk]))
+    assert "Scene 2&#x27;s avatar was deleted from the workspace" in page.content.decode()
+
+    upload = SimpleUploadedFile("shop.png", make_png(), content_type="image/png")
+    photo = services.uploads.asset_create(
+        workspace=workspace, user=user, upload=upload, image=check_image(upload)
+    )
+    board = _storyboard(workspace, user, {})
+    scenes = selectors.storyboard_scenes(storyboard=board)
+    # (an image-to-video engine, as a GPU worker has; this machine's are text-to-video only)
+    StoryboardScene.objects.filter(pk=scenes[2].pk).update(
+        visual="image-to-video", engine="wan2.1-i2v", image=photo
+    )
+    template = services.storyboard_batches.storyboard_template_create(
+        storyboard=board, user=user, name="With a photo"
+    )
+    board.delete()
+    photo.delete()
+    batch = _batch(template, user, "first_name\nAna\n")
+    with pytest.raises(ValidationError, match="Scene 3's image was deleted from the workspace"):
+        services.batches.batch_launch(batch=batch, user=user)
 
 
 def test_a_placeholder_without_a_column_is_named_and_nothing_is_stored(
