@@ -211,13 +211,15 @@ CONTENT_SECURITY_POLICY = {
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNELS_SOCKET_TIMEOUT = 15  # seconds; above channels-redis's 5 s blocking pop
-# redis-py 8 caps an asyncio pool at 100 connections and fails the 101st at once: a burst of
-# handshakes (group_add) and closes (group_discard) on a busy server ran past it (bench/load.py
-# logged hundreds of "Too many connections"), leaving sockets without their group.
-CHANNELS_REDIS_MAX_CONNECTIONS = env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=2000)
+# Redis connections each web process may hold for its sockets' groups, and the seconds a group
+# join or leave waits for a free one (studio.channel_layer): a burst of handshakes or closes
+# queues for them instead of failing past the cap, as redis-py's default pool did
+# ("Too many connections" in bench/load.py), or opening one connection per socket.
+CHANNELS_REDIS_MAX_CONNECTIONS = env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=200)
+CHANNELS_REDIS_POOL_TIMEOUT = env.float("CHANNELS_REDIS_POOL_TIMEOUT", default=10.0)
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "studio.channel_layer.CancelSafeRedisChannelLayer",
         "CONFIG": {
             "hosts": [
                 {
@@ -227,6 +229,7 @@ CHANNEL_LAYERS = {
                     # 1011 (bench/load.py saw it); wait longer than the pop, still not forever.
                     "socket_timeout": CHANNELS_SOCKET_TIMEOUT,
                     "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
+                    "timeout": CHANNELS_REDIS_POOL_TIMEOUT,
                 }
             ],
             "prefix": env.str("CHANNELS_PREFIX", default="reelsmith"),

@@ -136,26 +136,3 @@ def test_the_channel_layer_waits_longer_than_its_blocking_pop() -> None:
     pool = layer.create_pool(0)
     timeout = pool.connection_kwargs["socket_timeout"]
     assert timeout is not None and timeout > layer.brpop_timeout
-
-
-def test_a_burst_of_sockets_joining_their_groups_at_once_finds_redis_connections() -> None:
-    """Hundreds of handshakes at once each add their socket to its groups: none is refused
-    for want of a Redis connection (redis-py's default asyncio pool fails past 100)."""
-    import asyncio
-
-    from channels import DEFAULT_CHANNEL_LAYER
-    from channels.layers import channel_layers
-
-    # A layer of its own, as configured: the process's shared one holds pools of other tests'
-    # event loops, which this loop must not close.
-    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
-
-    async def burst() -> None:
-        names = [await layer.new_channel() for _ in range(400)]
-        try:
-            await asyncio.gather(*(layer.group_add("test-burst", name) for name in names))
-        finally:
-            await asyncio.gather(*(layer.group_discard("test-burst", name) for name in names))
-            await layer.close_pools()
-
-    asyncio.run(burst())
