@@ -39,6 +39,11 @@ urlpatterns = [
         name="storyboard_render_panel",
     ),
     path(
+        "w/<int:workspace_id>/storyboards/<int:storyboard_id>/cards/<str:card>.png",
+        views.storyboard_render.storyboard_card_still,
+        name="storyboard_card_still",
+    ),
+    path(
         "w/<int:workspace_id>/storyboards/<int:storyboard_id>/scenes/<int:scene_id>/retry/",
         views.storyboard_render.storyboard_scene_retry,
         name="storyboard_scene_retry",

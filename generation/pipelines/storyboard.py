@@ -339,11 +339,8 @@ def scene_footage(
     out_dir.mkdir(parents=True, exist_ok=True)
     width, height = frame_size(aspect, board.short_side)
     if scene.visual in ("text-card", "brand-card"):
-        kind: cards.CardKind = (
-            "brand" if scene.visual == "brand-card" else ("title" if scene.title else "text")
-        )
         return cards.write_card(
-            kind,
+            cards.card_kind(scene.visual, title=scene.title),
             scene.on_screen_text,
             path,
             brand=board.brand,

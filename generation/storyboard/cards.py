@@ -64,6 +64,35 @@ def card_frames(
         yield frame
 
 
+def card_kind(visual: str, *, title: bool = False) -> CardKind:
+    """The card a card scene is drawn as: the brand's, a title (a heading's scene), or text."""
+    return "brand" if visual == "brand-card" else ("title" if title else "text")
+
+
+def card_still(
+    kind: CardKind,
+    text: str,
+    *,
+    brand: Brand,
+    width: int,
+    height: int,
+    image_path: Path | None = None,
+) -> np.ndarray:
+    """The card's last frame (height, width, 3), its text fully in: what a thumbnail shows."""
+    frames = card_frames(
+        kind,
+        text,
+        brand=brand,
+        width=width,
+        height=height,
+        frames=2,
+        fps=1,  # the second frame is a second in, past the text's ease in
+        image_path=image_path,
+    )
+    *_, last = frames
+    return last
+
+
 def write_card(
     kind: CardKind,
     text: str,

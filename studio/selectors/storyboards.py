@@ -192,8 +192,17 @@ def storyboard_render_context(*, storyboard: Storyboard) -> dict[str, object]:
             }
         )
     progress = storyboard_render_progress(render=render)
+    entries = list(scenes.values())
+    for entry in entries:  # a card is drawn by the assembly: its still, as it will look
+        if entry["status"] == "card" and entry["scene"] is not None:
+            entry["thumbnail"] = _card_still_url(storyboard, str(entry["scene"].pk))
+    # The brand's open and close are cards of the video, not scenes of the storyboard.
+    if storyboard.brand_intro:
+        entries.insert(0, _brand_entry(storyboard, "intro", "Open"))
+    if storyboard.brand_outro:
+        entries.append(_brand_entry(storyboard, "outro", "Close"))
     context.update(
-        render_scenes=list(scenes.values()),
+        render_scenes=entries,
         render_outputs=outputs,
         render_progress=progress,
         # Going, so it can be cancelled; a failed one can be rendered again instead.
@@ -201,6 +210,30 @@ def storyboard_render_context(*, storyboard: Storyboard) -> dict[str, object]:
         in (StoryboardRender.Status.RENDERING, StoryboardRender.Status.ASSEMBLING),
     )
     return context
+
+
+def _card_still_url(storyboard: Storyboard, card: str) -> str:
+    return reverse("storyboard_card_still", args=[storyboard.workspace_id, storyboard.pk, card])
+
+
+def _brand_entry(storyboard: Storyboard, card: str, label: str) -> dict[str, Any]:
+    """The render panel's entry for the brand's open or close."""
+    text = storyboard.brand_intro_text if card == "intro" else storyboard.brand_outro_text
+    return {
+        "position": None,
+        "number": None,
+        "label": label,
+        "scene": None,
+        "visual": "brand card",
+        "text": text,
+        "status": "card",
+        "stage": "drawn in the assembly",
+        "fraction": 1.0,
+        "thumbnail": _card_still_url(storyboard, card),
+        "error": "",
+        "job": None,
+        "job_ids": [],
+    }
 
 
 def _render_scene(row: StoryboardRenderScene, posters: dict[str, str]) -> dict[str, Any]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from studio import ratelimits, selectors, services
+from studio import previews, ratelimits, selectors, services
+from studio.models import StoryboardScene
 from studio.views.access import MAKING_REFUSED, AuthenticatedRequest, member_of
 
 
@@ -114,3 +115,27 @@ def _back(request: AuthenticatedRequest, storyboard_id: int, workspace_id: int) 
     ):
         target = reverse("storyboard_render_panel", args=[workspace_id, storyboard_id])
     return HttpResponseRedirect(target)
+
+
+@require_GET
+@login_required
+def storyboard_card_still(
+    request: AuthenticatedRequest, workspace_id: int, storyboard_id: int, card: str
+) -> HttpResponse:
+    """A still of one of the storyboard's cards ("intro", "outro" or a card scene's id), as the
+    assembly draws it: the render panel's thumbnail for what no worker makes ahead."""
+    membership = member_of(request, workspace_id)
+    storyboard = selectors.storyboard_get(
+        workspace=membership.workspace, storyboard_id=storyboard_id
+    )
+    which: str | StoryboardScene = card
+    if card not in ("intro", "outro"):
+        if not card.isdigit():
+            raise Http404("No such card.")
+        which = selectors.storyboard_scene_get(storyboard=storyboard, scene_id=int(card))
+    png = previews.card_still(storyboard=storyboard, card=which)
+    if png is None:
+        raise Http404("No such card in this storyboard.")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=60"
+    return response

@@ -135,3 +135,46 @@ def test_the_open_and_close_lengthen_the_video_by_their_cards_and_it_opens_in_br
 def _logo_pixels(frame: np.ndarray) -> int:
     """How many pixels of the frame are the logo's red (the 144 px card draws it ~60x30)."""
     return int((np.abs(frame.astype(int) - LOGO_RED).max(axis=2) < 40).sum())
+
+
+def test_the_render_panel_shows_the_open_and_close_and_each_card_as_it_will_look(
+    client: Any, member_client: Any, other_user: Any, workspace: Any, board: Storyboard, user: Any
+) -> None:
+    """The panel lists the brand's open first and its close last, each with a still drawn as
+    the assembly draws it (brand colour, logo); a text card scene shows its still too. Only
+    members see them, and a card that is not chosen is not there."""
+    board.brand_intro = board.brand_outro = True
+    board.brand_outro_text = "Order today"
+    board.save()
+    storyboard_render(storyboard=board, user=user)
+    panel = member_client.get(
+        reverse("storyboard_render_panel", args=[workspace.pk, board.pk]), {"partial": "1"}
+    )
+    html = panel.content.decode()
+    items = re.findall(r'<li class="render-scene[^"]*"([^>]*)>', html)
+    assert 'data-brand="open"' in items[0] and 'data-brand="close"' in items[-1]
+    assert len(items) == 2 + board.scenes.count()
+    stills = re.findall(r'<img src="([^"]+/cards/[^"]+\.png)"', html)
+    intro, outro = (
+        reverse("storyboard_card_still", args=[workspace.pk, board.pk, c])
+        for c in ("intro", "outro")
+    )
+    assert stills[0] == intro and stills[-1] == outro
+    assert len(stills) == len(items)  # every scene here is a text card: each has its still
+    assert 'alt="Close: Order today"' in html
+
+    picture = member_client.get(intro)
+    assert picture.status_code == 200 and picture["Content-Type"] == "image/png"
+    still = np.asarray(Image.open(io.BytesIO(picture.content)).convert("RGB"))
+    assert still.shape == (180, 320, 3)  # the first aspect, 16:9, at thumbnail size
+    assert np.abs(still[:8, :8].reshape(-1, 3).mean(axis=0) - BRAND_BLUE).max() < 40
+    assert _logo_pixels(still) > 200
+    scene_still = member_client.get(stills[1])
+    assert scene_still.status_code == 200 and scene_still.content != picture.content
+
+    board.brand_intro = False
+    board.save()
+    assert member_client.get(intro).status_code == 404
+    assert member_client.get(outro).status_code == 200
+    client.force_login(other_user)
+    assert client.get(outro).status_code == 404
