@@ -127,7 +127,7 @@ def card_still(*, storyboard: Storyboard, card: str | StoryboardScene) -> bytes 
     if png is None:
         png = _draw_card(storyboard, kind, text, image_name, width, height)
         cache.set(key, png, CARD_KEPT_SECONDS)
-    return png  # type: ignore[no-any-return]
+    return png
 
 
 def _draw_card(
