@@ -219,6 +219,9 @@ class EngineSerializer(serializers.Serializer):
     recommended = RecommendedSerializer(
         help_text="The settings it makes its best videos at: what a job left blank gets."
     )
+    sound = serializers.BooleanField(
+        help_text="It makes a soundtrack with the picture (a video of it has the model's sound)."
+    )
 
 
 class EnginesSerializer(serializers.Serializer):

@@ -287,3 +287,21 @@ def test_a_job_left_without_settings_gets_its_engines_recommended_ones(api, no_q
         api, JOBS, {"mode": "text-to-video", "prompt": "a red ball bounces", "steps": 4}
     )
     assert given.json()["parameters"]["steps"] == 4
+
+
+def test_engines_say_which_make_a_soundtrack_and_the_schema_names_it(api, settings, tmp_path):
+    """An LTX-2 folder makes its own sound with the picture; the embedded model does not. The
+    OpenAPI schema documents the field."""
+    import json
+
+    from generation.engines import EngineSettings
+
+    folder = tmp_path / "ltx2"
+    folder.mkdir()
+    (folder / "model_index.json").write_text(json.dumps({"_class_name": "LTX2Pipeline"}))
+    settings.ENGINE_SETTINGS = EngineSettings(model_paths={"ltx2": str(folder)})
+    body = api.get("/api/v1/engines/").json()
+    sound = {e["name"]: e["sound"] for e in body["engines"]}
+    assert (sound["embedded"], sound["ltx2"]) == (False, True)
+    schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    assert "sound" in schema["components"]["schemas"]["Engine"]["properties"]
