@@ -22,7 +22,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
-env = environ.Env()
+
+class _Env(environ.Env):
+    """django-environ without its "$NAME" references: a value that starts with "$" (a generated
+    secret, a password) is taken as it is, not as the name of another variable."""
+
+    def get_value(
+        self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET, **options: Any
+    ) -> Any:
+        # (a default may be another setting's value, which may start with "$" too)
+        raw = self.ENVIRON.get(f"{self.prefix}{var}", default)
+        if isinstance(raw, str) and raw.startswith("$"):
+            return self.parse_value(raw, cast) if cast is not None else raw
+        return super().get_value(var, cast=cast, default=default, **options)
+
+
+env = _Env()
 environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
 # On by default so a checkout runs on a laptop as it is; production sets DJANGO_DEBUG=0 (the

@@ -69,6 +69,25 @@ def test_a_secret_key_starting_with_a_dollar_is_taken_as_it_is():
     assert values == {"SECRET_KEY": key}
 
 
+def test_any_value_starting_with_a_dollar_is_taken_as_it_is():
+    """The share visitors' secret, a Redis password, a rate: none is read as the name of
+    another variable (django-environ's "$NAME" references are off)."""
+    secret = "$" + get_random_secret_key()[1:]
+    values = _settings(
+        {
+            "REELSMITH_SHARE_VISITOR_SECRET": secret,
+            "REDIS_URL": "$redis-url-as-typed",
+            "RATE_LIMIT_JOBS": "$30/m",
+        },
+        "SHARE_VISITOR_SECRET",
+        "REDIS_URL",
+        "RATE_LIMITS",
+    )
+    assert values["SHARE_VISITOR_SECRET"] == secret
+    assert values["REDIS_URL"] == "$redis-url-as-typed"
+    assert values["RATE_LIMITS"]["jobs"] == "$30/m"  # type: ignore[index]
+
+
 def test_production_is_secure_by_default():
     """Secure cookies, the SSL redirect, a year of HSTS and the proxy header, all by default."""
     values = _settings(
