@@ -175,7 +175,12 @@ def test_it_cancels_and_makes_again(api, job, no_queue):
 
 
 @override_settings(
-    RATE_LIMITS={"jobs": "1/m", "batches": "10/m", "voice": "1/m", "password_reset": "1/h"}
+    RATE_LIMITS={
+        "jobs": "1/h",
+        "batches": "10/h",
+        "voice": "1/h",
+        "password_reset": "1/h",
+    }  # (per hour: the two requests never straddle the end of a window)
 )
 def test_making_videos_is_held_to_the_webs_rate_limit(api, asset, no_queue):
     """Past RATE_LIMITS["jobs"], 429 problem details with Retry-After; nothing made."""
