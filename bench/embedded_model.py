@@ -11,8 +11,8 @@ the same attributes, the outline (does the best-fitting outline at that size mak
 asked for, its IoU, and how far its corners stray), background grain (mean |difference| from a
 flat background away from the object), flicker and the edge rise 10% -> 90% in pixels, for the
 ground truth, a plain Lanczos upscale, the clip's coverage upscaled crisply and the engine's
-decode from the layout field; then seconds per clip through the engine, warm, on one CPU
-thread.
+decode (the model's outline drawn at the output size); then seconds per clip through the
+engine, warm, on one CPU thread.
 """
 
 from __future__ import annotations
@@ -91,12 +91,11 @@ def _field(
     attributes: torch.Tensor,
     **_: object,
 ) -> np.ndarray:
-    """The engine's decode: the layout field's outline at the output size (else crisp)."""
-    if eng.model.layout_field is None or layout is None:
+    """The engine's decode: the model's outline at the output size (else crisp)."""
+    outline = embedded_engine.outline_of(eng.model, attributes)
+    if outline is None or layout is None:
         return embedded_engine.crisp_upscale(frames, width, height)
-    drawn = embedded_engine.field_decode(
-        eng.model.layout_field, frames, layout, attributes, len(frames), width, height
-    )
+    drawn = embedded_engine.field_decode(outline, frames, layout, len(frames), width, height)
     return drawn if drawn is not None else embedded_engine.crisp_upscale(frames, width, height)
 
 
@@ -111,7 +110,7 @@ DECODES: tuple[tuple[str, Callable[..., np.ndarray]], ...] = (
     ("ground truth", _truth),
     ("Lanczos", lambda frames, width, height, **_: _lanczos(frames, width, height)),
     ("crisp coverage", _crisp),
-    ("layout field (engine)", _field),
+    ("outline at output size (engine)", _field),
 )
 SIZE_COLUMNS = (
     "background",
@@ -153,8 +152,6 @@ def at_output_size(
     print(f"\nat {side}x{side}: {clips} held-out phrasings, {steps} steps, guidance {guidance}")
     print(f"{'decode':<34}" + "".join(f"{c:>11}" for c in SIZE_COLUMNS))
     for label, decode in DECODES:
-        if label.startswith("layout field") and eng.model.layout_field is None:
-            continue
         scores, figures, fits = [], [], []
         for i, (clip, item) in enumerate(zip(native, samples, strict=True)):
             frames = decode(
@@ -182,8 +179,9 @@ def at_output_size(
         print(f"{label:<34}" + "".join(f"{row[c]:>11.3f}" for c in SIZE_COLUMNS))
     print(
         "(shape_out: the best-fitting outline at the output size is the asked-for shape and "
-        f"fits it with IoU >= {OUTLINE_AGREES}; outline: that IoU;\n corner: 95th percentile distance of the drawn outline from the "
-        "true one, in object radii;\n grain and flicker in 0..255 away from the object; "
+        f"fits it with IoU >= {OUTLINE_AGREES}; outline: that IoU;\n corner: 95th percentile "
+        "distance of the drawn outline from the true one, in object radii;\n grain and flicker "
+        "in 0..255 away from the object; "
         "edge rise 10% -> 90% in pixels)"
     )
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from generation.engines.embedded import data, evaluate, train
-from generation.engines.embedded.engine import EDGE_PIXELS, field_decode
+from generation.engines.embedded.engine import EDGE_PIXELS, Outline, field_decode, outline_of
 from generation.engines.embedded.model import LayoutField, TinyVideoUNet, pixel_grid
-from generation.engines.embedded.vocabulary import SHAPES
+from generation.engines.embedded.vocabulary import SHAPES, attribute_indices, understand
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -76,16 +78,9 @@ def test_pixel_grid_is_the_middle_of_the_square() -> None:
     assert torch.equal(wide, square[:, 14:50, :])
 
 
-class _ExactField(LayoutField):
-    """A field whose coverage is the true shape (its outline exact at any size)."""
-
-    def __init__(self, shape: str) -> None:
-        super().__init__(8, 4, data.RESOLUTION)
-        self.shape = shape
-
-    def at(self, u: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
-        inside = torch.from_numpy(data.inside(self.shape, u.numpy()))
-        return torch.stack([inside] * 4, dim=-1)
+def _exact(shape: str) -> Outline:
+    """An outline that is the true shape (exact at any size)."""
+    return lambda u: torch.from_numpy(data.inside(shape, u.numpy()))
 
 
 def _square() -> tuple[data.ClipSpec, np.ndarray, torch.Tensor]:
@@ -97,9 +92,7 @@ def _square() -> tuple[data.ClipSpec, np.ndarray, torch.Tensor]:
 def test_the_decode_draws_the_fields_outline_sharp_at_512() -> None:
     """Corners survive at 512 px, edges rise within a few pixels, the colours are the clip's."""
     spec, clip, layout = _square()
-    frames = field_decode(
-        _ExactField("square"), clip, layout, torch.zeros(1, 5).long(), 16, 512, 512
-    )
+    frames = field_decode(_exact("square"), clip, layout, 16, 512, 512)
     assert frames is not None and frames.shape == (16, 512, 512, 3)
     _, _, alpha = evaluate.object_alpha(frames)
     fit = evaluate.outline_fit(evaluate.largest_object(alpha)[8])
@@ -115,9 +108,7 @@ def test_the_decode_draws_the_fields_outline_sharp_at_512() -> None:
 def test_in_between_frames_are_drawn_not_blended() -> None:
     """32 frames from a 16-frame clip: every frame is one object, not two half-faded ones."""
     _, clip, layout = _square()
-    frames = field_decode(
-        _ExactField("square"), clip, layout, torch.zeros(1, 5).long(), 32, 128, 128
-    )
+    frames = field_decode(_exact("square"), clip, layout, 32, 128, 128)
     assert frames is not None and len(frames) == 32
     _, _, alpha = evaluate.object_alpha(frames)
     half = ((alpha > 0.2) & (alpha < 0.8)).sum(axis=(1, 2))
@@ -130,9 +121,9 @@ def test_in_between_frames_are_drawn_not_blended() -> None:
 def test_a_16_9_frame_is_the_middle_of_the_square() -> None:
     """A wide frame shows the same object, centred, as the middle band of a square one."""
     _, clip, layout = _square()
-    field = _ExactField("square")
-    square = field_decode(field, clip, layout, torch.zeros(1, 5).long(), 16, 256, 256)
-    wide = field_decode(field, clip, layout, torch.zeros(1, 5).long(), 16, 256, 144)
+    field = _exact("square")
+    square = field_decode(field, clip, layout, 16, 256, 256)
+    wide = field_decode(field, clip, layout, 16, 256, 144)
     assert square is not None and wide is not None and wide.shape == (16, 144, 256, 3)
     assert np.abs(wide.astype(int) - square[:, 56:200].astype(int)).max() <= 1
 
@@ -141,16 +132,10 @@ def test_a_clip_the_field_does_not_match_is_left_to_the_clip() -> None:
     """Where the denoiser drew something else than the field (or nothing), no field decode."""
     _, clip, layout = _square()
     flat = np.full_like(clip, 128)
-    assert (
-        field_decode(_ExactField("square"), flat, layout, torch.zeros(1, 5).long(), 16, 64, 64)
-        is None
-    )
+    assert field_decode(_exact("square"), flat, layout, 16, 64, 64) is None
     elsewhere = layout.clone()
     elsewhere[:, 0] = -elsewhere[:, 0]  # the field's square on the other side of the frame
-    assert (
-        field_decode(_ExactField("square"), clip, elsewhere, torch.zeros(1, 5).long(), 16, 64, 64)
-        is None
-    )
+    assert field_decode(_exact("square"), clip, elsewhere, 16, 64, 64) is None
 
 
 def test_outline_fit_tells_a_rounded_square_from_a_square() -> None:
@@ -201,3 +186,65 @@ def test_the_outline_loss_is_the_fields_error_on_the_named_shapes_points() -> No
         0.0,
         1.0,
     }
+
+
+def test_the_outline_head_learns_each_shape_and_the_decode_asks_it_for_named_shapes() -> None:
+    """A few hundred steps on exact points: every shape's outline fits well; the decode draws
+    the head's outline where the prompt names a shape and the layout field's where not."""
+    config = replace(train.PRESETS["tiny"], outline_steps=400, outline_batch=8, outline_points=256)
+    torch.manual_seed(0)
+    model = TinyVideoUNet(replace(config.model, outline_channels=32))
+    before = train.outline_iou(model)
+    info = train.train_outline(model, config, seed=0, log=lambda _: None)
+    after = info["iou"]
+    assert isinstance(after, dict) and min(after.values()) > 0.9 > max(before.values())
+    square = torch.tensor([attribute_indices(understand("a square"))])
+    unsaid = torch.zeros(1, 5, dtype=torch.long)
+    corner, middle = torch.tensor([[0.6, 0.6]]), torch.tensor([[0.0, 0.0]])
+    drawn = outline_of(model, square)
+    assert drawn is not None and float(drawn(middle)[0]) > 0.5 > float(
+        drawn(torch.tensor([[1.3, 1.3]]))[0]
+    )
+    assert float(drawn(corner)[0]) > 0.5  # a square's corner, not a disc's
+    guessed = outline_of(model, unsaid)
+    assert model.layout_field is not None and guessed is not None
+    assert torch.allclose(guessed(middle), model.layout_field.at(middle[None], unsaid)[0, ..., 0])
+
+
+def test_outline_only_adds_a_head_to_weights_made_without_one(tmp_path: Path) -> None:
+    """Weights without an outline head get one, trained, the rest kept exactly; weights of
+    another model are refused."""
+    from safetensors.torch import load_file
+
+    config = replace(train.PRESETS["tiny"], outline_steps=5)
+    plain = replace(config, model=replace(config.model, outline_channels=0))
+    first = tmp_path / "plain.safetensors"
+    train.train(plain, 0, first, log=lambda _: None)
+    out = tmp_path / "with-head.safetensors"
+    info = train.outline_only(config, 0, first, out, log=lambda _: None)
+    before, after = load_file(str(first)), load_file(str(out))
+    assert set(after) - set(before) and all(
+        k.startswith("outline.") for k in set(after) - set(before)
+    )
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert (
+        "outline" in info
+        and json.loads(out.with_suffix(".json").read_text())["model"]["outline_channels"] == 8
+    )
+    made = json.loads(first.with_suffix(".json").read_text())
+    made["model"]["channels"] = [16, 16, 64]  # a config that is not the one these weights had
+    first.with_suffix(".json").write_text(json.dumps(made))
+    with pytest.raises(SystemExit, match="does not fit"):
+        train.outline_only(config, 0, first, tmp_path / "x.safetensors")
+
+
+def test_the_whole_recipe_and_outline_only_make_the_same_head() -> None:
+    """The head is made last and trained on a stream of its own, so the one-command recipe and
+    a head added afterwards to the same weights are the same model."""
+    config = replace(train.PRESETS["tiny"], outline_steps=3)
+    torch.manual_seed(0)
+    with_head = TinyVideoUNet(config.model)
+    torch.manual_seed(0)
+    without = TinyVideoUNet(replace(config.model, outline_channels=0))
+    shared = without.state_dict()
+    assert all(torch.equal(with_head.state_dict()[k], v) for k, v in shared.items())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,11 @@ from scipy import ndimage
 
 from generation.engines.embedded.model import (
     DenoiserConfig,
-    LayoutField,
     TinyVideoUNet,
     clips_to_uint8,
     sample_planned,
 )
-from generation.engines.embedded.vocabulary import attribute_indices, understand
+from generation.engines.embedded.vocabulary import ATTRIBUTES, attribute_indices, understand
 from generation.types import EngineUnavailable, ProgressCallback, VideoRequest
 
 WEIGHTS = Path(__file__).parent / "weights" / "embedded-v1.safetensors"
@@ -134,19 +134,14 @@ class EmbeddedEngine:
             callback_on_step_end=on_step_end,
             noise_correlation=NOISE_CORRELATION,
         )
-        # 4. Decode: native frames -> requested frame count and size. The outline comes from
-        # the layout field at the output size; without a field (or where the denoiser drew
-        # something else) the clip's own coverage is upscaled.
+        # 4. Decode: native frames -> requested frame count and size. The object's outline is
+        # drawn at the output size (the outline head, or the layout field); where the
+        # denoiser drew something else, the clip's own coverage is upscaled.
         native = clips_to_uint8(clips)[0].numpy()  # (16, 32, 32, 3)
-        if layout is not None and self.model.layout_field is not None:
+        outline = outline_of(self.model, attributes)
+        if layout is not None and outline is not None:
             decoded = field_decode(
-                self.model.layout_field,
-                native,
-                layout[0],
-                attributes,
-                request.num_frames,
-                request.width,
-                request.height,
+                outline, native, layout[0], request.num_frames, request.width, request.height
             )
             if decoded is not None:
                 return decoded
@@ -263,36 +258,55 @@ def upscale(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.asarray(big.crop((left, top, left + width, top + height)))
 
 
-# The field's outline must agree this well (IoU at the native size) with what the denoiser drew
-# for the field to draw it at the output size; below it the clip's own coverage is used.
+# The outline must agree this well (IoU at the native size) with what the denoiser drew for it
+# to be drawn at the output size; below it the clip's own coverage is used.
 MIN_AGREEMENT = 0.5
-# Output pixels between the field's samples before it is evaluated exactly near the outline.
+# Output pixels between the outline's samples before it is evaluated exactly near the edge.
 COARSE_STRIDE = 4
 # The box around the planned centre, in planned radii, that holds the whole shape (the star's
 # points reach 1.15 radii).
 REACH = 1.35
 
+# Coverage (...) in 0..1 at points (..., 2) of the object's own frame (see ``outline_of``).
+Outline = Callable[[torch.Tensor], torch.Tensor]
+
+
+def outline_of(model: TinyVideoUNet, attributes: torch.Tensor) -> Outline | None:
+    """What the decode draws for a prompt's attributes (1, 5): the outline head's shape where
+    the prompt names one, else the layout field's own coverage (the shape the denoiser was
+    shown); None for a model with neither."""
+    shape = int(attributes[0, list(ATTRIBUTES).index("shape")])
+    head, field = model.outline, model.layout_field
+    if head is not None and shape > 0:
+        index = torch.tensor([shape])
+        return lambda u: torch.sigmoid(head(u[None], index)[0])
+    if field is not None:
+        return lambda u: field.at(u[None], attributes)[0, ..., 0]
+    return None
+
 
 def field_decode(
-    field: LayoutField,
+    outline: Outline,
     native: np.ndarray,
     layout: torch.Tensor,
-    attributes: torch.Tensor,
     count: int,
     width: int,
     height: int,
 ) -> np.ndarray | None:
-    """Frames (count, height, width, 3) drawn from the layout field at the output size.
+    """Frames (count, height, width, 3) drawn from the model's outline at the output size.
 
-    The field is a function of position in the object's own frame, so it can be evaluated at
-    any resolution: its first channel (trained as the object's coverage on exact points) gives
-    the outline, sharp at any size, and the planned layout, interpolated in time, places it in
-    each output frame (in-between frames are drawn, not blended). The two colours come from
-    the denoised clip ``native`` (T, S, S, 3). Returns None when the clip has no clear object
-    or the denoiser's object does not match the field's (the caller then upscales the clip).
+    The outline is a function of position in the object's own frame, so it can be evaluated
+    at any resolution: sharp at any size, and the planned layout, interpolated in time, places
+    it in each output frame (in-between frames are drawn, not blended). The two colours come
+    from the denoised clip ``native`` (T, S, S, 3). Returns None when the clip has no clear
+    object or the denoiser's object does not match the outline (the caller then upscales the
+    clip).
     """
-    with torch.no_grad():
-        native_cover = field(layout[None], attributes)[:, 0].numpy()  # (T, S, S)
+    frames, size = native.shape[0], native.shape[1]
+    px, py = np.meshgrid(np.arange(size), np.arange(size))  # the native pixels
+    native_cover = np.stack(
+        [_cover_at(outline, layout[i].numpy(), px, py, size) for i in range(frames)]
+    ).reshape(frames, size, size)
     clip = native.astype(np.float32)
     border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
     background = np.median(border.reshape(-1, 3), axis=0)
@@ -312,7 +326,7 @@ def field_decode(
     left, top = (side - width) // 2, (side - height) // 2
     out = np.empty((count, height, width, 3), dtype=np.uint8)
     for i, row in enumerate(rows):
-        cover = _outline_cover(field, attributes, row, side, left, top, width, height)
+        cover = _outline_cover(outline, row, side, left, top, width, height)
         out[i] = np.rint(background + cover[..., None] * direction).astype(np.uint8)
     return out
 
@@ -326,21 +340,14 @@ def _resample_layout(layout: np.ndarray, count: int) -> np.ndarray:
 
 
 def _outline_cover(
-    field: LayoutField,
-    attributes: torch.Tensor,
-    row: np.ndarray,
-    side: int,
-    left: int,
-    top: int,
-    width: int,
-    height: int,
+    outline: Outline, row: np.ndarray, side: int, left: int, top: int, width: int, height: int
 ) -> np.ndarray:
     """Coverage (height, width) in 0..1 of the object at one layout ``row`` (x, y, r, turn).
 
-    Coarse to fine: the field is sampled every ``COARSE_STRIDE`` pixels over the box that can
-    hold the shape and interpolated; where that is neither clearly inside nor outside, it is
-    evaluated exactly at each pixel. The edge is antialiased over ``EDGE_PIXELS`` by the
-    field's own slope there (its value over the 0.5 level divided by its gradient is the
+    Coarse to fine: the outline is sampled every ``COARSE_STRIDE`` pixels over the box that
+    can hold the shape and interpolated; where that is neither clearly inside nor outside, it
+    is evaluated exactly at each pixel. The edge is antialiased over ``EDGE_PIXELS`` by the
+    coverage's own slope there (its value over the 0.5 level divided by its gradient is the
     distance to the outline in pixels).
     """
     cover = np.zeros((height, width), dtype=np.float32)
@@ -353,10 +360,8 @@ def _outline_cover(
         return cover
     nw, nh = x1 - x0, y1 - y0
     cw, ch = -(-(nw - 1) // COARSE_STRIDE) + 1, -(-(nh - 1) // COARSE_STRIDE) + 1
-    xs = x0 + np.linspace(0, nw - 1, cw)
-    ys = y0 + np.linspace(0, nh - 1, ch)
-    gx, gy = np.meshgrid(xs, ys)
-    coarse = _field_at(field, attributes, row, gx, gy, side, left, top).reshape(ch, cw)
+    gx, gy = np.meshgrid(x0 + np.linspace(0, nw - 1, cw), y0 + np.linspace(0, nh - 1, ch))
+    coarse = _cover_at(outline, row, gx + left, gy + top, side).reshape(ch, cw)
     fine = torch.nn.functional.interpolate(
         torch.from_numpy(coarse)[None, None], size=(nh, nw), mode="bilinear", align_corners=True
     )[0, 0].numpy()
@@ -365,32 +370,35 @@ def _outline_cover(
     values = fine.copy()
     if band.any():
         by, bx = np.nonzero(band)
-        values[by, bx] = _field_at(field, attributes, row, x0 + bx, y0 + by, side, left, top)
+        values[by, bx] = _cover_at(outline, row, x0 + bx + left, y0 + by + top, side)
     slope = np.maximum(np.hypot(dx, dy), 1e-3)
     ramp = EDGE_PIXELS / 0.8  # a linear ramp rises from 10% to 90% over 0.8 of its width
-    cover[y0:y1, x0:x1] = np.clip(0.5 + (values - 0.5) / (slope * ramp), 0.0, 1.0)
+    cover[y0:y1, x0:x1] = _one_object(np.clip(0.5 + (values - 0.5) / (slope * ramp), 0.0, 1.0))
     return cover
 
 
-def _field_at(
-    field: LayoutField,
-    attributes: torch.Tensor,
-    row: np.ndarray,
-    px: np.ndarray,
-    py: np.ndarray,
-    side: int,
-    left: int,
-    top: int,
+def _one_object(cover: np.ndarray) -> np.ndarray:
+    """The coverage of the largest connected object only, with its antialiased rim: the world
+    has one object, and a stray speck the outline leaves would be a sharp dot at this size."""
+    labels, count = ndimage.label(cover > 0.5)
+    if count < 2:
+        return cover
+    sizes = np.bincount(labels.ravel())[1:]
+    kept = ndimage.binary_dilation(labels == 1 + int(np.argmax(sizes)), iterations=2)
+    return np.where(kept, cover, 0.0)
+
+
+def _cover_at(
+    outline: Outline, row: np.ndarray, px: np.ndarray, py: np.ndarray, side: int
 ) -> np.ndarray:
-    """The field's coverage at output pixels (px, py) of a ``side`` square cropped at
-    (left, top), for one layout row."""
+    """The outline's coverage (N,) at pixels (px, py) of a ``side`` square frame (pixel
+    centres at + 0.5), for one layout row."""
     scale = side / 2
-    x = (np.asarray(px, dtype=np.float32).ravel() + left + 0.5) / scale - 1 - row[0]
-    y = (np.asarray(py, dtype=np.float32).ravel() + top + 0.5) / scale - 1 - row[1]
+    x = (np.asarray(px, dtype=np.float32).ravel() + 0.5) / scale - 1 - row[0]
+    y = (np.asarray(py, dtype=np.float32).ravel() + 0.5) / scale - 1 - row[1]
     radius = max(float(row[2]), 0.05)
     turn = float(row[3]) * np.pi / 2
     cos, sin = np.cos(turn), np.sin(turn)
     u = np.stack([x * cos + y * sin, y * cos - x * sin], axis=-1) / radius
     with torch.no_grad():
-        values = field.at(torch.from_numpy(u.astype(np.float32))[None], attributes)
-    return values[0, :, 0].numpy()
+        return outline(torch.from_numpy(u.astype(np.float32))).numpy()

@@ -59,6 +59,9 @@ class DenoiserConfig:
     # Octaves of the layout field's Fourier features of each pixel's object-frame position
     # (frequencies pi/2 * 2^k, k < n). More octaves let the field draw sharper corners.
     layout_octaves: int = 3
+    # Width of the outline head (0: none; see ``OutlineHead``): the shape's outline in the
+    # object's frame, drawn at the output size by the decode.
+    outline_channels: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -295,6 +298,60 @@ class LayoutField(nn.Module):
         return self.mlp(self.from_position(position) + words)
 
 
+class OutlineHead(nn.Module):
+    """The named shape's outline at any point of the object's own frame: a coverage logit.
+
+    The layout field draws the object for the denoiser at 32 pixels, where an outline is a few
+    pixels and its corners are a pixel or two. The decode draws the object at the output size,
+    where a person sees every corner, so it asks this head instead: an MLP of the point's
+    position (Cartesian and Fourier features to a fine scale, the distance from the centre and
+    the angular harmonics of its direction) and the shape's word, trained on exact
+    inside/outside points of each shape (``train.train_outline``). It reads nothing but the
+    shape word: size, place and turn come from the layout, colour from the denoised clip.
+    """
+
+    OCTAVES = 6  # Fourier features of the position at pi/2 * 2^k, k < 6: corners a 20th wide
+    ANGLES = 8  # angular harmonics of the direction from the centre
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.shape_embedding = nn.Embedding(len(ATTRIBUTES["shape"]) + 1, hidden)
+        self.register_buffer(
+            "freqs", (2.0 ** torch.arange(self.OCTAVES)) * math.pi / 2, persistent=False
+        )
+        self.from_position = nn.Linear(3 + 4 * self.OCTAVES + 2 * self.ANGLES, hidden)
+        self.mlp = nn.Sequential(
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, 1),
+        )
+
+    def forward(self, u: torch.Tensor, shape: torch.Tensor) -> torch.Tensor:
+        """Logits (B, ...) that points ``u`` (B, ..., 2) are inside shape indices ``shape``
+        (B,) (1 + the index in ``ATTRIBUTES["shape"]``; 0, unsaid, has no outline of its own)."""
+        u = u.clamp(-3, 3)
+        angles = u[..., None] * self.get_buffer("freqs")
+        k = torch.arange(1, self.ANGLES + 1, dtype=u.dtype, device=u.device)
+        turns = torch.atan2(u[..., 1], u[..., 0])[..., None] * k
+        position = torch.cat(
+            [
+                u,
+                u.norm(dim=-1, keepdim=True),
+                angles.sin().flatten(-2),
+                angles.cos().flatten(-2),
+                turns.sin(),
+                turns.cos(),
+            ],
+            dim=-1,
+        )
+        words = self.shape_embedding(shape)
+        words = words.view(words.shape[0], *([1] * (u.dim() - 2)), words.shape[-1])
+        return self.mlp(self.from_position(position) + words)[..., 0]
+
+
 def pixel_grid(height: int, width: int | None = None) -> torch.Tensor:
     """(2, H, W): pixel centres of a square frame spanning -1..1 (as ``data.clip_layout``),
     or of the middle ``height`` x ``width`` of a square of the larger side (a centre crop)."""
@@ -371,6 +428,11 @@ class TinyVideoUNet(nn.Module):
             nn.SiLU(),
             nn.Conv2d(hc, 3, 3, padding=1),
         )
+        # Made last, so that the rest of the model starts from the same random weights with or
+        # without it (a model trained before it had one gets it added: train.outline_only).
+        self.outline: OutlineHead | None = None
+        if config.outline_channels:
+            self.outline = OutlineHead(config.outline_channels)
 
     def conditioning(self, t: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
         """Per-frame conditioning (B*T, cond_dim) from noise levels (B,) and attributes (B, 5)."""

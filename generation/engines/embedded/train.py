@@ -73,6 +73,10 @@ class TrainConfig:
     # not only right at 32 pixels (0: no such loss).
     outline_weight: float = 0.0
     outline_points: int = 0
+    # The outline head (model.outline_channels): trained after the rest, on its own, for this
+    # many steps of ``outline_batch`` shapes with ``outline_points`` points each.
+    outline_steps: int = 0
+    outline_batch: int = 16
 
 
 # The shipped weights: about 42 minutes on one thread of the 2-core CPU (0.84 s per step with
@@ -83,6 +87,7 @@ CPU = TrainConfig(
         frame_noise_correlation=0.9,
         layout_channels=64,
         layout_angles=5,
+        outline_channels=96,
     ),
     steps=3000,
     batch=8,
@@ -101,6 +106,7 @@ CPU = TrainConfig(
     coverage_weight=1.0,
     outline_weight=1.0,
     outline_points=512,
+    outline_steps=3000,
 )
 
 PRESETS = {
@@ -131,6 +137,7 @@ PRESETS = {
             layout_channels=8,
             layout_out=4,
             layout_angles=2,
+            outline_channels=8,
         ),
         steps=2,
         batch=2,
@@ -141,6 +148,8 @@ PRESETS = {
         eval_every=2,
         eval_clips=2,
         eval_steps=2,
+        outline_steps=2,
+        outline_batch=2,
     ),
 }
 
@@ -303,25 +312,84 @@ def evaluate_model(
         frames = [c.numpy() for c in clips_to_uint8(clips)]
         results[split] = evaluate.evaluate_clips(frames, [s.spec for s in samples])
     if model.layout_field is not None:
-        results["outline"] = outline_iou(model)
+        results["outline"] = field_outline_iou(model)
     model.to(config.device)
     return results
 
 
+def train_outline(
+    model: TinyVideoUNet,
+    config: TrainConfig,
+    seed: int,
+    log: Callable[[str], None] = print,
+) -> dict[str, object]:
+    """Train the model's outline head alone (it reads nothing the rest of the model makes, so
+    it trains after it, or for weights made before it had one): binary cross-entropy on exact
+    inside/outside points of shapes drawn at random. Returns how it went."""
+    head = model.outline
+    assert head is not None, "this model has no outline head"
+    rng = np.random.default_rng([seed, 1])  # a stream of its own
+    head.requires_grad_(True).train()
+    optimiser = torch.optim.AdamW(head.parameters(), lr=3e-3, weight_decay=0.0)
+    started = time.time()
+    losses: list[float] = []
+    shapes = list(SHAPES)
+    steps = config.outline_steps
+    for step in range(1, steps + 1):
+        for group in optimiser.param_groups:  # cosine from 3e-3 to 10% of it
+            group["lr"] = 3e-3 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
+        picked = [shapes[int(i)] for i in rng.integers(len(shapes), size=config.outline_batch)]
+        count = max(config.outline_points, 64)
+        points = np.stack([outline_points(rng, shape, count) for shape in picked])
+        inside = np.stack([data.inside(shape, p) for shape, p in zip(picked, points, strict=True)])
+        index = torch.tensor([1 + shapes.index(shape) for shape in picked], device=config.device)
+        logits = head(torch.from_numpy(points).to(config.device), index)
+        target = torch.from_numpy(inside).to(config.device)
+        loss = F.binary_cross_entropy_with_logits(logits, target)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+        losses.append(float(loss.detach()))
+        if step % 500 == 0 or step == steps:
+            log(f"outline step {step} loss {np.mean(losses[-500:]):.4f}")
+    head.requires_grad_(False).eval()
+    scores = outline_iou(model.cpu())
+    model.to(config.device)
+    log("outline " + json.dumps(scores))
+    return {
+        "steps": steps,
+        "batch": config.outline_batch,
+        "points": config.outline_points,
+        "seconds": round(time.time() - started),
+        "loss_last_200": float(np.mean(losses[-200:])),
+        "iou": scores,
+    }
+
+
+def field_outline_iou(model: TinyVideoUNet) -> dict[str, float]:
+    """``outline_iou`` of the layout field's own coverage (what the denoiser is shown)."""
+    return outline_iou(model, use_head=False)
+
+
 @torch.no_grad()
-def outline_iou(model: TinyVideoUNet, size: int = 96) -> dict[str, float]:
-    """Per shape, the IoU of the outline the layout field draws (its coverage over 0.5, on a
-    ``size`` grid in the object's frame) with the true shape: how the outline looks at any
-    output size."""
-    assert model.layout_field is not None
+def outline_iou(model: TinyVideoUNet, size: int = 96, use_head: bool = True) -> dict[str, float]:
+    """Per shape, the IoU of the outline the model draws at the output size (the outline
+    head's, else the layout field's coverage over 0.5, on a ``size`` grid in the object's
+    frame) with the true shape."""
+    assert model.layout_field is not None or model.outline is not None
     grid = torch.linspace(-1.4, 1.4, size)
     u = torch.stack(torch.meshgrid(grid, grid, indexing="xy"), dim=-1)  # (size, size, 2)
     scores = {}
-    for shape in SHAPES:
-        words: dict[str, str | None] = dict.fromkeys(ATTRIBUTES)
-        words["shape"] = shape
-        attributes = torch.tensor([attribute_indices(words)])  # type: ignore[arg-type]
-        drawn = model.layout_field.at(u[None], attributes)[0, ..., 0].cpu().numpy() > 0.5
+    for number, shape in enumerate(SHAPES, start=1):
+        if use_head and model.outline is not None:
+            logits = model.outline(u[None], torch.tensor([number]))[0]
+            drawn = logits.cpu().numpy() > 0.0
+        else:
+            assert model.layout_field is not None
+            words: dict[str, str | None] = dict.fromkeys(ATTRIBUTES)
+            words["shape"] = shape
+            attributes = torch.tensor([attribute_indices(words)])  # type: ignore[arg-type]
+            drawn = model.layout_field.at(u[None], attributes)[0, ..., 0].cpu().numpy() > 0.5
         truth = data.inside(shape, u.numpy()) > 0.5
         scores[shape] = round(float((drawn & truth).sum() / max((drawn | truth).sum(), 1)), 3)
     return scores
@@ -423,6 +491,10 @@ def train(
                 "evaluations": history,
             }
             save_weights(ema, out, info)
+    if ema.outline is not None and config.outline_steps:
+        info["outline"] = train_outline(ema, config, seed, log)
+        info["wall_seconds"] = round(time.time() - started)
+        save_weights(ema, out, info)
     return info
 
 
@@ -441,6 +513,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--init", type=Path, help="start from these weights (same architecture)")
     parser.add_argument("--eval-every", type=int, help="override the preset's evaluation interval")
     parser.add_argument(
+        "--outline-only",
+        action="store_true",
+        help="train only the outline head of the --init weights (adding one if they have none)",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=1,
@@ -455,7 +532,37 @@ def main(argv: list[str] | None = None) -> None:
         config = replace(config, eval_every=args.eval_every)
     if config.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("the gpu preset needs CUDA; use --preset cpu on this machine")
-    train(config, args.seed, args.out, log=lambda line: print(line, flush=True), init=args.init)
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    if args.outline_only:
+        if args.init is None:
+            raise SystemExit("--outline-only trains the outline head of --init WEIGHTS")
+        outline_only(config, args.seed, args.init, args.out, log)
+        return
+    train(config, args.seed, args.out, log=log, init=args.init)
+
+
+def outline_only(
+    config: TrainConfig, seed: int, init: Path, out: Path, log: Callable[[str], None] = print
+) -> dict[str, object]:
+    """Give existing weights (``init`` and its JSON) the preset's outline head, trained; the
+    rest of the weights are kept as they are. Written to ``out``."""
+    made = json.loads(init.with_suffix(".json").read_text())
+    model_config = replace(
+        DenoiserConfig.from_dict(made["model"]), outline_channels=config.model.outline_channels
+    )
+    torch.manual_seed(seed)  # as train() does: the head starts where the whole recipe's does
+    model = TinyVideoUNet(model_config)
+    try:
+        missing, unexpected = model.load_state_dict(load_file(str(init)), strict=False)
+    except RuntimeError as exc:  # a tensor of another shape
+        raise SystemExit(f"{init} does not fit its own config: {exc}") from None
+    if unexpected or any(not key.startswith("outline.") for key in missing):
+        raise SystemExit(f"{init} does not fit this model: {unexpected or missing}")
+    model = model.to(config.device).requires_grad_(False)
+    info = dict(made.get("training", {}))
+    info["outline"] = train_outline(model, config, seed, log)
+    save_weights(model, out, info)
+    return info
 
 
 if __name__ == "__main__":
