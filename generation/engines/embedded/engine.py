@@ -1,6 +1,6 @@
 """The embedded engine: prompt analysis -> attribute embeddings -> space-time denoiser -> frames.
 
-Weights ship in the repository (``weights/embedded-v1.safetensors`` + its ``.json`` config)
+Weights ship in the repository (``weights/embedded-v3.safetensors`` + its ``.json`` config)
 and load once per process. The model's native clip is 16 frames of 32x32; the engine
 resamples in time to the requested frame count and decodes each frame to the requested size
 (``crisp_upscale``: the clip's two colours and the object's coverage, sharp at the output size,
@@ -30,7 +30,7 @@ from generation.engines.embedded.model import (
 from generation.engines.embedded.vocabulary import ATTRIBUTES, attribute_indices, understand
 from generation.types import EngineUnavailable, ProgressCallback, VideoRequest
 
-WEIGHTS = Path(__file__).parent / "weights" / "embedded-v1.safetensors"
+WEIGHTS = Path(__file__).parent / "weights" / "embedded-v3.safetensors"
 # Ten Euler steps are as good as twenty on this model's evaluator scores (docs/embedded-model.md);
 # the engine honours whatever the request asks for.
 RECOMMENDED_STEPS = 10
@@ -63,7 +63,7 @@ def load(settings: Any = None) -> EmbeddedEngine:
 
     ``settings`` (the registry's ``EngineSettings``, or a dict in tests) may point elsewhere:
     ``model_paths["embedded"]`` or ``embedded_weights`` names a weights file, or a folder
-    holding ``embedded-v1.safetensors``. The model always runs on the CPU: it is small enough
+    holding ``embedded-v3.safetensors``. The model always runs on the CPU: it is small enough
     that moving it to a GPU would cost more than it saves.
     """
     path = _weights_path(settings)

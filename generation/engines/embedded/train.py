@@ -1,7 +1,7 @@
 """Train the embedded text-to-video model from procedurally rendered clips.
 
     python -m generation.engines.embedded.train --preset cpu --seed 0 \
-        --out generation/engines/embedded/weights/embedded-v1.safetensors
+        --out generation/engines/embedded/weights/embedded-v3.safetensors
 
 Deterministic for a seed (on one device and thread count). Every step renders a fresh batch
 of captioned clips (``data.py`` beside this file), runs each caption through the prompt
@@ -87,6 +87,7 @@ CPU = TrainConfig(
         frame_noise_correlation=0.9,
         layout_channels=64,
         layout_angles=5,
+        layout_octaves=4,
         outline_channels=96,
     ),
     steps=3000,
@@ -104,8 +105,8 @@ CPU = TrainConfig(
     eval_guidance=3.0,
     device="cpu",
     coverage_weight=1.0,
-    outline_weight=1.0,
-    outline_points=512,
+    outline_weight=3.0,
+    outline_points=1024,
     outline_steps=3000,
 )
 
@@ -507,7 +508,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("generation/engines/embedded/weights/embedded-v1.safetensors"),
+        default=Path("generation/engines/embedded/weights/embedded-v3.safetensors"),
     )
     parser.add_argument("--steps", type=int, help="override the preset's step count")
     parser.add_argument("--init", type=Path, help="start from these weights (same architecture)")
@@ -560,7 +561,9 @@ def outline_only(
         raise SystemExit(f"{init} does not fit this model: {unexpected or missing}")
     model = model.to(config.device).requires_grad_(False)
     info = dict(made.get("training", {}))
-    info["outline"] = train_outline(model, config, seed, log)
+    info["outline"] = outline = train_outline(model, config, seed, log)
+    # The recipe's whole time, as train() records it when it trains the head itself.
+    info["wall_seconds"] = int(info.get("wall_seconds", 0)) + int(outline["seconds"])  # type: ignore[call-overload]
     save_weights(model, out, info)
     return info
 
