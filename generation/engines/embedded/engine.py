@@ -3,8 +3,9 @@
 Weights ship in the repository (``weights/embedded-v3.safetensors`` + its ``.json`` config)
 and load once per process. The model's native clip is 16 frames of 32x32; the engine
 resamples in time to the requested frame count and decodes each frame to the requested size
-(``crisp_upscale``: the clip's two colours and the object's coverage, sharp at the output size,
-cropped to cover the requested aspect ratio).
+(``field_decode``: the object's outline drawn at the output size in the clip's two colours, the
+square world in the middle of a wider or taller frame; ``crisp_upscale`` where the denoiser drew
+something else).
 """
 
 from __future__ import annotations
@@ -267,21 +268,22 @@ COARSE_STRIDE = 4
 # points reach 1.15 radii).
 REACH = 1.35
 
-# Coverage (...) in 0..1 at points (..., 2) of the object's own frame (see ``outline_of``).
+# A signed measure (...) of being inside the object at points (..., 2) of its own frame:
+# positive inside, negative outside, zero on the outline, smooth across it (``outline_of``).
 Outline = Callable[[torch.Tensor], torch.Tensor]
 
 
 def outline_of(model: TinyVideoUNet, attributes: torch.Tensor) -> Outline | None:
-    """What the decode draws for a prompt's attributes (1, 5): the outline head's shape where
-    the prompt names one, else the layout field's own coverage (the shape the denoiser was
-    shown); None for a model with neither."""
+    """What the decode draws for a prompt's attributes (1, 5): the outline head's shape (its
+    logit) where the prompt names one, else the layout field's own coverage less a half (the
+    shape the denoiser was shown); None for a model with neither."""
     shape = int(attributes[0, list(ATTRIBUTES).index("shape")])
     head, field = model.outline, model.layout_field
     if head is not None and shape > 0:
         index = torch.tensor([shape])
-        return lambda u: torch.sigmoid(head(u[None], index)[0])
+        return lambda u: head(u[None], index)[0]
     if field is not None:
-        return lambda u: field.at(u[None], attributes)[0, ..., 0]
+        return lambda u: field.at(u[None], attributes)[0, ..., 0] - 0.5
     return None
 
 
@@ -310,7 +312,7 @@ def field_decode(
     clip = native.astype(np.float32)
     border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
     background = np.median(border.reshape(-1, 3), axis=0)
-    core = native_cover > 0.8
+    core = ndimage.binary_erosion(native_cover > 0)  # a native pixel in from the outline
     if core.sum() < 4:
         return None
     colour = np.median(clip[core], axis=0)
@@ -318,11 +320,14 @@ def field_decode(
     if float(np.linalg.norm(direction)) < MIN_CONTRAST:
         return None
     drawn = ((clip - background) @ direction) / float(direction @ direction) > 0.5
-    planned = native_cover > 0.5
+    planned = native_cover > 0
     if (drawn & planned).sum() < MIN_AGREEMENT * max((drawn | planned).sum(), 1):
         return None
     rows = _resample_layout(layout.numpy(), count)
-    side = max(width, height)
+    # The model's square world fills the frame's short side, in its middle, and the flat
+    # background runs on to the long side's edges: in a 16:9 or 9:16 frame the whole object and
+    # its whole path stay in view (cropping a square to cover the frame cut them off).
+    side = min(width, height)
     left, top = (side - width) // 2, (side - height) // 2
     out = np.empty((count, height, width, 3), dtype=np.uint8)
     for i, row in enumerate(rows):
@@ -366,14 +371,16 @@ def _outline_cover(
         torch.from_numpy(coarse)[None, None], size=(nh, nw), mode="bilinear", align_corners=True
     )[0, 0].numpy()
     dy, dx = np.gradient(fine)
-    band = (fine > 0.02) & (fine < 0.98)
+    slope = np.maximum(np.hypot(dx, dy), 1e-4)  # per output pixel
+    # Within a few pixels of the outline (by the interpolated value), the exact value; its
+    # signed distance from the outline in pixels is the value over the slope.
+    band = np.abs(fine) < (COARSE_STRIDE + 2) * slope
     values = fine.copy()
     if band.any():
         by, bx = np.nonzero(band)
         values[by, bx] = _cover_at(outline, row, x0 + bx + left, y0 + by + top, side)
-    slope = np.maximum(np.hypot(dx, dy), 1e-3)
     ramp = EDGE_PIXELS / 0.8  # a linear ramp rises from 10% to 90% over 0.8 of its width
-    cover[y0:y1, x0:x1] = _one_object(np.clip(0.5 + (values - 0.5) / (slope * ramp), 0.0, 1.0))
+    cover[y0:y1, x0:x1] = _one_object(np.clip(0.5 + values / (slope * ramp), 0.0, 1.0))
     return cover
 
 
@@ -391,7 +398,7 @@ def _one_object(cover: np.ndarray) -> np.ndarray:
 def _cover_at(
     outline: Outline, row: np.ndarray, px: np.ndarray, py: np.ndarray, side: int
 ) -> np.ndarray:
-    """The outline's coverage (N,) at pixels (px, py) of a ``side`` square frame (pixel
+    """The outline's signed value (N,) at pixels (px, py) of a ``side`` square frame (pixel
     centres at + 0.5), for one layout row."""
     scale = side / 2
     x = (np.asarray(px, dtype=np.float32).ravel() + 0.5) / scale - 1 - row[0]
