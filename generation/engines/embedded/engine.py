@@ -262,11 +262,11 @@ def upscale(frame: np.ndarray, width: int, height: int) -> np.ndarray:
 # The outline must agree this well (IoU at the native size) with what the denoiser drew for it
 # to be drawn at the output size; below it the clip's own coverage is used.
 MIN_AGREEMENT = 0.5
-# Output pixels between the outline's samples before it is evaluated exactly near the edge.
-COARSE_STRIDE = 4
-# The box around the planned centre, in planned radii, that holds the whole shape (the star's
-# points reach 1.15 radii).
+# The square of the object's own frame, in planned radii either side of its centre, that holds
+# the whole shape (the star's points reach 1.15 radii): the outline is drawn within it.
 REACH = 1.35
+# Output pixels between two samples of the outline's raster, at the clip's largest planned size.
+RASTER_PIXELS = 1.5
 
 # A signed measure (...) of being inside the object at points (..., 2) of its own frame:
 # positive inside, negative outside, zero on the outline, smooth across it (``outline_of``).
@@ -297,18 +297,26 @@ def field_decode(
 ) -> np.ndarray | None:
     """Frames (count, height, width, 3) drawn from the model's outline at the output size.
 
-    The outline is a function of position in the object's own frame, so it can be evaluated
-    at any resolution: sharp at any size, and the planned layout, interpolated in time, places
-    it in each output frame (in-between frames are drawn, not blended). The two colours come
-    from the denoised clip ``native`` (T, S, S, 3). Returns None when the clip has no clear
-    object or the denoiser's object does not match the outline (the caller then upscales the
-    clip).
+    The outline is a function of position in the object's own frame, the same in every frame:
+    it is evaluated once per clip on a raster of that frame, fine enough for the output size,
+    and every output frame samples it where the planned layout (interpolated in time) puts the
+    object. So the outline is sharp at any size, and in-between frames are drawn, not blended.
+    The two colours come from the denoised clip ``native`` (T, S, S, 3). Returns None when the
+    clip has no clear object or the denoiser's object does not match the outline (the caller
+    then upscales the clip).
     """
     frames, size = native.shape[0], native.shape[1]
+    rows = _resample_layout(layout.numpy(), count)
+    # The model's square world fills the frame's short side, in its middle, and the flat
+    # background runs on to the long side's edges: in a 16:9 or 9:16 frame the whole object and
+    # its whole path stay in view (cropping a square to cover the frame cut them off).
+    side = min(width, height)
+    largest = float(np.abs(rows[:, 2]).max()) * side / 2  # the planned radius, output pixels
+    raster = _raster(outline, int(np.clip(2 * REACH * largest / RASTER_PIXELS, 32, 512)))
     px, py = np.meshgrid(np.arange(size), np.arange(size))  # the native pixels
     native_cover = np.stack(
-        [_cover_at(outline, layout[i].numpy(), px, py, size) for i in range(frames)]
-    ).reshape(frames, size, size)
+        [_sample(raster, layout[i].numpy(), px, py, size) for i in range(frames)]
+    )
     clip = native.astype(np.float32)
     border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
     background = np.median(border.reshape(-1, 3), axis=0)
@@ -323,15 +331,10 @@ def field_decode(
     planned = native_cover > 0
     if (drawn & planned).sum() < MIN_AGREEMENT * max((drawn | planned).sum(), 1):
         return None
-    rows = _resample_layout(layout.numpy(), count)
-    # The model's square world fills the frame's short side, in its middle, and the flat
-    # background runs on to the long side's edges: in a 16:9 or 9:16 frame the whole object and
-    # its whole path stay in view (cropping a square to cover the frame cut them off).
-    side = min(width, height)
     left, top = (side - width) // 2, (side - height) // 2
     out = np.empty((count, height, width, 3), dtype=np.uint8)
     for i, row in enumerate(rows):
-        cover = _outline_cover(outline, row, side, left, top, width, height)
+        cover = _frame_cover(raster, row, side, left, top, width, height)
         out[i] = np.rint(background + cover[..., None] * direction).astype(np.uint8)
     return out
 
@@ -344,17 +347,38 @@ def _resample_layout(layout: np.ndarray, count: int) -> np.ndarray:
     return np.stack([np.interp(positions, np.arange(len(layout)), c) for c in layout.T], axis=1)
 
 
-def _outline_cover(
-    outline: Outline, row: np.ndarray, side: int, left: int, top: int, width: int, height: int
-) -> np.ndarray:
-    """Coverage (height, width) in 0..1 of the object at one layout ``row`` (x, y, r, turn).
+def _raster(outline: Outline, n: int) -> np.ndarray:
+    """The outline's values (n, n) on a grid over [-REACH, REACH]^2 of the object's frame."""
+    grid = torch.linspace(-REACH, REACH, n)
+    u = torch.stack(torch.meshgrid(grid, grid, indexing="xy"), dim=-1)  # (n, n, 2): x, y
+    with torch.no_grad():
+        return outline(u.reshape(-1, 2)).reshape(n, n).numpy()
 
-    Coarse to fine: the outline is sampled every ``COARSE_STRIDE`` pixels over the box that
-    can hold the shape and interpolated; where that is neither clearly inside nor outside, it
-    is evaluated exactly at each pixel. The edge is antialiased over ``EDGE_PIXELS`` by the
-    coverage's own slope there (its value over the 0.5 level divided by its gradient is the
-    distance to the outline in pixels).
-    """
+
+def _sample(
+    raster: np.ndarray, row: np.ndarray, px: np.ndarray, py: np.ndarray, side: int
+) -> np.ndarray:
+    """The outline's values at pixels (px, py) of a ``side`` square frame (pixel centres at
+    + 0.5) for one layout row (x, y, radius, turn): bilinear between the raster's samples,
+    the raster's edge value beyond it (every shape lies within it, so that is outside)."""
+    scale = side / 2
+    x = (px.astype(np.float32) + 0.5) / scale - 1 - row[0]
+    y = (py.astype(np.float32) + 0.5) / scale - 1 - row[1]
+    radius = max(float(row[2]), 0.05)
+    turn = float(row[3]) * np.pi / 2
+    cos, sin = np.cos(turn), np.sin(turn)
+    ux, uy = (x * cos + y * sin) / radius, (y * cos - x * sin) / radius
+    n = raster.shape[0]
+    index = (np.stack([uy, ux]) + REACH) * ((n - 1) / (2 * REACH))
+    return ndimage.map_coordinates(raster, index, order=1, mode="nearest")
+
+
+def _frame_cover(
+    raster: np.ndarray, row: np.ndarray, side: int, left: int, top: int, width: int, height: int
+) -> np.ndarray:
+    """Coverage (height, width) in 0..1 of the object at one layout ``row``, its edge
+    antialiased over ``EDGE_PIXELS``: the outline's value over its slope is the signed distance
+    from the outline in pixels."""
     cover = np.zeros((height, width), dtype=np.float32)
     scale = side / 2
     cx, cy = (row[0] + 1) * scale - left, (row[1] + 1) * scale - top
@@ -363,22 +387,10 @@ def _outline_cover(
     y0, y1 = max(int(cy - reach), 0), min(int(np.ceil(cy + reach)) + 1, height)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return cover
-    nw, nh = x1 - x0, y1 - y0
-    cw, ch = -(-(nw - 1) // COARSE_STRIDE) + 1, -(-(nh - 1) // COARSE_STRIDE) + 1
-    gx, gy = np.meshgrid(x0 + np.linspace(0, nw - 1, cw), y0 + np.linspace(0, nh - 1, ch))
-    coarse = _cover_at(outline, row, gx + left, gy + top, side).reshape(ch, cw)
-    fine = torch.nn.functional.interpolate(
-        torch.from_numpy(coarse)[None, None], size=(nh, nw), mode="bilinear", align_corners=True
-    )[0, 0].numpy()
-    dy, dx = np.gradient(fine)
+    px, py = np.meshgrid(np.arange(x0, x1) + left, np.arange(y0, y1) + top)
+    values = _sample(raster, row, px, py, side)
+    dy, dx = np.gradient(values)
     slope = np.maximum(np.hypot(dx, dy), 1e-4)  # per output pixel
-    # Within a few pixels of the outline (by the interpolated value), the exact value; its
-    # signed distance from the outline in pixels is the value over the slope.
-    band = np.abs(fine) < (COARSE_STRIDE + 2) * slope
-    values = fine.copy()
-    if band.any():
-        by, bx = np.nonzero(band)
-        values[by, bx] = _cover_at(outline, row, x0 + bx + left, y0 + by + top, side)
     ramp = EDGE_PIXELS / 0.8  # a linear ramp rises from 10% to 90% over 0.8 of its width
     cover[y0:y1, x0:x1] = _one_object(np.clip(0.5 + values / (slope * ramp), 0.0, 1.0))
     return cover
@@ -393,19 +405,3 @@ def _one_object(cover: np.ndarray) -> np.ndarray:
     sizes = np.bincount(labels.ravel())[1:]
     kept = ndimage.binary_dilation(labels == 1 + int(np.argmax(sizes)), iterations=2)
     return np.where(kept, cover, 0.0)
-
-
-def _cover_at(
-    outline: Outline, row: np.ndarray, px: np.ndarray, py: np.ndarray, side: int
-) -> np.ndarray:
-    """The outline's signed value (N,) at pixels (px, py) of a ``side`` square frame (pixel
-    centres at + 0.5), for one layout row."""
-    scale = side / 2
-    x = (np.asarray(px, dtype=np.float32).ravel() + 0.5) / scale - 1 - row[0]
-    y = (np.asarray(py, dtype=np.float32).ravel() + 0.5) / scale - 1 - row[1]
-    radius = max(float(row[2]), 0.05)
-    turn = float(row[3]) * np.pi / 2
-    cos, sin = np.cos(turn), np.sin(turn)
-    u = np.stack([x * cos + y * sin, y * cos - x * sin], axis=-1) / radius
-    with torch.no_grad():
-        return outline(torch.from_numpy(u.astype(np.float32))).numpy()
