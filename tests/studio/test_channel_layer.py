@@ -119,3 +119,21 @@ def test_sockets_cancelled_again_and_again_mid_join_leave_no_connection_in_use()
     asyncio.run(run())
     assert state["cancelled"] > 30 and state["failed"] == 0
     assert state["in_use"] == 0
+
+
+def test_live_messages_go_through_the_one_background_loop_on_this_layer(caplog: Any) -> None:
+    """Messages from views, services and workers use the process's one background loop with
+    this layer too (a new loop per message would open a new Redis pool each time, and fails
+    in a thread that runs an event loop)."""
+    from channels.layers import get_channel_layer
+
+    from studio import live
+
+    assert live._shares_loops(get_channel_layer())
+
+    async def from_a_running_loop() -> None:  # as a test's browser driver or an ASGI thread
+        live.send([("test-live-loop", {"type": "job.status"})])
+
+    with caplog.at_level("WARNING", logger="studio.live"):
+        asyncio.run(from_a_running_loop())
+    assert not caplog.records  # no "live update ... not sent" (AsyncToSync in a running loop)
