@@ -202,8 +202,7 @@ def crisp_upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     A clip with no clear object (too little contrast) is upscaled as it is (``upscale``).
     """
     clip = frames.astype(np.float32)
-    border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
-    background = np.median(border.reshape(-1, 3), axis=0)  # (3,)
+    background = _border_colour(clip)  # (3,)
     distance = np.linalg.norm(clip - background, axis=-1)  # (T, S, S)
     far = float(np.percentile(distance, 99.5))
     core = distance > 0.6 * far
@@ -318,8 +317,7 @@ def field_decode(
         [_sample(raster, layout[i].numpy(), px, py, size) for i in range(frames)]
     )
     clip = native.astype(np.float32)
-    border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
-    background = np.median(border.reshape(-1, 3), axis=0)
+    background = _border_colour(clip)
     core = ndimage.binary_erosion(native_cover > 0)  # a native pixel in from the outline
     if core.sum() < 4:
         return None
@@ -337,6 +335,12 @@ def field_decode(
         cover = _frame_cover(raster, row, side, left, top, width, height)
         out[i] = np.rint(background + cover[..., None] * direction).astype(np.uint8)
     return out
+
+
+def _border_colour(clip: np.ndarray) -> np.ndarray:
+    """The background colour (3,) of a float clip (T, S, S, 3): the median of its border."""
+    border = np.concatenate([clip[:, 0], clip[:, -1], clip[:, :, 0], clip[:, :, -1]], axis=1)
+    return np.median(border.reshape(-1, 3), axis=0)
 
 
 def _resample_layout(layout: np.ndarray, count: int) -> np.ndarray:
