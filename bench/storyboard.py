@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generation.pipelines import storyboard
 from generation.storyboard.board import Storyboard, all_scenes
+
+ASSEMBLIES = 3
 
 SCRIPT = """# Rosa's Bakery, spring edition
 
@@ -115,13 +118,21 @@ def main(argv: list[str] | None = None) -> int:
         frames = [t.frames for t in plan.scenes]
         one_s, footage = pooled(board, frames, 1)
         many_s, _ = pooled(board, frames, args.workers)
-        assembly_started, cpu_before = time.monotonic(), _cpu_seconds()
-        made = storyboard.assemble(
-            board, footage, work / "bench.mp4", "16:9", voices=voices, work=work, threads=1
-        )
-        assembly_s = time.monotonic() - assembly_started
-        assembly_cpu = _cpu_seconds() - cpu_before
-    total = time.monotonic() - started - many_s  # one worker's footage counts, not both pools'
+        # The assembly three times from scratch (its own folder each, so no sound is reused):
+        # the median, since one run on a shared machine can be 15 % off either way.
+        walls, cpus = [], []
+        for attempt in range(ASSEMBLIES):
+            folder = work / f"assembly-{attempt}"
+            folder.mkdir()
+            assembly_started, cpu_before = time.monotonic(), _cpu_seconds()
+            made = storyboard.assemble(
+                board, footage, folder / "bench.mp4", "16:9", voices=voices, work=folder, threads=1
+            )
+            walls.append(time.monotonic() - assembly_started)
+            cpus.append(_cpu_seconds() - cpu_before)
+        assembly_s, assembly_cpu = statistics.median(walls), statistics.median(cpus)
+    # One worker's footage counts, not both pools', and one assembly, not three.
+    total = time.monotonic() - started - many_s - sum(walls) + assembly_s
     visuals = [s.visual for s in all_scenes(board)]
     print(f"storyboard: {len(visuals)} scenes ({', '.join(visuals)}), 1280x720, 25 fps")
     print(f"video length             {made.duration:7.2f} s")
@@ -130,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  scene footage          {one_s:7.2f} s   {one_s / made.duration:5.2f}x")
     print(
         f"  assembly (1 thread)    {assembly_s:7.2f} s   {assembly_s / made.duration:5.2f}x"
-        "   (target <= 0.25x)"
+        f"   (target <= 0.25x; median of {ASSEMBLIES}: "
+        + ", ".join(f"{w:.2f}" for w in walls)
+        + " s)"
     )
     print(
         f"scene footage, pool of 1 vs {args.workers}: {one_s:.2f} s vs {many_s:.2f} s"

@@ -34,6 +34,10 @@ TARGET_LRA = 11.0
 # gradients and text show no blocks.
 MIX_PRESET = "veryfast"
 MIX_CRF = 23
+# Cards and generated scenes move slowly and smoothly, so the simplest motion search and no
+# inter sub-partitions lose nothing here: on the bench's graph the encode took 10.5 s against
+# veryfast's own 12.0-14.1 s, at the same size (1.89 MB) and the same SSIM (0.99793 vs 0.99800).
+MIX_X264_PARAMS = "me=dia:subme=1:partitions=i8x8,i4x4"
 XFADE = {"crossfade": "fade", "fade-black": "fadeblack", "slide": "slideleft"}
 VOICE_COMPRESSION = {"threshold": 0.05, "ratio": 4, "attack": 3, "release": 150, "makeup": 2}
 PREMIX_GAIN_DB = 7.0  # raised into the limiter, which shaves the peaks
@@ -358,6 +362,7 @@ def render_aspect(
         vcodec="libx264",
         preset=MIX_PRESET,
         crf=MIX_CRF,
+        **{"x264-params": MIX_X264_PARAMS},
         pix_fmt="yuv420p",
         r=fps,
         acodec="aac",
