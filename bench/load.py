@@ -150,12 +150,29 @@ def write_plan(path: Path, server: str, people: dict[str, object]) -> None:
     path.write_text(json.dumps(plan))
 
 
+# Shared services on the same cores, counted by process name: every PostgreSQL backend, Redis.
+SERVICES = {"postgres": ("postgres",), "redis": ("redis-server",)}
+
+
+def _service_cpu() -> dict[str, dict[int, float]]:
+    """CPU seconds of every process of each shared service, by pid."""
+    found: dict[str, dict[int, float]] = {name: {} for name in SERVICES}
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        for service, names in SERVICES.items():
+            times = proc.info["cpu_times"]
+            if proc.info["name"] in names and times is not None:
+                found[service][proc.pid] = times.user + times.system
+    return found
+
+
 class CpuMeter:
-    """CPU seconds each process (and its children) spent between start() and stop()."""
+    """CPU seconds each process (and its children) spent between start() and stop(), and the
+    shared services' (PostgreSQL, Redis) over the same time: where the two cores went."""
 
     def __init__(self, processes: dict[str, int]) -> None:
         self.processes = {name: psutil.Process(pid) for name, pid in processes.items()}
         self.started: dict[str, float] = {}
+        self.services: dict[str, dict[int, float]] = {}
         self.wall = 0.0
 
     def _cpu(self, proc: psutil.Process) -> float:
@@ -171,12 +188,19 @@ class CpuMeter:
     def start(self) -> None:
         self.wall = time.monotonic()
         self.started = {name: self._cpu(p) for name, p in self.processes.items()}
+        self.services = _service_cpu()
 
     def stop(self) -> dict[str, float]:
         wall = time.monotonic() - self.wall
-        return {
+        shares = {
             name: (self._cpu(p) - self.started[name]) / wall for name, p in self.processes.items()
         }
+        for service, now in _service_cpu().items():
+            before = self.services.get(service, {})
+            # A backend that started meanwhile counts from zero; one that ended is not counted.
+            spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
+            shares[service] = spent / wall
+        return shares
 
 
 def run_load(tmp: Path, server: str, plan: Path, meter_of: dict[str, int]) -> dict[str, Any]:
@@ -266,7 +290,7 @@ def report(result: dict[str, Any], started_id: int) -> None:
     now = {state: n for state, n in states.items() if n}
     print(f"\nJobs submitted during the run: {jobs.count()}, now {now}")
     busy = ", ".join(f"{name} {share:.2f}" for name, share in result["cpu"].items())
-    print(f"Busy (share of one core): {busy}")
+    print(f"Busy (share of one core): {busy}; all of these {sum(result['cpu'].values()):.2f}")
     total = len(errors) + sockets["refused"] + sockets["dropped"] + states[Job.Status.FAILED]
     print(f"errors of every kind: {total}   target 0")
     if errors:
