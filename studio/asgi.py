@@ -13,7 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from studio import bodylimit  # noqa: E402
+from studio import bodylimit, heap  # noqa: E402
 from studio.engines import engine_list, voice_list  # noqa: E402
 from studio.middleware import PoolTimeoutSocketMiddleware  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
@@ -25,6 +25,7 @@ bodylimit.install()  # bodies over REQUEST_MAX_BYTES are refused before they are
 # the server listens.
 engine_list()
 voice_list()
+heap.settle()  # last: what start-up made is never walked by a full collection again
 
 application = ProtocolTypeRouter(
     {
