@@ -158,9 +158,11 @@ def _service_cpu() -> dict[str, dict[int, float]]:
     """CPU seconds of every process of each shared service, by pid."""
     found: dict[str, dict[int, float]] = {name: {} for name in SERVICES}
     for proc in psutil.process_iter(["name", "cpu_times"]):
+        times = proc.info["cpu_times"]
+        if times is None:
+            continue
         for service, names in SERVICES.items():
-            times = proc.info["cpu_times"]
-            if proc.info["name"] in names and times is not None:
+            if proc.info["name"] in names:
                 found[service][proc.pid] = times.user + times.system
     return found
 
