@@ -1,47 +1,30 @@
-"""The Redis channel layer, on a bounded pool that waits for a connection and never loses one.
+"""The channel layer: channels-redis's pub/sub layer, with group joins and leaves that finish.
 
-channels-redis gives each process redis-py's plain asyncio pool, which opens a connection for
-every command in flight and fails the first one past ``max_connections`` at once with "Too many
-connections". A burst of handshakes or closes is that many group joins or leaves in flight at
-the same moment: under load (``bench/load.py``) hundreds of them failed, and a cap large enough
-for any burst is that many connections to Redis per web process. Here a process holds at most
-``max_connections``, and a command past them waits up to ``timeout`` seconds for a free one.
+A process subscribes to a group once, whatever number of its sockets are in it, and a group
+message is one Redis message that the process hands to each of its sockets. (The list-based
+layer stored a copy per socket, each fetched by a round trip of its own one after the other,
+so the 50th socket on a team's feed waited for 49: bench/load.py.)
 
-That pool gives a connection back under a lock that waiting commands contend for. A task
-cancelled while it waits for that lock would leave its connection counted as in use for good,
-and Daphne cancels a consumer that is slow to finish after its socket closed, every second,
-until it stops. So a connection's release here runs to the end whatever happens to the task
-that asked for it.
+A join or leave updates the process's own record of the group, then subscribes or
+unsubscribes on Redis. Daphne cancels a consumer that is slow to finish after its socket
+closed, every second until it stops; a cancel between the two steps left Redis subscribed to
+a group nobody in the process was in, or the record naming a group Redis no longer sends.
+Here each join and leave runs to the end whatever happens to the task that asked for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from channels_redis.core import RedisChannelLayer
-from channels_redis.utils import create_pool
-from redis.asyncio.connection import AbstractConnection, BlockingConnectionPool, ConnectionPool
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 
-class CancelSafePool(BlockingConnectionPool):
-    """A bounded pool (waiting for a free connection) whose ``release`` always finishes."""
+class FinishingPubSubChannelLayer(RedisPubSubChannelLayer):
+    """channels-redis's pub/sub layer whose group joins and leaves are never cut short."""
 
-    async def release(self, connection: AbstractConnection) -> None:
-        # The shielded release runs as a task of its own: a cancel of the caller ends the
-        # caller's wait, not the release (which takes the lock, then puts the connection back).
-        await asyncio.shield(super().release(connection))
+    async def group_add(self, group: str, channel: str) -> None:
+        # The shielded join runs as a task of its own: a cancel ends the caller's wait only.
+        await asyncio.shield(self._get_layer().group_add(group, channel))
 
-
-class CancelSafeRedisChannelLayer(RedisChannelLayer):
-    """channels-redis's layer on ``CancelSafePool`` pools: each host's options as configured,
-    plus ``timeout``, the seconds a command may wait for a free connection."""
-
-    def create_pool(self, index: int) -> ConnectionPool:
-        host: dict[str, Any] = dict(self.hosts[index])
-        if "master_name" in host:  # Sentinel: channels-redis's own pool
-            host.pop("timeout", None)
-            return create_pool(host)
-        if "address" in host:
-            return CancelSafePool.from_url(host.pop("address"), **host)
-        return CancelSafePool(**host)
+    async def group_discard(self, group: str, channel: str) -> None:
+        await asyncio.shield(self._get_layer().group_discard(group, channel))

@@ -63,8 +63,8 @@ def send(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
 
 def _shares_loops(layer: BaseChannelLayer) -> bool:
     """Whether the layer may be used from a loop other than its consumers' (the Redis layer
-    keeps a connection pool per loop; the in-memory layer, used by some tests, does not). A
-    subclass of it (studio.channel_layer's) counts as one."""
+    keeps its connections per loop; the in-memory layer, used by some tests, does not). Its
+    pub/sub layer counts as one."""
     return any(cls.__module__.startswith("channels_redis.") for cls in type(layer).__mro__)
 
 

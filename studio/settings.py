@@ -133,6 +133,9 @@ TEMPLATES = [
     },
 ]
 
+# Form fields are drawn from Django's own Jinja2 widget templates (studio/forms/renderer.py).
+FORM_RENDERER = "studio.forms.renderer.WidgetRenderer"
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so the test worker and server processes share the test database;
@@ -225,26 +228,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CHANNELS_SOCKET_TIMEOUT = 15  # seconds; above channels-redis's 5 s blocking pop
-# Redis connections each web process may hold for its sockets' groups, and the seconds a group
-# join or leave waits for a free one (studio.channel_layer): a burst of handshakes or closes
-# queues for them instead of failing past the cap, as redis-py's default pool did
-# ("Too many connections" in bench/load.py), or opening one connection per socket.
-CHANNELS_REDIS_MAX_CONNECTIONS = env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=200)
-CHANNELS_REDIS_POOL_TIMEOUT = env.float("CHANNELS_REDIS_POOL_TIMEOUT", default=10.0)
+# Redis's pub/sub (studio.channel_layer): a process subscribes once to each group one of its
+# sockets is in, and a group message is one Redis message it hands to each of its sockets.
+# Live messages are best effort either way: a page that reconnects gets the truth from the
+# database in its snapshot. A Redis that stops answering fails a publish or subscribe after
+# this many seconds.
+CHANNELS_SOCKET_TIMEOUT = 5
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "studio.channel_layer.CancelSafeRedisChannelLayer",
+        "BACKEND": "studio.channel_layer.FinishingPubSubChannelLayer",
         "CONFIG": {
             "hosts": [
                 {
                     "address": env.str("CHANNELS_REDIS_URL", default=REDIS_URL),
-                    # A socket's receive is a blocking pop of up to 5 s. redis-py 8 times reads
-                    # out after 5 s by default, which raced it and closed idle sockets with
-                    # 1011 (bench/load.py saw it); wait longer than the pop, still not forever.
                     "socket_timeout": CHANNELS_SOCKET_TIMEOUT,
-                    "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
-                    "timeout": CHANNELS_REDIS_POOL_TIMEOUT,
                 }
             ],
             "prefix": env.str("CHANNELS_PREFIX", default="reelsmith"),

@@ -68,7 +68,7 @@ def test_the_editor_offers_the_built_in_styles_and_the_workspaces_own(
     assert 'name="style"' in html and '<option value="" selected>No style</option>' in html
     for style in BUILTIN_STYLES.values():
         assert f'<option value="{style.name}">{style.label}</option>' in html
-    assert '<optgroup label="This workspace&#x27;s styles">' in html
+    assert '<optgroup label="This workspace&#39;s styles">' in html
     assert '<option value="Pastel spring">Pastel spring</option>' in html
 
 
