@@ -13,6 +13,7 @@ import json
 import os
 import random
 import re
+import time
 from pathlib import Path
 
 from locust import HttpUser, between, constant_pacing, events, task
@@ -38,13 +39,14 @@ PROMPTS = [
     "two orange circles orbit each other",
 ]
 _members = itertools.count()
-# Every request's (name, milliseconds, failed): locust's own percentiles are rounded.
-_times: list[tuple[str, float, bool]] = []
+# Every request's (name, milliseconds, failed, when it ended): locust's own percentiles are
+# rounded.
+_times: list[tuple[str, float, bool, float]] = []
 
 
 @events.request.add_listener
 def _record(name: str, response_time: float, exception: object, **_: object) -> None:
-    _times.append((name, response_time, exception is not None))
+    _times.append((name, response_time, exception is not None, time.time()))
 
 
 @events.quitting.add_listener
