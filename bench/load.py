@@ -49,8 +49,9 @@ JOBS_PER_MINUTE = float(os.environ.get("LOAD_JOBS_PER_MINUTE", "20"))
 WORKSPACES = int(os.environ.get("LOAD_WORKSPACES", "10"))
 GALLERY_SIZE = 30  # finished videos per workspace before the load starts
 PAGES = ("dashboard", "gallery", "job page", "editor")
-# Locust starts 20 users a second, each asking for its first page at once, to a process whose
-# caches (templates, job cards) are empty: the first seconds are the arrival, reported apart.
+# The members arrive in the first seconds (locust starts 20 a second, each clicking first
+# after a random part of its reading time, bench/load_users.py) on a process whose caches are
+# still empty: the pages from then on are reported apart as well.
 ARRIVAL_SECONDS = 10
 
 
