@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -260,17 +261,15 @@ def _line(name: str, values: list[float], note: str = "") -> str:
     )
 
 
-def _slowest_seconds(times: list[tuple[str, float, bool, float]]) -> str:
+def _slowest_seconds(times: list[tuple[str, float, bool, float]], start: float) -> str:
     """Where the pages over 150 ms fell: the run's seconds holding most of them, so a tail
     made of a few stalls reads differently from one spread over the run."""
-    start = min(at for *_, at in times)
-    slow = [int(at - start) for name, ms, _failed, at in times if name in PAGES and ms > 150]
-    counts: dict[int, int] = {}
-    for second in slow:
-        counts[second] = counts.get(second, 0) + 1
-    top = sorted(counts.items(), key=lambda item: -item[1])[:8]
-    seconds = ", ".join(f"{second} s: {n}" for second, n in sorted(top))
-    return f"  pages over 150 ms: {len(slow)}, in {len(counts)} of the run's seconds: {seconds}"
+    counts = Counter(
+        int(at - start) for name, ms, _failed, at in times if name in PAGES and ms > 150
+    )
+    seconds = ", ".join(f"{second} s: {n}" for second, n in sorted(counts.most_common(8)))
+    slow = sum(counts.values())
+    return f"  pages over 150 ms: {slow}, in {len(counts)} of the run's seconds: {seconds}"
 
 
 def report(result: dict[str, Any], started_id: int) -> None:
@@ -294,7 +293,7 @@ def report(result: dict[str, Any], started_id: int) -> None:
         if name in PAGES and not failed and at - start >= ARRIVAL_SECONDS
     ]
     print(_line(f"from {ARRIVAL_SECONDS} s on", arrived, " (the users have all arrived)"))
-    print(_slowest_seconds(times))
+    print(_slowest_seconds(times, start))
 
     sockets: dict[str, Any] = result["sockets"]
     latencies, handshakes = sockets["latencies_ms"], sockets["handshake_ms"] or [0.0]
